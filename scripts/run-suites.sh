@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs the three suites against servers it starts and stops itself.  Run as
+# an unprivileged user from a tree that user may write (scripts/test.sh sees
+# to both).  Arguments narrow the run: regress, pgtap, tap.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+bin=$(pg_bindir)
+export PATH="$bin:$PATH"
+suites=${*:-regress pgtap tap}
+work=$(mktemp -d /tmp/migrate-suite.XXXXXX)
+trap 'stop_cluster "$work"; rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+failed_suites=()
+
+# count_prove LOG: add the tests of a prove / pg_prove summary to the totals.
+count_prove() {
+	local log=$1 total fails
+	total=$(grep -oE 'Tests=[0-9]+' "$log" | tail -1 | cut -d= -f2)
+	fails=$(grep -oE 'Failed [0-9]+/[0-9]+ subtests' "$log" | awk '{split($2,a,"/"); s+=a[1]} END {print s+0}')
+	# a script that died counts as one failure even if it ran no subtest
+	if grep -q 'Result: FAIL' "$log" && [ "${fails:-0}" -eq 0 ]; then fails=1; fi
+	total=${total:-0}
+	passed=$((passed + total - fails))
+	failed=$((failed + fails))
+}
+
+if [[ " $suites " == *" regress "* || " $suites " == *" pgtap "* ]]; then
+	port=$(free_port)
+	start_cluster "$work" "$port" "shared_preload_libraries = 'migrate'" || exit 1
+	export PGHOST=$work PGPORT=$port
+fi
+
+if [[ " $suites " == *" regress "* ]]; then
+	echo "== pg_regress (sql/, expected/)"
+	if make -s installcheck >"$work/regress.log" 2>&1; then :; else
+		failed_suites+=(regress)
+		cat regression.diffs 2>/dev/null | head -200
+	fi
+	cat "$work/regress.log"
+	passed=$((passed + $(grep -cE '^(ok|test) .* ok( |$)|\.\.\. ok' "$work/regress.log")))
+	failed=$((failed + $(grep -cE 'FAILED|failed \(ignored\)' "$work/regress.log")))
+fi
+
+if [[ " $suites " == *" pgtap "* ]]; then
+	echo "== pgTAP (test/pgtap)"
+	psql -qX -d postgres -v ON_ERROR_STOP=1 \
+		-c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS migrate_pgtap' \
+		-c 'CREATE DATABASE migrate_pgtap' >/dev/null &&
+		psql -qX -d migrate_pgtap -v ON_ERROR_STOP=1 \
+			-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION migrate' >/dev/null
+	pg_prove -d migrate_pgtap test/pgtap/*.sql 2>&1 | tee "$work/pgtap.log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites+=(pgtap)
+	count_prove "$work/pgtap.log"
+fi
+
+if [[ " $suites " == *" tap "* ]]; then
+	echo "== TAP (test/t)"
+	rm -rf tmp_check
+	mkdir -p tmp_check
+	(
+		unset PGHOST PGPORT
+		TESTDIR=$PWD \
+			PG_REGRESS="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress" \
+			PERL5LIB="$(dirname "$(pg_config --pgxs)")/../test/perl${PERL5LIB:+:$PERL5LIB}" \
+			prove -v test/t/*.pl
+	) 2>&1 | tee "$work/tap.log"
+	if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+		failed_suites+=(tap)
+		for f in tmp_check/log/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $f (last 40 lines)"
+			tail -40 "$f"
+		done
+	fi
+	count_prove "$work/tap.log"
+fi
+
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+	echo "failed suites: ${failed_suites[*]}"
+fi
+echo "tests: $passed passed, $failed failed"
+[ ${#failed_suites[@]} -eq 0 ]

@@ -1,0 +1,42 @@
+-- Options of validate (and of start): every bad key, type or value is an
+-- error with a hint, before anything connects anywhere.  The source below is
+-- unreachable on purpose: had the options passed, the result would say so.
+\set VERBOSITY default
+\set src 'host=127.0.0.1 port=1 connect_timeout=2'
+
+SELECT check_name, status FROM migrate.validate(:'src', '[]');
+SELECT check_name, status FROM migrate.validate(:'src', '"dump"');
+SELECT check_name, status FROM migrate.validate(:'src', '{"methd": "dump"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"method": "copy"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"method": 1}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"workers": "4"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"workers": 2.5}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"workers": 0}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"workers": 65}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"roles": "yes"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"databases": "app"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"databases": ["app", 1]}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"databases": [""]}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"tables": ["public.orders"]}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"exclude_tables": ["app.\"unterminated"]}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "big"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "12 parsecs"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": 1000}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"dbs_max_total_size": -1}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": true}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "everything"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"notify_url": "ftp://example.com/hook"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"notify_url": "https://"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"role_passwords": ["app"]}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"role_passwords": {"app": 42}}');
+
+-- every option, well-formed (null means the default)
+SELECT check_name, status FROM migrate.validate(:'src', '{
+  "method": "dump", "databases": ["app*"], "exclude_databases": ["app_test"],
+  "tables": ["app.public.*", "app.\"My.Schema\".t*"], "exclude_tables": ["*.*.tmp_*"],
+  "roles": true, "role_passwords": {"app": "pw"}, "exclude_roles": ["legacy_*"],
+  "copy_password_hashes": false, "sync_existing_roles": false,
+  "replicate_extension_tables": true, "max_replication_lag": "16MB",
+  "stop_replication": false, "workers": 2, "split_size": "512MB",
+  "dbs_max_total_size": 1073741824, "verify": "counts",
+  "notify_url": "https://hooks.example.com/migrate", "method": null}');

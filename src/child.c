@@ -1,0 +1,201 @@
+/*-------------------------------------------------------------------------
+ *
+ * child.c
+ *		Child processes (pg_dump and friends): fork and exec with no shell,
+ *		output read through a pipe, every wait on the latch.  A child whose
+ *		caller errors out or is cancelled is killed and reaped.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "portability/instr_time.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+
+#include "migrate.h"
+
+typedef struct ChildProc
+{
+	pid_t		pid;			/* 0 once reaped */
+	int			fd;				/* read end of the output pipe, or -1 */
+} ChildProc;
+
+/* Memory context callback: kill and reap a child still running. */
+static void
+child_release(void *arg)
+{
+	ChildProc  *cp = (ChildProc *) arg;
+
+	if (cp->fd >= 0)
+	{
+		close(cp->fd);
+		cp->fd = -1;
+	}
+	if (cp->pid > 0)
+	{
+		kill(cp->pid, SIGKILL);
+		while (waitpid(cp->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		cp->pid = 0;
+	}
+}
+
+/* In the child: stdout and stderr to the pipe, a clean slate, then exec. */
+static void
+exec_child(const char *path, const char *const *argv, int pipefd)
+{
+	sigset_t	all;
+	int			fd;
+
+	if (dup2(pipefd, STDOUT_FILENO) < 0 || dup2(pipefd, STDERR_FILENO) < 0)
+		_exit(127);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+		_exit(127);
+	/* nothing of the backend's (client socket, postmaster pipe) leaks */
+	for (fd = 3; fd < 1024; fd++)
+		close(fd);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	execv(path, (char *const *) argv);
+	_exit(127);
+}
+
+/*
+ * Runs PATH with ARGV (argv[0] included, NULL-terminated), no shell, and
+ * appends what it writes to stdout and stderr to OUTPUT.  Returns its exit
+ * status (127 when it could not be started, -1 when it was killed by a
+ * signal or ran past TIMEOUT_MS, if positive).
+ */
+int
+migrate_run_program(const char *path, const char *const *argv,
+					StringInfo output, int timeout_ms)
+{
+	ChildProc  *cp = palloc0(sizeof(ChildProc));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+	int			pipefd[2];
+	instr_time	start;
+	bool		timed_out = false;
+	int			status = 0;
+	char		buf[8192];
+
+	cp->fd = -1;
+	cb->func = child_release;
+	cb->arg = cp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	if (pipe(pipefd) < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create a pipe for \"%s\": %m", path)));
+
+	fflush(NULL);
+	cp->pid = fork();
+	if (cp->pid < 0)
+	{
+		close(pipefd[0]);
+		close(pipefd[1]);
+		cp->pid = 0;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start \"%s\": %m", path)));
+	}
+	if (cp->pid == 0)
+		exec_child(path, argv, pipefd[1]);
+
+	close(pipefd[1]);
+	cp->fd = pipefd[0];
+	if (fcntl(cp->fd, F_SETFL, O_NONBLOCK) < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not set a pipe non-blocking: %m")));
+	INSTR_TIME_SET_CURRENT(start);
+
+	/* read until end of file */
+	while (cp->fd >= 0)
+	{
+		ssize_t		n = read(cp->fd, buf, sizeof(buf));
+		long		timeout = -1;
+		int			events = WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH;
+		int			rc;
+
+		if (n > 0)
+		{
+			appendBinaryStringInfo(output, buf, n);
+			continue;
+		}
+		if (n == 0)
+		{
+			close(cp->fd);
+			cp->fd = -1;
+			break;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read the output of \"%s\": %m", path)));
+
+		if (timeout_ms > 0)
+		{
+			instr_time	now;
+
+			INSTR_TIME_SET_CURRENT(now);
+			INSTR_TIME_SUBTRACT(now, start);
+			timeout = timeout_ms - (long) INSTR_TIME_GET_MILLISEC(now);
+			if (timeout <= 0)
+			{
+				timed_out = true;
+				break;
+			}
+			events |= WL_TIMEOUT;
+		}
+		rc = WaitLatchOrSocket(MyLatch, events, cp->fd, timeout, PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+
+	if (timed_out)
+	{
+		child_release(cp);
+		return -1;
+	}
+
+	/* the pipe is closed; the child exits any moment now */
+	for (;;)
+	{
+		pid_t		r = waitpid(cp->pid, &status, WNOHANG);
+
+		if (r == cp->pid)
+		{
+			cp->pid = 0;
+			break;
+		}
+		if (r < 0 && errno != EINTR)
+			ereport(ERROR,
+					(errmsg("could not wait for \"%s\": %m", path)));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -1;
+}

@@ -1,0 +1,257 @@
+/*-------------------------------------------------------------------------
+ *
+ * conninfo.c
+ *		Source connection strings: parsing, masking, and the rules that keep
+ *		a non-superuser from reaching servers through this server's own trust
+ *		rules, passfile or files (the rules of dblink and postgres_fdw).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "migrate.h"
+
+#define DEFAULT_CONNECT_TIMEOUT 10
+
+/* Connection options a non-superuser may not give: they read server files. */
+static const char *const superuser_only_options[] = {
+	"passfile", "service", "sslcert", "sslkey", "sslpassword", NULL
+};
+
+/*
+ * Registers as secrets the password substrings of SOURCE as they are written
+ * (percent-encoded in a URI, quoted in key=value form), so that even a string
+ * that fails to parse never shows its password in the log.
+ */
+static void
+register_raw_secrets(const char *source)
+{
+	const char *p;
+
+	/* userinfo of a URI: scheme://user:password@host */
+	if (strncmp(source, "postgresql://", 13) == 0 ||
+		strncmp(source, "postgres://", 11) == 0)
+	{
+		const char *start = strstr(source, "://") + 3;
+		const char *end = start + strcspn(start, "/?");
+		const char *at = NULL;
+
+		for (p = start; p < end; p++)
+			if (*p == '@')
+				at = p;
+		if (at != NULL)
+		{
+			const char *colon = memchr(start, ':', at - start);
+
+			if (colon != NULL && at > colon + 1)
+				migrate_register_secret(pnstrdup(colon + 1, at - colon - 1));
+		}
+	}
+
+	/* password=value in key=value form or in a URI's query */
+	p = source;
+	while ((p = strstr(p, "password")) != NULL)
+	{
+		const char *v = p + 8;
+		StringInfoData buf;
+
+		p = v;
+		while (isspace((unsigned char) *v))
+			v++;
+		if (*v != '=')
+			continue;
+		v++;
+		while (isspace((unsigned char) *v))
+			v++;
+		initStringInfo(&buf);
+		if (*v == '\'')
+		{
+			for (v++; *v && *v != '\''; v++)
+			{
+				if (*v == '\\' && v[1])
+					v++;
+				appendStringInfoChar(&buf, *v);
+			}
+			/* the raw text between the quotes too */
+			migrate_register_secret(buf.data);
+		}
+		else
+		{
+			while (*v && !isspace((unsigned char) *v) && *v != '&')
+				appendStringInfoChar(&buf, *v++);
+		}
+		migrate_register_secret(buf.data);
+	}
+}
+
+/* Appends VALUE to BUF quoted as a conninfo value when it needs it. */
+static void
+append_conninfo_value(StringInfo buf, const char *value)
+{
+	const char *p;
+	bool		plain = value[0] != '\0';
+
+	for (p = value; *p; p++)
+		if (isspace((unsigned char) *p) || *p == '\'' || *p == '\\')
+			plain = false;
+	if (plain)
+	{
+		appendStringInfoString(buf, value);
+		return;
+	}
+	appendStringInfoChar(buf, '\'');
+	for (p = value; *p; p++)
+	{
+		if (*p == '\'' || *p == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *p);
+	}
+	appendStringInfoChar(buf, '\'');
+}
+
+/*
+ * Parses SOURCE, a libpq URI or key=value string.  Raises an error with a
+ * hint when it does not parse; the password never appears in the error.
+ */
+SourceInfo *
+migrate_parse_source(const char *source)
+{
+	SourceInfo *src = palloc0(sizeof(SourceInfo));
+	PQconninfoOption *opts;
+	PQconninfoOption *o;
+	char	   *err = NULL;
+	StringInfoData masked;
+	int			n = 0;
+	bool		have_appname = false;
+
+	register_raw_secrets(source);
+
+	opts = PQconninfoParse(source, &err);
+	if (opts == NULL)
+	{
+		char	   *msg = err ? migrate_redact(err) : pstrdup("out of memory");
+		int			len = strlen(msg);
+
+		if (err)
+			PQfreemem(err);
+		while (len > 0 && msg[len - 1] == '\n')
+			msg[--len] = '\0';
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid source connection string"),
+				 errdetail("%s", msg),
+				 errhint("Give a URI such as postgres://user:password@host:5432/postgres, or key=value pairs such as 'host=... user=... password=...'.")));
+	}
+
+	for (o = opts; o->keyword != NULL; o++)
+		n++;
+	src->keywords = palloc0(sizeof(char *) * (n + 3));
+	src->values = palloc0(sizeof(char *) * (n + 3));
+	src->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+
+	initStringInfo(&masked);
+	n = 0;
+	for (o = opts; o->keyword != NULL; o++)
+	{
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		src->keywords[n] = pstrdup(o->keyword);
+		src->values[n] = pstrdup(o->val);
+		n++;
+
+		if (masked.len > 0)
+			appendStringInfoChar(&masked, ' ');
+		appendStringInfo(&masked, "%s=", o->keyword);
+		if (strcmp(o->keyword, "password") == 0)
+		{
+			src->password = pstrdup(o->val);
+			migrate_register_secret(o->val);
+			appendStringInfoString(&masked, "********");
+		}
+		else
+			append_conninfo_value(&masked, o->val);
+
+		if (strcmp(o->keyword, "connect_timeout") == 0)
+		{
+			int			t = atoi(o->val);
+
+			/* libpq's own rule: anything below 2 seconds means 2 */
+			src->connect_timeout = t <= 0 ? 0 : Max(t, 2);
+		}
+		if (strcmp(o->keyword, "application_name") == 0)
+			have_appname = true;
+	}
+	PQconninfoFree(opts);
+
+	if (!have_appname)
+	{
+		src->keywords[n] = "application_name";
+		src->values[n] = "migrate";
+		n++;
+	}
+	src->nparams = n;
+	src->masked = masked.data;
+	return src;
+}
+
+/* The database named by the source string, or NULL (libpq's default). */
+char *
+migrate_source_dbname(const SourceInfo *src)
+{
+	int			i;
+
+	for (i = 0; i < src->nparams; i++)
+		if (strcmp(src->keywords[i], "dbname") == 0)
+			return (char *) src->values[i];
+	return NULL;
+}
+
+/*
+ * The rules for the role ROLEID asking to connect with SRC: a non-superuser
+ * must give a password (and source_connect checks that it was used), and may
+ * not name files of this server.
+ */
+void
+migrate_check_source_rules(SourceInfo *src, Oid roleid)
+{
+	int			i,
+				j;
+
+	src->require_password = !superuser_arg(roleid);
+	if (!src->require_password)
+		return;
+
+	for (i = 0; i < src->nparams; i++)
+		for (j = 0; superuser_only_options[j] != NULL; j++)
+			if (strcmp(src->keywords[i], superuser_only_options[j]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superusers may use the connection option \"%s\" in a source", src->keywords[i]),
+						 errdetail("It makes this server read its own files on the caller's behalf."),
+						 errhint("Remove \"%s\" from the source connection string.", src->keywords[i])));
+
+	if (src->password == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("password is required"),
+				 errdetail("Non-superusers must give a password in the source connection string."),
+				 errhint("Add the password, as in postgres://user:password@host/dbname or password=... .")));
+}
+
+PG_FUNCTION_INFO_V1(migrate_mask_source);
+
+/* SQL: migrate.mask_source(text) — the connection string, password masked. */
+Datum
+migrate_mask_source(PG_FUNCTION_ARGS)
+{
+	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SourceInfo *src = migrate_parse_source(source);
+
+	PG_RETURN_TEXT_P(cstring_to_text(src->masked));
+}

@@ -1,0 +1,213 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.c
+ *		Library entry point: GUCs, and the log hook that keeps source
+ *		passwords out of the server log.
+ *
+ * The library loads both with and without shared_preload_libraries.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "port.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "migrate.h"
+
+PG_MODULE_MAGIC;
+
+char	   *migrate_database = NULL;
+int			migrate_max_workers = 4;
+char	   *migrate_pg_bin_dir = NULL;
+
+/*
+ * Passwords of source connection strings this backend has seen.  They are
+ * kept for the life of the backend so that log lines emitted after the
+ * function returns (log_min_duration_statement) are redacted too.
+ */
+#define MAX_SECRETS 32
+#define MIN_SECRET_LEN 4
+static char *secrets[MAX_SECRETS];
+static int	nsecrets = 0;
+
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+void		_PG_init(void);
+static void migrate_emit_log_hook(ErrorData *edata);
+
+/* Defines the GUCs and installs the log hook. */
+void
+_PG_init(void)
+{
+	if (IsBinaryUpgrade)
+		return;
+
+	DefineCustomStringVariable("migrate.database",
+							   "Database in which the migrate extension keeps its state.",
+							   "Background workers of migrate connect to this database.",
+							   &migrate_database,
+							   "postgres",
+	/* fixed at server start when preloaded; loaded later, it cannot be */
+							   process_shared_preload_libraries_in_progress ?
+							   PGC_POSTMASTER : PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("migrate.max_workers",
+							"Default number of copy workers of one migration.",
+							"The \"workers\" option of migrate.start overrides it.",
+							&migrate_max_workers,
+							4, 1, 64,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("migrate.pg_bin_dir",
+							   "Directory holding pg_dump and pg_restore.",
+							   "Empty means the directory of this server's own binaries.",
+							   &migrate_pg_bin_dir,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("migrate");
+
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = migrate_emit_log_hook;
+}
+
+/*
+ * Remembers SECRET so that it never reaches the server log.  Strings shorter
+ * than MIN_SECRET_LEN are not redacted: they would turn every word that
+ * contains them into asterisks, and guard nothing.
+ */
+void
+migrate_register_secret(const char *secret)
+{
+	int			i;
+
+	if (secret == NULL || strlen(secret) < MIN_SECRET_LEN)
+		return;
+	for (i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], secret) == 0)
+			return;
+	if (nsecrets == MAX_SECRETS)
+	{
+		/* forget the oldest */
+		pfree(secrets[0]);
+		memmove(secrets, secrets + 1, sizeof(char *) * (MAX_SECRETS - 1));
+		nsecrets--;
+	}
+	secrets[nsecrets++] = MemoryContextStrdup(TopMemoryContext, secret);
+}
+
+/* TEXT with every known secret replaced by asterisks, or NULL if unchanged. */
+static char *
+redact_or_null(const char *text)
+{
+	StringInfoData buf;
+	bool		changed = false;
+	const char *p;
+	int			i;
+
+	if (text == NULL || nsecrets == 0)
+		return NULL;
+
+	initStringInfo(&buf);
+	p = text;
+	while (*p)
+	{
+		bool		matched = false;
+
+		for (i = 0; i < nsecrets; i++)
+		{
+			size_t		len = strlen(secrets[i]);
+
+			if (strncmp(p, secrets[i], len) == 0)
+			{
+				appendStringInfoString(&buf, "********");
+				p += len;
+				matched = changed = true;
+				break;
+			}
+		}
+		if (!matched)
+			appendStringInfoChar(&buf, *p++);
+	}
+	if (!changed)
+	{
+		pfree(buf.data);
+		return NULL;
+	}
+	return buf.data;
+}
+
+/* TEXT with every known secret replaced by asterisks (always a copy). */
+char *
+migrate_redact(const char *text)
+{
+	char	   *r = redact_or_null(text);
+
+	return r ? r : pstrdup(text);
+}
+
+/*
+ * Log hook: hide the statement of any report whose statement carries a
+ * secret, and redact secrets from the report's own texts.
+ */
+static void
+migrate_emit_log_hook(ErrorData *edata)
+{
+	char	   *r;
+
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+
+	if (nsecrets == 0)
+		return;
+
+	if (debug_query_string != NULL)
+	{
+		r = redact_or_null(debug_query_string);
+		if (r != NULL)
+		{
+			edata->hide_stmt = true;
+			pfree(r);
+		}
+	}
+	if ((r = redact_or_null(edata->message)) != NULL)
+		edata->message = r;
+	if ((r = redact_or_null(edata->detail)) != NULL)
+		edata->detail = r;
+	if ((r = redact_or_null(edata->detail_log)) != NULL)
+		edata->detail_log = r;
+	if ((r = redact_or_null(edata->hint)) != NULL)
+		edata->hint = r;
+	if ((r = redact_or_null(edata->context)) != NULL)
+		edata->context = r;
+	if ((r = redact_or_null(edata->internalquery)) != NULL)
+		edata->internalquery = r;
+}
+
+/* Full path of PROGRAM (pg_dump, pg_restore) in migrate.pg_bin_dir. */
+char *
+migrate_bin_path(const char *program)
+{
+	char		dir[MAXPGPATH];
+
+	if (migrate_pg_bin_dir != NULL && migrate_pg_bin_dir[0] != '\0')
+		strlcpy(dir, migrate_pg_bin_dir, sizeof(dir));
+	else
+	{
+		strlcpy(dir, my_exec_path, sizeof(dir));
+		get_parent_directory(dir);
+	}
+	return psprintf("%s/%s", dir, program);
+}

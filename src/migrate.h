@@ -1,0 +1,129 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.h
+ *		Declarations shared by the files of the migrate extension.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_H
+#define MIGRATE_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+#include "libpq-fe.h"
+
+/* GUCs (migrate.c) */
+extern char *migrate_database;
+extern int	migrate_max_workers;
+extern char *migrate_pg_bin_dir;
+
+/* migrate.c */
+extern void migrate_register_secret(const char *secret);
+extern char *migrate_redact(const char *text);
+extern char *migrate_bin_path(const char *program);
+
+/*
+ * Options of validate and start (options.c).  Every key that a user may give
+ * is a field here; the parser fills defaults for the rest.
+ */
+typedef enum MigrateMethod
+{
+	METHOD_AUTO,
+	METHOD_REPLICATION,
+	METHOD_DUMP
+} MigrateMethod;
+
+typedef enum MigrateVerify
+{
+	VERIFY_NONE,
+	VERIFY_COUNTS,
+	VERIFY_CHECKSUMS
+} MigrateVerify;
+
+typedef struct RolePassword
+{
+	char	   *rolname;
+	char	   *password;
+} RolePassword;
+
+typedef struct MigrateOptions
+{
+	MigrateMethod method;
+	List	   *databases;		/* patterns (char *); NIL means all */
+	List	   *exclude_databases;	/* patterns */
+	List	   *tables;			/* patterns db.schema.table */
+	List	   *exclude_tables;
+	bool		roles;
+	List	   *role_passwords; /* RolePassword * */
+	List	   *exclude_roles;	/* patterns */
+	bool		copy_password_hashes;
+	bool		sync_existing_roles;
+	bool		replicate_extension_tables;
+	int64		max_replication_lag;	/* bytes, -1 when not given */
+	bool		stop_replication;
+	int			workers;		/* 0 means migrate.max_workers */
+	int64		split_size;		/* bytes */
+	int64		dbs_max_total_size; /* bytes, -1 when not given */
+	MigrateVerify verify;
+	char	   *notify_url;
+} MigrateOptions;
+
+extern MigrateOptions *migrate_parse_options(Jsonb *options);
+extern bool migrate_pattern_match(const char *pattern, const char *name);
+extern bool migrate_split_table_pattern(const char *pattern, char **parts);
+extern bool migrate_database_selected(const MigrateOptions *opts,
+									  const char *dbname);
+
+/*
+ * A parsed source connection string (conninfo.c).  keywords/values are the
+ * non-empty options of the string, ready for PQconnectStartParams; dbname
+ * may be replaced per database.
+ */
+typedef struct SourceInfo
+{
+	int			nparams;
+	const char **keywords;
+	const char **values;
+	char	   *password;		/* NULL when none was given */
+	char	   *masked;			/* key=value form, password masked */
+	int			connect_timeout;	/* seconds */
+	bool		require_password;	/* the asking role is not a superuser */
+} SourceInfo;
+
+extern SourceInfo *migrate_parse_source(const char *source);
+extern char *migrate_source_dbname(const SourceInfo *src);
+extern void migrate_check_source_rules(SourceInfo *src, Oid roleid);
+
+/* Connections to the source (source.c). */
+typedef struct SourceConn
+{
+	PGconn	   *conn;
+	char	   *dbname;
+	bool		cancel_on_close;
+} SourceConn;
+
+typedef struct SourceResult
+{
+	int			nrows;
+	int			ncols;
+	char	  **values;			/* nrows * ncols; NULL for SQL NULL */
+} SourceResult;
+
+#define SR_VALUE(res, row, col) ((res)->values[(row) * (res)->ncols + (col)])
+
+extern SourceConn *source_connect(const SourceInfo *src, const char *dbname,
+								  char **errmsg_out);
+extern SourceResult *source_query(SourceConn *sc, const char *sql,
+								  int nparams, const char *const *params);
+extern void source_close(SourceConn *sc);
+extern int	source_server_version(SourceConn *sc);
+
+/* Child processes (child.c). */
+extern int	migrate_run_program(const char *path, const char *const *argv,
+								StringInfo output, int timeout_ms);
+
+#endif							/* MIGRATE_H */

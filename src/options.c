@@ -1,0 +1,603 @@
+/*-------------------------------------------------------------------------
+ *
+ * options.c
+ *		The jsonb options of migrate.validate and migrate.start: every key
+ *		checked for name, type and range before anything is done.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "migrate.h"
+
+typedef enum OptKind
+{
+	OPT_BOOL,
+	OPT_INT,
+	OPT_BYTES,					/* integer bytes, or a size string such as
+								 * '512MB' */
+	OPT_ENUM,
+	OPT_URL,
+	OPT_PATTERNS,				/* array of strings */
+	OPT_TABLE_PATTERNS,			/* array of db.schema.table strings */
+	OPT_PASSWORDS				/* object role -> password */
+} OptKind;
+
+typedef struct OptSpec
+{
+	const char *name;
+	OptKind		kind;
+	const char *values;			/* OPT_ENUM: comma-separated valid values */
+	int64		min;
+	int64		max;
+} OptSpec;
+
+static const OptSpec opt_specs[] = {
+	{"method", OPT_ENUM, "auto, replication, dump"},
+	{"databases", OPT_PATTERNS},
+	{"exclude_databases", OPT_PATTERNS},
+	{"tables", OPT_TABLE_PATTERNS},
+	{"exclude_tables", OPT_TABLE_PATTERNS},
+	{"roles", OPT_BOOL},
+	{"role_passwords", OPT_PASSWORDS},
+	{"exclude_roles", OPT_PATTERNS},
+	{"copy_password_hashes", OPT_BOOL},
+	{"sync_existing_roles", OPT_BOOL},
+	{"replicate_extension_tables", OPT_BOOL},
+	{"max_replication_lag", OPT_BYTES, NULL, 0, PG_INT64_MAX},
+	{"stop_replication", OPT_BOOL},
+	{"workers", OPT_INT, NULL, 1, 64},
+	{"split_size", OPT_BYTES, NULL, 1024 * 1024, PG_INT64_MAX},
+	{"dbs_max_total_size", OPT_BYTES, NULL, 0, PG_INT64_MAX},
+	{"verify", OPT_ENUM, "none, counts, checksums"},
+	{"notify_url", OPT_URL},
+};
+
+#define NUM_OPTS lengthof(opt_specs)
+
+/* "a boolean", "a string" ... for error messages about jsonb value V. */
+static const char *
+jsonb_type_phrase(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvString:
+			return "a string";
+		case jbvNumeric:
+			return "a number";
+		case jbvBool:
+			return "a boolean";
+		case jbvBinary:
+			return JsonContainerIsArray(v->val.binary.data) ? "an array" : "an object";
+		default:
+			return "a JSON value";
+	}
+}
+
+static const char *
+kind_phrase(OptKind kind)
+{
+	switch (kind)
+	{
+		case OPT_BOOL:
+			return "a boolean";
+		case OPT_INT:
+			return "an integer";
+		case OPT_BYTES:
+			return "a size (an integer number of bytes or a string such as '512MB')";
+		case OPT_ENUM:
+		case OPT_URL:
+			return "a string";
+		case OPT_PATTERNS:
+		case OPT_TABLE_PATTERNS:
+			return "an array of strings";
+		case OPT_PASSWORDS:
+			return "an object mapping role names to passwords";
+	}
+	return "?";
+}
+
+static void
+wrong_type(const OptSpec *spec, JsonbValue *v)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" must be %s", spec->name, kind_phrase(spec->kind)),
+			 errdetail("The value given is %s.", jsonb_type_phrase(v))));
+}
+
+static void
+out_of_range(const OptSpec *spec)
+{
+	if (spec->max == PG_INT64_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be at least " INT64_FORMAT,
+						spec->name, spec->min)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" must be between " INT64_FORMAT " and " INT64_FORMAT,
+					spec->name, spec->min, spec->max)));
+}
+
+static char *
+jsonb_string(JsonbValue *v)
+{
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/* An integral numeric jsonb value as int64, or false. */
+static bool
+jsonb_int64(JsonbValue *v, int64 *result)
+{
+	Numeric		num = v->val.numeric;
+	char	   *s;
+	char	   *end;
+
+	if (numeric_is_nan(num) || numeric_is_inf(num))
+		return false;
+	s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
+	errno = 0;
+	*result = strtoi64(s, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+/*
+ * Parses a size such as "512MB", "1 GB", "100kB" or "4096" into bytes, the
+ * units of pg_size_pretty (case-insensitive).  Returns false when malformed.
+ */
+static bool
+parse_size(const char *s, int64 *bytes)
+{
+	char	   *end;
+	double		num;
+	double		mult = 1;
+
+	while (isspace((unsigned char) *s))
+		s++;
+	if (!isdigit((unsigned char) *s))
+		return false;
+	errno = 0;
+	num = strtod(s, &end);
+	if (errno != 0)
+		return false;
+	while (isspace((unsigned char) *end))
+		end++;
+	if (*end != '\0')
+	{
+		if (pg_strcasecmp(end, "b") == 0 || pg_strcasecmp(end, "bytes") == 0)
+			mult = 1;
+		else if (pg_strcasecmp(end, "kb") == 0)
+			mult = 1024.0;
+		else if (pg_strcasecmp(end, "mb") == 0)
+			mult = 1024.0 * 1024;
+		else if (pg_strcasecmp(end, "gb") == 0)
+			mult = 1024.0 * 1024 * 1024;
+		else if (pg_strcasecmp(end, "tb") == 0)
+			mult = 1024.0 * 1024 * 1024 * 1024;
+		else
+			return false;
+	}
+	num *= mult;
+	if (num >= (double) PG_INT64_MAX)
+		return false;
+	*bytes = (int64) num;
+	return true;
+}
+
+/* The strings of jsonb array V; every element must be a non-empty string. */
+static List *
+parse_string_array(const OptSpec *spec, JsonbValue *v)
+{
+	List	   *result = NIL;
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		wrong_type(spec, v);
+
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM)
+			continue;
+		if (elem.type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" must be an array of strings", spec->name),
+					 errdetail("An element is %s.", jsonb_type_phrase(&elem))));
+		if (elem.val.string.len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"%s\" contains an empty pattern", spec->name)));
+		result = lappend(result, jsonb_string(&elem));
+	}
+	return result;
+}
+
+/*
+ * Splits a table pattern db.schema.table into its three parts.  A part may be
+ * double-quoted to contain dots ("a.b"), with "" for a quote.  Returns false
+ * when the pattern does not have exactly three parts.
+ */
+bool
+migrate_split_table_pattern(const char *pattern, char **parts)
+{
+	StringInfoData buf;
+	const char *p = pattern;
+	int			n = 0;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		resetStringInfo(&buf);
+		if (*p == '"')
+		{
+			p++;
+			for (;;)
+			{
+				if (*p == '\0')
+					return false;
+				if (*p == '"')
+				{
+					if (p[1] == '"')
+					{
+						appendStringInfoChar(&buf, '"');
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				appendStringInfoChar(&buf, *p++);
+			}
+		}
+		else
+		{
+			while (*p != '\0' && *p != '.')
+				appendStringInfoChar(&buf, *p++);
+		}
+		if (buf.len == 0 || n == 3)
+			return false;
+		parts[n++] = pstrdup(buf.data);
+		if (*p == '\0')
+			break;
+		if (*p != '.')
+			return false;
+		p++;
+	}
+	return n == 3;
+}
+
+static List *
+parse_table_patterns(const OptSpec *spec, JsonbValue *v)
+{
+	List	   *result = parse_string_array(spec, v);
+	ListCell   *lc;
+
+	foreach(lc, result)
+	{
+		char	   *parts[3];
+
+		if (!migrate_split_table_pattern(lfirst(lc), parts))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid table pattern \"%s\" in option \"%s\"",
+							(char *) lfirst(lc), spec->name),
+					 errhint("A table pattern is database.schema.table; each part may be * or contain *, and may be double-quoted.")));
+	}
+	return result;
+}
+
+static List *
+parse_passwords(const OptSpec *spec, JsonbValue *v)
+{
+	List	   *result = NIL;
+	JsonbIterator *it;
+	JsonbValue	k,
+				val;
+	JsonbIteratorToken tok;
+
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		wrong_type(spec, v);
+
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		RolePassword *rp;
+
+		if (tok != WJB_KEY)
+			continue;
+		tok = JsonbIteratorNext(&it, &val, true);
+		Assert(tok == WJB_VALUE);
+		if (val.type != jbvString || val.val.string.len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the password of role \"%s\" in option \"role_passwords\" must be a non-empty string",
+							jsonb_string(&k))));
+		rp = palloc(sizeof(RolePassword));
+		rp->rolname = jsonb_string(&k);
+		rp->password = jsonb_string(&val);
+		migrate_register_secret(rp->password);
+		result = lappend(result, rp);
+	}
+	return result;
+}
+
+static void
+parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
+{
+	const char *name = spec->name;
+	int64		n = 0;
+
+	if (v->type == jbvNull)
+		return;					/* null means the default */
+
+	switch (spec->kind)
+	{
+		case OPT_BOOL:
+			{
+				bool		b;
+
+				if (v->type != jbvBool)
+					wrong_type(spec, v);
+				b = v->val.boolean;
+				if (strcmp(name, "roles") == 0)
+					opts->roles = b;
+				else if (strcmp(name, "copy_password_hashes") == 0)
+					opts->copy_password_hashes = b;
+				else if (strcmp(name, "sync_existing_roles") == 0)
+					opts->sync_existing_roles = b;
+				else if (strcmp(name, "replicate_extension_tables") == 0)
+					opts->replicate_extension_tables = b;
+				else if (strcmp(name, "stop_replication") == 0)
+					opts->stop_replication = b;
+				break;
+			}
+		case OPT_INT:
+			if (v->type != jbvNumeric || !jsonb_int64(v, &n))
+				wrong_type(spec, v);
+			if (n < spec->min || n > spec->max)
+				out_of_range(spec);
+			if (strcmp(name, "workers") == 0)
+				opts->workers = (int) n;
+			break;
+		case OPT_BYTES:
+			if (v->type == jbvNumeric)
+			{
+				if (!jsonb_int64(v, &n))
+					wrong_type(spec, v);
+			}
+			else if (v->type == jbvString)
+			{
+				char	   *s = jsonb_string(v);
+
+				if (!parse_size(s, &n))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid size \"%s\" for option \"%s\"", s, name),
+							 errhint("Give a number of bytes, or a number followed by one of B, kB, MB, GB, TB.")));
+			}
+			else
+				wrong_type(spec, v);
+			if (n < spec->min || n > spec->max)
+				out_of_range(spec);
+			if (strcmp(name, "max_replication_lag") == 0)
+				opts->max_replication_lag = n;
+			else if (strcmp(name, "split_size") == 0)
+				opts->split_size = n;
+			else if (strcmp(name, "dbs_max_total_size") == 0)
+				opts->dbs_max_total_size = n;
+			break;
+		case OPT_ENUM:
+			{
+				char	   *s;
+
+				if (v->type != jbvString)
+					wrong_type(spec, v);
+				s = jsonb_string(v);
+				if (strcmp(name, "method") == 0)
+				{
+					if (strcmp(s, "auto") == 0)
+						opts->method = METHOD_AUTO;
+					else if (strcmp(s, "replication") == 0)
+						opts->method = METHOD_REPLICATION;
+					else if (strcmp(s, "dump") == 0)
+						opts->method = METHOD_DUMP;
+					else
+						goto bad_enum;
+				}
+				else if (strcmp(name, "verify") == 0)
+				{
+					if (strcmp(s, "none") == 0)
+						opts->verify = VERIFY_NONE;
+					else if (strcmp(s, "counts") == 0)
+						opts->verify = VERIFY_COUNTS;
+					else if (strcmp(s, "checksums") == 0)
+						opts->verify = VERIFY_CHECKSUMS;
+					else
+						goto bad_enum;
+				}
+				break;
+		bad_enum:
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value \"%s\" for option \"%s\"", s, name),
+						 errhint("Valid values are: %s.", spec->values)));
+				break;
+			}
+		case OPT_URL:
+			{
+				char	   *s;
+				const char *rest = NULL;
+
+				if (v->type != jbvString)
+					wrong_type(spec, v);
+				s = jsonb_string(v);
+				if (pg_strncasecmp(s, "http://", 7) == 0)
+					rest = s + 7;
+				else if (pg_strncasecmp(s, "https://", 8) == 0)
+					rest = s + 8;
+				if (rest == NULL || *rest == '\0' || *rest == '/')
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("invalid URL for option \"%s\"", name),
+							 errhint("Give an http:// or https:// URL with a host.")));
+				opts->notify_url = s;
+				break;
+			}
+		case OPT_PATTERNS:
+			{
+				List	   *l = parse_string_array(spec, v);
+
+				if (strcmp(name, "databases") == 0)
+					opts->databases = l;
+				else if (strcmp(name, "exclude_databases") == 0)
+					opts->exclude_databases = l;
+				else if (strcmp(name, "exclude_roles") == 0)
+					opts->exclude_roles = l;
+				break;
+			}
+		case OPT_TABLE_PATTERNS:
+			{
+				List	   *l = parse_table_patterns(spec, v);
+
+				if (strcmp(name, "tables") == 0)
+					opts->tables = l;
+				else
+					opts->exclude_tables = l;
+				break;
+			}
+		case OPT_PASSWORDS:
+			opts->role_passwords = parse_passwords(spec, v);
+			break;
+	}
+}
+
+/*
+ * Parses OPTIONS (NULL means '{}') into a MigrateOptions with defaults.
+ * Raises an error for an unknown key, a wrong type or a value out of range.
+ */
+MigrateOptions *
+migrate_parse_options(Jsonb *options)
+{
+	MigrateOptions *opts = palloc0(sizeof(MigrateOptions));
+	JsonbIterator *it;
+	JsonbValue	k,
+				v;
+	JsonbIteratorToken tok;
+
+	opts->method = METHOD_AUTO;
+	opts->roles = true;
+	opts->replicate_extension_tables = true;
+	opts->max_replication_lag = -1;
+	opts->split_size = INT64CONST(1024) * 1024 * 1024;
+	opts->dbs_max_total_size = -1;
+	opts->verify = VERIFY_CHECKSUMS;
+
+	if (options == NULL)
+		return opts;
+
+	if (!JB_ROOT_IS_OBJECT(options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object"),
+				 errhint("Give options as '{\"key\": value, ...}'.")));
+
+	it = JsonbIteratorInit(&options->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		const OptSpec *spec = NULL;
+		char	   *key;
+		int			i;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = jsonb_string(&k);
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+
+		for (i = 0; i < NUM_OPTS; i++)
+			if (strcmp(opt_specs[i].name, key) == 0)
+				spec = &opt_specs[i];
+		if (spec == NULL)
+		{
+			StringInfoData valid;
+
+			initStringInfo(&valid);
+			for (i = 0; i < NUM_OPTS; i++)
+				appendStringInfo(&valid, "%s%s", i ? ", " : "", opt_specs[i].name);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unrecognized option \"%s\"", key),
+					 errhint("Valid options are: %s.", valid.data)));
+		}
+		parse_one(opts, spec, &v);
+	}
+	return opts;
+}
+
+/*
+ * Does NAME match PATTERN?  '*' matches any run of characters; everything
+ * else matches itself (case-sensitive, as identifiers are).
+ */
+bool
+migrate_pattern_match(const char *pattern, const char *name)
+{
+	const char *star_p = NULL;
+	const char *star_n = NULL;
+
+	while (*name)
+	{
+		if (*pattern == '*')
+		{
+			star_p = ++pattern;
+			star_n = name;
+		}
+		else if (*pattern == *name)
+		{
+			pattern++;
+			name++;
+		}
+		else if (star_p)
+		{
+			pattern = star_p;
+			name = ++star_n;
+		}
+		else
+			return false;
+	}
+	while (*pattern == '*')
+		pattern++;
+	return *pattern == '\0';
+}
+
+static bool
+matches_any(List *patterns, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, patterns)
+		if (migrate_pattern_match(lfirst(lc), name))
+			return true;
+	return false;
+}
+
+/* Is database DBNAME selected by the databases / exclude_databases options? */
+bool
+migrate_database_selected(const MigrateOptions *opts, const char *dbname)
+{
+	if (opts->databases != NIL && !matches_any(opts->databases, dbname))
+		return false;
+	return !matches_any(opts->exclude_databases, dbname);
+}

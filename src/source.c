@@ -1,0 +1,301 @@
+/*-------------------------------------------------------------------------
+ *
+ * source.c
+ *		libpq connections to the source server, made and used without ever
+ *		blocking: every wait is on the latch and the socket, so a cancel or
+ *		a SIGTERM stops it at once.
+ *
+ * A connection belongs to the memory context it was opened in: when that
+ * context goes away (normally, or because of an error) the connection is
+ * closed, and a query still running on the source is cancelled.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "portability/instr_time.h"
+#include "storage/latch.h"
+#include "utils/memutils.h"
+
+#include "migrate.h"
+
+/* Settings every source session gets, so that its output is predictable. */
+static const char *const session_setup =
+"SELECT pg_catalog.set_config('search_path', 'pg_catalog', false),"
+" pg_catalog.set_config('datestyle', 'ISO', false),"
+" pg_catalog.set_config('intervalstyle', 'postgres', false),"
+" pg_catalog.set_config('extra_float_digits', '3', false),"
+" pg_catalog.set_config('statement_timeout', '0', false)";
+
+/* Memory context callback: close the connection, cancelling a running query. */
+static void
+source_conn_release(void *arg)
+{
+	SourceConn *sc = (SourceConn *) arg;
+
+	if (sc->conn == NULL)
+		return;
+	if (sc->cancel_on_close && PQtransactionStatus(sc->conn) == PQTRANS_ACTIVE)
+	{
+		PGcancel   *cancel = PQgetCancel(sc->conn);
+		char		errbuf[256];
+
+		if (cancel != NULL)
+		{
+			(void) PQcancel(cancel, errbuf, sizeof(errbuf));
+			PQfreeCancel(cancel);
+		}
+	}
+	PQfinish(sc->conn);
+	sc->conn = NULL;
+}
+
+/* libpq's message without its trailing newline, passwords redacted. */
+static char *
+conn_error_message(PGconn *conn)
+{
+	char	   *msg = migrate_redact(PQerrorMessage(conn));
+	int			len = strlen(msg);
+
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		msg[--len] = '\0';
+	return msg;
+}
+
+/*
+ * Opens a connection to database DBNAME (NULL: the one SRC names) of the
+ * source, waiting on the latch, bounded by SRC's connect timeout.  On
+ * failure, sets *errmsg_out and returns NULL when errmsg_out is given, or
+ * raises an error.  Applies the password rule of migrate_check_source_rules.
+ */
+SourceConn *
+source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
+{
+	SourceConn *sc = palloc0(sizeof(SourceConn));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+	const char **keywords = palloc0(sizeof(char *) * (src->nparams + 2));
+	const char **values = palloc0(sizeof(char *) * (src->nparams + 2));
+	PostgresPollingStatusType poll = PGRES_POLLING_WRITING;
+	instr_time	start;
+	char	   *failure = NULL;
+	int			i,
+				n = 0;
+
+	for (i = 0; i < src->nparams; i++)
+	{
+		if (dbname != NULL && strcmp(src->keywords[i], "dbname") == 0)
+			continue;
+		keywords[n] = src->keywords[i];
+		values[n] = src->values[i];
+		n++;
+	}
+	if (dbname != NULL)
+	{
+		keywords[n] = "dbname";
+		values[n] = dbname;
+		n++;
+	}
+
+	sc->dbname = dbname ? pstrdup(dbname) : migrate_source_dbname(src);
+	cb->func = source_conn_release;
+	cb->arg = sc;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	sc->conn = PQconnectStartParams(keywords, values, false);
+	if (sc->conn == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while connecting to the source")));
+
+	INSTR_TIME_SET_CURRENT(start);
+	if (PQstatus(sc->conn) == CONNECTION_BAD)
+		poll = PGRES_POLLING_FAILED;
+
+	while (poll != PGRES_POLLING_OK && poll != PGRES_POLLING_FAILED)
+	{
+		int			events = WL_LATCH_SET | WL_EXIT_ON_PM_DEATH;
+		long		timeout = -1;
+		int			rc;
+
+		if (poll == PGRES_POLLING_READING)
+			events |= WL_SOCKET_READABLE;
+		else
+			events |= WL_SOCKET_WRITEABLE;
+
+		if (src->connect_timeout > 0)
+		{
+			instr_time	now;
+
+			INSTR_TIME_SET_CURRENT(now);
+			INSTR_TIME_SUBTRACT(now, start);
+			timeout = src->connect_timeout * 1000L - (long) INSTR_TIME_GET_MILLISEC(now);
+			if (timeout <= 0)
+			{
+				failure = psprintf("timeout expired after %d seconds", src->connect_timeout);
+				break;
+			}
+			events |= WL_TIMEOUT;
+		}
+
+		rc = WaitLatchOrSocket(MyLatch, events, PQsocket(sc->conn), timeout,
+							   PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+		if (rc & (WL_SOCKET_READABLE | WL_SOCKET_WRITEABLE))
+			poll = PQconnectPoll(sc->conn);
+	}
+
+	if (failure == NULL && poll == PGRES_POLLING_FAILED)
+		failure = conn_error_message(sc->conn);
+
+	if (failure == NULL && src->require_password &&
+		!PQconnectionUsedPassword(sc->conn))
+	{
+		source_close(sc);
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("password is required"),
+				 errdetail("The source server did not ask for the password, so a non-superuser may not use this connection."),
+				 errhint("Make the source's pg_hba.conf ask this user for a password (scram-sha-256 or md5).")));
+	}
+
+	if (failure != NULL)
+	{
+		source_close(sc);
+		if (errmsg_out != NULL)
+		{
+			*errmsg_out = failure;
+			return NULL;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+				 errmsg("could not connect to the source database \"%s\"",
+						sc->dbname ? sc->dbname : "(default)"),
+				 errdetail("%s", failure),
+				 errhint("Check that the source is reachable from the target server and that the connection string is right.")));
+	}
+
+	sc->cancel_on_close = true;
+	(void) source_query(sc, session_setup, 0, NULL);
+	return sc;
+}
+
+/* Closes SC now (it is also closed when its memory context goes away). */
+void
+source_close(SourceConn *sc)
+{
+	source_conn_release(sc);
+}
+
+/* The source's server_version_num. */
+int
+source_server_version(SourceConn *sc)
+{
+	return PQserverVersion(sc->conn);
+}
+
+/* Raises the error that RES carries, with the source's SQLSTATE and texts. */
+static void
+raise_remote_error(SourceConn *sc, PGresult *res, const char *sql)
+{
+	char	   *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	char	   *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char	   *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	char	   *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	int			code = ERRCODE_CONNECTION_FAILURE;
+
+	if (sqlstate != NULL && strlen(sqlstate) == 5)
+		code = MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2],
+							 sqlstate[3], sqlstate[4]);
+	primary = primary ? pstrdup(primary) : conn_error_message(sc->conn);
+	detail = detail ? pstrdup(detail) : NULL;
+	hint = hint ? pstrdup(hint) : NULL;
+	PQclear(res);
+
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("source database \"%s\": %s",
+					sc->dbname ? sc->dbname : "(default)", primary),
+			 detail ? errdetail("%s", detail) : 0,
+			 hint ? errhint("%s", hint) : 0,
+			 errcontext("source query: %s", sql)));
+}
+
+/*
+ * Runs SQL (with text parameters PARAMS) on the source, waiting on the latch,
+ * and returns its rows copied into palloc'd memory.  Raises the source's
+ * error as our own.
+ */
+SourceResult *
+source_query(SourceConn *sc, const char *sql, int nparams,
+			 const char *const *params)
+{
+	SourceResult *result = palloc0(sizeof(SourceResult));
+	PGresult   *last = NULL;
+	PGresult   *res;
+
+	if (sc->conn == NULL)
+		elog(ERROR, "source connection is closed");
+
+	if (!PQsendQueryParams(sc->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("could not send a query to the source database \"%s\"",
+						sc->dbname ? sc->dbname : "(default)"),
+				 errdetail("%s", conn_error_message(sc->conn))));
+
+	for (;;)
+	{
+		while (PQisBusy(sc->conn))
+		{
+			int			rc;
+
+			rc = WaitLatchOrSocket(MyLatch,
+								   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
+								   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
+			if (rc & WL_LATCH_SET)
+			{
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
+				ereport(ERROR,
+						(errcode(ERRCODE_CONNECTION_FAILURE),
+						 errmsg("lost the connection to the source database \"%s\"",
+								sc->dbname ? sc->dbname : "(default)"),
+						 errdetail("%s", conn_error_message(sc->conn))));
+		}
+		res = PQgetResult(sc->conn);
+		if (res == NULL)
+			break;
+		if (last != NULL)
+			PQclear(last);
+		last = res;
+	}
+
+	if (last == NULL ||
+		(PQresultStatus(last) != PGRES_TUPLES_OK &&
+		 PQresultStatus(last) != PGRES_COMMAND_OK))
+		raise_remote_error(sc, last, sql);
+
+	result->nrows = PQntuples(last);
+	result->ncols = PQnfields(last);
+	if (result->nrows > 0 && result->ncols > 0)
+	{
+		int			r,
+					c;
+
+		result->values = palloc(sizeof(char *) * result->nrows * result->ncols);
+		for (r = 0; r < result->nrows; r++)
+			for (c = 0; c < result->ncols; c++)
+				SR_VALUE(result, r, c) = PQgetisnull(last, r, c) ? NULL :
+					pstrdup(PQgetvalue(last, r, c));
+	}
+	PQclear(last);
+	return result;
+}

@@ -1,0 +1,1195 @@
+/*-------------------------------------------------------------------------
+ *
+ * validate.c
+ *		migrate.validate(source, options): what will and will not work when
+ *		migrating a source server into this one, and why.  It changes
+ *		nothing on either side.
+ *
+ * The checks are also the first step of every migration: start refuses to
+ * begin while any of them says "error".
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <unistd.h>
+
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "mb/pg_wchar.h"
+#include "utils/memutils.h"
+
+#include "migrate.h"
+
+/* How many names a detail lists before it says "and N more". */
+#define MAX_NAMES_LISTED 20
+
+/* Provider-internal roles that are never copied. */
+static const char *const provider_role_patterns[] = {
+	"rdsadmin", "rdsrepladmin", "rdstopmgr", "rds_*",
+	"cloudsqladmin", "cloudsql*", "azure_*", "azuresu",
+	NULL
+};
+
+typedef struct CheckRow
+{
+	const char *check_name;
+	const char *status;
+	char	   *detail;
+	char	   *hint;
+} CheckRow;
+
+typedef struct Checks
+{
+	List	   *rows;			/* CheckRow * */
+	MemoryContext cxt;			/* where rows live */
+} Checks;
+
+/* A database of the source that the checks look into. */
+typedef struct SourceDb
+{
+	char	   *name;
+	char	   *owner;
+	char	   *encoding;
+	char	   *collate;
+	char	   *ctype;
+	char	   *locprovider;	/* "c", "i" (ICU), or NULL before PG15 */
+	int64		size;
+	SourceConn *conn;
+} SourceDb;
+
+static void
+add_row(Checks *c, const char *check_name, const char *status,
+		const char *hint, const char *fmt,...) pg_attribute_printf(5, 6);
+
+/* Adds one result row; the detail is a format string. */
+static void
+add_row(Checks *c, const char *check_name, const char *status,
+		const char *hint, const char *fmt,...)
+{
+	MemoryContext old = MemoryContextSwitchTo(c->cxt);
+	CheckRow   *row = palloc(sizeof(CheckRow));
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	row->check_name = check_name;
+	row->status = status;
+	row->detail = migrate_redact(buf.data);
+	row->hint = hint ? pstrdup(hint) : NULL;
+	c->rows = lappend(c->rows, row);
+	MemoryContextSwitchTo(old);
+}
+
+/* Runs SQL on this (the target) server; rows copied into the current context. */
+static SourceResult *
+target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	SourceResult *result = palloc0(sizeof(SourceResult));
+	int			ret;
+	int			r,
+				col;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+
+	result->nrows = SPI_processed;
+	result->ncols = SPI_tuptable->tupdesc->natts;
+	if (result->nrows > 0)
+	{
+		result->values = MemoryContextAlloc(outer, sizeof(char *) * result->nrows * result->ncols);
+		for (r = 0; r < result->nrows; r++)
+			for (col = 0; col < result->ncols; col++)
+			{
+				char	   *v = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, col + 1);
+
+				SR_VALUE(result, r, col) = v ? MemoryContextStrdup(outer, v) : NULL;
+			}
+	}
+	SPI_finish();
+	return result;
+}
+
+/* "a, b, c and 3 more" from a list of names. */
+static char *
+name_list(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			i = 0;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		if (i == MAX_NAMES_LISTED)
+		{
+			appendStringInfo(&buf, " and %d more", list_length(names) - i);
+			break;
+		}
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", (char *) lfirst(lc));
+		i++;
+	}
+	return buf.data;
+}
+
+static bool
+str_true(const char *s)
+{
+	return s != NULL && s[0] == 't';
+}
+
+/* Major version of a server_version_num: 150004 -> 15, 90624 -> 9.6 as 906. */
+static int
+major_of(int version_num)
+{
+	return version_num >= 100000 ? version_num / 10000 : version_num / 100;
+}
+
+static char *
+major_string(int version_num)
+{
+	if (version_num >= 100000)
+		return psprintf("%d", version_num / 10000);
+	return psprintf("%d.%d", version_num / 10000, (version_num / 100) % 100);
+}
+
+/*
+ * Compares extension versions: numeric parts numerically, others as text.
+ * Returns <0, 0, >0 like strcmp.
+ */
+static int
+compare_versions(const char *a, const char *b)
+{
+	while (*a || *b)
+	{
+		while (*a && !isalnum((unsigned char) *a))
+			a++;
+		while (*b && !isalnum((unsigned char) *b))
+			b++;
+		if (!*a || !*b)
+			return (*a != 0) - (*b != 0);
+		if (isdigit((unsigned char) *a) && isdigit((unsigned char) *b))
+		{
+			char	   *ea,
+					   *eb;
+			long		na = strtol(a, &ea, 10);
+			long		nb = strtol(b, &eb, 10);
+
+			if (na != nb)
+				return na < nb ? -1 : 1;
+			a = ea;
+			b = eb;
+		}
+		else
+		{
+			const char *sa = a,
+					   *sb = b;
+			int			cmp;
+
+			while (*a && isalnum((unsigned char) *a) && !isdigit((unsigned char) *a))
+				a++;
+			while (*b && isalnum((unsigned char) *b) && !isdigit((unsigned char) *b))
+				b++;
+			cmp = strncmp(sa, sb, Min(a - sa, b - sb));
+			if (cmp != 0)
+				return cmp;
+			if ((a - sa) != (b - sb))
+				return (a - sa) < (b - sb) ? -1 : 1;
+			if (a == sa)
+			{
+				/* a digit against a letter */
+				return isdigit((unsigned char) *a) ? 1 : -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool
+is_provider_role(const char *rolname, const MigrateOptions *opts)
+{
+	int			i;
+	ListCell   *lc;
+
+	for (i = 0; provider_role_patterns[i] != NULL; i++)
+		if (migrate_pattern_match(provider_role_patterns[i], rolname))
+			return true;
+	foreach(lc, opts->exclude_roles)
+		if (migrate_pattern_match(lfirst(lc), rolname))
+			return true;
+	return false;
+}
+
+/* The pg_dump check: found in migrate.pg_bin_dir and not older than the source. */
+static void
+check_pg_dump(Checks *c, int source_version)
+{
+	char	   *path = migrate_bin_path("pg_dump");
+	const char *argv[3];
+	StringInfoData out;
+	int			rc;
+	const char *p;
+	int			major = 0,
+				minor = 0;
+	char	   *where = superuser() ? psprintf(" (%s)", path) : "";
+
+	if (access(path, X_OK) != 0)
+	{
+		add_row(c, "pg_dump", "error",
+				"Set migrate.pg_bin_dir to a directory holding pg_dump of the source's major version or newer.",
+				"pg_dump was not found in migrate.pg_bin_dir%s", where);
+		return;
+	}
+
+	argv[0] = path;
+	argv[1] = "--version";
+	argv[2] = NULL;
+	initStringInfo(&out);
+	rc = migrate_run_program(path, argv, &out, 30000);
+	p = strstr(out.data, ") ");
+	if (rc != 0 || p == NULL || sscanf(p + 2, "%d.%d", &major, &minor) < 1)
+	{
+		add_row(c, "pg_dump", "error",
+				"Set migrate.pg_bin_dir to a directory holding a working pg_dump.",
+				"pg_dump%s did not run (exit code %d)", where, rc);
+		return;
+	}
+	if (major * 10000 < (source_version >= 100000 ? source_version / 10000 * 10000 : source_version))
+		add_row(c, "pg_dump", "error",
+				"Install pg_dump of the source's major version or newer on the target server and set migrate.pg_bin_dir to its directory.",
+				"pg_dump %d.%d is older than the source (PostgreSQL %s)",
+				major, minor, major_string(source_version));
+	else
+		add_row(c, "pg_dump", "ok", NULL,
+				"pg_dump %d.%d%s can dump PostgreSQL %s", major, minor, where,
+				major_string(source_version));
+}
+
+/* Databases of the source chosen by the options; rows for the ones left out. */
+static List *
+choose_databases(Checks *c, SourceConn *conn, const MigrateOptions *opts,
+				 int source_version)
+{
+	SourceResult *res;
+	List	   *dbs = NIL;
+	List	   *names = NIL;
+	ListCell   *lc;
+	int			r;
+
+	res = source_query(conn,
+					   source_version >= 150000 ?
+					   "SELECT d.datname, d.datallowconn,"
+					   " has_database_privilege(d.oid, 'CONNECT'),"
+					   " pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,"
+					   " CASE WHEN has_database_privilege(d.oid, 'CONNECT')"
+					   "  THEN pg_database_size(d.oid) END,"
+					   " pg_get_userbyid(d.datdba), d.datlocprovider::text"
+					   " FROM pg_database d WHERE NOT d.datistemplate ORDER BY 1" :
+					   "SELECT d.datname, d.datallowconn,"
+					   " has_database_privilege(d.oid, 'CONNECT'),"
+					   " pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,"
+					   " CASE WHEN has_database_privilege(d.oid, 'CONNECT')"
+					   "  THEN pg_database_size(d.oid) END,"
+					   " pg_get_userbyid(d.datdba), NULL"
+					   " FROM pg_database d WHERE NOT d.datistemplate ORDER BY 1",
+					   0, NULL);
+
+	/* a databases pattern that matches nothing is a mistake */
+	foreach(lc, opts->databases)
+	{
+		bool		found = false;
+
+		for (r = 0; r < res->nrows && !found; r++)
+			found = migrate_pattern_match(lfirst(lc), SR_VALUE(res, r, 0));
+		if (!found)
+			add_row(c, "databases", "error",
+					"List the source's databases with: SELECT datname FROM pg_database WHERE NOT datistemplate;",
+					"the pattern \"%s\" of option \"databases\" matches no database of the source",
+					(char *) lfirst(lc));
+	}
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *name = SR_VALUE(res, r, 0);
+		SourceDb   *db;
+
+		if (!migrate_database_selected(opts, name))
+			continue;
+		if (!str_true(SR_VALUE(res, r, 1)))
+		{
+			add_row(c, "databases", "warning",
+					"Allow connections on the source (ALTER DATABASE ... ALLOW_CONNECTIONS true) to migrate it, or exclude it with \"exclude_databases\".",
+					"database \"%s\" does not allow connections and will not be migrated", name);
+			continue;
+		}
+		if (!str_true(SR_VALUE(res, r, 2)))
+		{
+			add_row(c, "databases", "error",
+					"Grant CONNECT on it to the source user, or exclude it with \"exclude_databases\".",
+					"the source user may not connect to database \"%s\"", name);
+			continue;
+		}
+		db = palloc0(sizeof(SourceDb));
+		db->name = pstrdup(name);
+		db->encoding = SR_VALUE(res, r, 3);
+		db->collate = SR_VALUE(res, r, 4);
+		db->ctype = SR_VALUE(res, r, 5);
+		db->size = SR_VALUE(res, r, 6) ? strtoi64(SR_VALUE(res, r, 6), NULL, 10) : 0;
+		db->owner = SR_VALUE(res, r, 7);
+		db->locprovider = SR_VALUE(res, r, 8);
+		dbs = lappend(dbs, db);
+	}
+
+	foreach(lc, dbs)
+		names = lappend(names, (char *) quote_identifier(((SourceDb *) lfirst(lc))->name));
+	if (dbs == NIL)
+		add_row(c, "databases", "error",
+				"Check the options \"databases\" and \"exclude_databases\".",
+				"no database of the source is selected for migration");
+	else
+		add_row(c, "databases", "ok", NULL, "%d database%s will be migrated: %s",
+				list_length(dbs), list_length(dbs) == 1 ? "" : "s", name_list(names));
+	return dbs;
+}
+
+/* Connects to each database; rows for those that cannot be reached. */
+static List *
+connect_databases(Checks *c, const SourceInfo *src, List *dbs)
+{
+	List	   *connected = NIL;
+	ListCell   *lc;
+
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+		char	   *err = NULL;
+
+		db->conn = source_connect(src, db->name, &err);
+		if (db->conn == NULL)
+		{
+			add_row(c, "database_connect", "error",
+					"Make sure the source user can log in to every database to migrate, or exclude it with \"exclude_databases\".",
+					"cannot connect to database \"%s\": %s", db->name, err);
+			continue;
+		}
+		connected = lappend(connected, db);
+	}
+	if (connected != NIL && list_length(connected) == list_length(dbs))
+		add_row(c, "database_connect", "ok", NULL,
+				"connected to every database to migrate");
+	return connected;
+}
+
+/* The target's databases with the same names as the source's. */
+static void
+check_target_databases(Checks *c, List *dbs)
+{
+	SourceResult *res = target_query("SELECT datname FROM pg_catalog.pg_database", 0, NULL, NULL);
+	ListCell   *lc;
+	List	   *existing = NIL;
+	int			r;
+
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+
+		for (r = 0; r < res->nrows; r++)
+			if (strcmp(SR_VALUE(res, r, 0), db->name) == 0)
+				existing = lappend(existing, (char *) quote_identifier(db->name));
+	}
+	if (existing != NIL)
+		add_row(c, "target_databases", "warning",
+				"Databases that exist are migrated into as they are; their user tables must not clash with the source's.",
+				"already on the target: %s", name_list(existing));
+	else
+		add_row(c, "target_databases", "ok", NULL,
+				"no database to migrate exists on the target yet");
+}
+
+/* Encoding and locale of each database against what the target can create. */
+static void
+check_locales(Checks *c, List *dbs)
+{
+	ListCell   *lc;
+	int			problems = 0;
+	bool		icu_checked = false;
+	bool		have_icu = false;
+
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+		const char *locales[2];
+		int			i;
+
+		if (db->locprovider != NULL && db->locprovider[0] == 'i')
+		{
+			if (!icu_checked)
+			{
+				SourceResult *res = target_query("SELECT 1 FROM pg_catalog.pg_collation WHERE collprovider = 'i' LIMIT 1",
+												 0, NULL, NULL);
+
+				have_icu = res->nrows > 0;
+				icu_checked = true;
+			}
+			if (!have_icu)
+			{
+				add_row(c, "encoding_collation", "error",
+						"Use a target server built with ICU, or create the database on the target beforehand with a libc locale.",
+						"database \"%s\" uses the ICU locale provider, which the target does not have",
+						db->name);
+				problems++;
+			}
+		}
+
+		locales[0] = db->collate;
+		locales[1] = db->ctype;
+		for (i = 0; i < 2; i++)
+		{
+			const char *loc = locales[i];
+			Oid			argtypes[1] = {TEXTOID};
+			Datum		args[1];
+			SourceResult *res;
+
+			if (loc == NULL || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0 ||
+				(i == 1 && strcmp(db->ctype, db->collate) == 0))
+				continue;
+			args[0] = CStringGetTextDatum(loc);
+			res = target_query("SELECT 1 FROM pg_catalog.pg_collation"
+							   " WHERE collprovider = 'c' AND (collcollate = $1"
+							   "  OR pg_catalog.lower(pg_catalog.replace(collcollate, '-', ''))"
+							   "   = pg_catalog.lower(pg_catalog.replace($1, '-', '')))"
+							   " UNION ALL SELECT 1 FROM pg_catalog.pg_database"
+							   " WHERE datcollate = $1 OR datctype = $1 LIMIT 1",
+							   1, argtypes, args);
+			if (res->nrows == 0)
+			{
+				add_row(c, "encoding_collation", "warning",
+						"Install the locale on the target's operating system, or create the database on the target beforehand with a locale of your choice.",
+						"database \"%s\" uses locale \"%s\", which the target does not seem to have",
+						db->name, loc);
+				problems++;
+			}
+		}
+		if (strcmp(db->encoding, GetDatabaseEncodingName()) != 0)
+			add_row(c, "encoding_collation", "ok", NULL,
+					"database \"%s\" uses encoding %s (this database uses %s); it is created with %s",
+					db->name, db->encoding, GetDatabaseEncodingName(), db->encoding);
+	}
+	if (problems == 0)
+		add_row(c, "encoding_collation", "ok", NULL,
+				"every database's encoding and locale can be created on the target");
+}
+
+/*
+ * Extensions and procedural languages of every database: available on the
+ * target at the same or a newer version, and installable by the caller.
+ */
+static void
+check_extensions(Checks *c, List *dbs)
+{
+	SourceResult *avail;
+	ListCell   *lc;
+	int			problems = 0;
+	int			total = 0;
+	bool		su = superuser();
+
+	avail = target_query("SELECT e.name, e.default_version,"
+						 " COALESCE(v.superuser, true), COALESCE(v.trusted, false)"
+						 " FROM pg_catalog.pg_available_extensions e"
+						 " LEFT JOIN pg_catalog.pg_available_extension_versions v"
+						 "  ON v.name = e.name AND v.version = e.default_version",
+						 0, NULL, NULL);
+
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+		SourceResult *res;
+		int			r;
+
+		res = source_query(db->conn,
+						   "SELECT extname, extversion FROM pg_extension ORDER BY 1",
+						   0, NULL);
+		for (r = 0; r < res->nrows; r++)
+		{
+			const char *name = SR_VALUE(res, r, 0);
+			const char *version = SR_VALUE(res, r, 1);
+			int			a;
+			int			found = -1;
+
+			if (strcmp(name, "plpgsql") == 0)
+				continue;
+			total++;
+			for (a = 0; a < avail->nrows; a++)
+				if (strcmp(SR_VALUE(avail, a, 0), name) == 0)
+					found = a;
+			if (found < 0)
+			{
+				add_row(c, "extensions", "error",
+						"Install the extension's package on the target server, or drop the extension on the source.",
+						"extension \"%s\" %s of database \"%s\" is not available on the target",
+						name, version, db->name);
+				problems++;
+				continue;
+			}
+			if (compare_versions(SR_VALUE(avail, found, 1), version) < 0)
+			{
+				add_row(c, "extensions", "error",
+						"Install the same or a newer version of the extension on the target server.",
+						"extension \"%s\" of database \"%s\" is at version %s on the source but only %s on the target",
+						name, db->name, version, SR_VALUE(avail, found, 1));
+				problems++;
+				continue;
+			}
+			if (!su && str_true(SR_VALUE(avail, found, 2)) && !str_true(SR_VALUE(avail, found, 3)))
+			{
+				add_row(c, "extensions", "error",
+						"Have a superuser create the extension in the target database beforehand, or run the migration as a superuser.",
+						"extension \"%s\" of database \"%s\" can only be created by a superuser on the target",
+						name, db->name);
+				problems++;
+			}
+		}
+
+		/* procedural languages that are not part of an extension */
+		res = source_query(db->conn,
+						   "SELECT l.lanname FROM pg_language l WHERE l.lanispl"
+						   " AND NOT EXISTS (SELECT 1 FROM pg_depend d"
+						   "  WHERE d.classid = 'pg_language'::regclass"
+						   "  AND d.objid = l.oid AND d.deptype = 'e')"
+						   " ORDER BY 1",
+						   0, NULL);
+		for (r = 0; r < res->nrows; r++)
+		{
+			add_row(c, "languages", "warning",
+					"Turn the language into its extension on the source (CREATE EXTENSION ... FROM unpackaged on old servers), or create it on the target beforehand.",
+					"procedural language \"%s\" of database \"%s\" is not part of an extension; creating it needs its handler functions on the target",
+					SR_VALUE(res, r, 0), db->name);
+			problems++;
+		}
+	}
+	if (problems == 0)
+		add_row(c, "extensions", "ok", NULL,
+				"%d extension%s in the migrated databases, all available on the target and installable by this role",
+				total, total == 1 ? "" : "s");
+}
+
+/*
+ * Tables of every database: replica identity, unlogged tables, materialized
+ * views, large objects, ownership (for publishing) and the table filters.
+ * Sets *all_owned when the source user owns every table.
+ */
+static void
+check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
+{
+	ListCell   *lc;
+	int			no_identity_total = 0;
+	int			unlogged_total = 0;
+	int			matview_total = 0;
+	int64		lo_total = 0;
+	int			tables_total = 0;
+	int			not_owned = 0;
+	int		   *include_hits = palloc0(sizeof(int) * (list_length(opts->tables) + 1));
+
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+		SourceResult *res;
+		List	   *no_identity = NIL;
+		List	   *unlogged = NIL;
+		List	   *matviews = NIL;
+		int			r;
+		int64		lo;
+
+		res = source_query(db->conn,
+						   "SELECT n.nspname, c.relname, c.relkind, c.relpersistence,"
+						   " CASE WHEN c.relkind <> 'r' OR c.relpersistence <> 'p' THEN false"
+						   "  WHEN c.relreplident = 'f' THEN false"
+						   "  WHEN c.relreplident = 'n' THEN true"
+						   "  WHEN c.relreplident = 'i' THEN NOT EXISTS (SELECT 1 FROM pg_index i"
+						   "   WHERE i.indrelid = c.oid AND i.indisreplident)"
+						   "  ELSE NOT EXISTS (SELECT 1 FROM pg_index i"
+						   "   WHERE i.indrelid = c.oid AND i.indisprimary) END,"
+						   " pg_has_role(c.relowner, 'USAGE'),"
+						   " EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+						   "  AND d.objid = c.oid AND d.deptype = 'e')"
+						   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+						   " WHERE c.relkind IN ('r', 'p', 'm')"
+						   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+						   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+						   " ORDER BY 1, 2",
+						   0, NULL);
+		for (r = 0; r < res->nrows; r++)
+		{
+			const char *nsp = SR_VALUE(res, r, 0);
+			const char *rel = SR_VALUE(res, r, 1);
+			char		kind = SR_VALUE(res, r, 2)[0];
+			char		persistence = SR_VALUE(res, r, 3)[0];
+			bool		from_extension = str_true(SR_VALUE(res, r, 6));
+			char	   *qname = quote_qualified_identifier(nsp, rel);
+			ListCell   *pc;
+			int			i = 0;
+
+			if (kind == 'm')
+			{
+				matviews = lappend(matviews, qname);
+				continue;
+			}
+			foreach(pc, opts->tables)
+			{
+				char	   *parts[3];
+
+				if (migrate_split_table_pattern(lfirst(pc), parts) &&
+					migrate_pattern_match(parts[0], db->name) &&
+					migrate_pattern_match(parts[1], nsp) &&
+					migrate_pattern_match(parts[2], rel))
+					include_hits[i]++;
+				i++;
+			}
+			if (from_extension)
+				continue;
+			tables_total++;
+			if (persistence == 'u')
+				unlogged = lappend(unlogged, qname);
+			if (str_true(SR_VALUE(res, r, 4)))
+				no_identity = lappend(no_identity, qname);
+			if (kind == 'r' && !str_true(SR_VALUE(res, r, 5)))
+				not_owned++;
+		}
+
+		if (no_identity != NIL)
+			add_row(c, "replica_identity", "warning",
+					"Add a primary key, or set REPLICA IDENTITY FULL or USING INDEX; once such a table is published, UPDATE and DELETE on it fail on the source.",
+					"database \"%s\": %d table%s without a primary key or replica identity: %s",
+					db->name, list_length(no_identity),
+					list_length(no_identity) == 1 ? "" : "s", name_list(no_identity));
+		if (unlogged != NIL)
+			add_row(c, "unlogged_tables", "warning",
+					"Their data is copied once; later changes to them are not replicated.",
+					"database \"%s\": %d unlogged table%s: %s",
+					db->name, list_length(unlogged),
+					list_length(unlogged) == 1 ? "" : "s", name_list(unlogged));
+		if (matviews != NIL)
+			add_row(c, "materialized_views", "warning",
+					"They are refreshed on the target after the copy; logical replication does not carry them.",
+					"database \"%s\": %d materialized view%s: %s",
+					db->name, list_length(matviews),
+					list_length(matviews) == 1 ? "" : "s", name_list(matviews));
+
+		res = source_query(db->conn, "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL);
+		lo = strtoi64(SR_VALUE(res, 0, 0), NULL, 10);
+		if (lo > 0)
+			add_row(c, "large_objects", "warning",
+					"Large objects are copied by the dump; changes to them after the copy are not replicated.",
+					"database \"%s\": " INT64_FORMAT " large object%s",
+					db->name, lo, lo == 1 ? "" : "s");
+
+		no_identity_total += list_length(no_identity);
+		unlogged_total += list_length(unlogged);
+		matview_total += list_length(matviews);
+		lo_total += lo;
+	}
+
+	if (no_identity_total == 0)
+		add_row(c, "replica_identity", "ok", NULL,
+				"every table has a primary key or a replica identity");
+	if (unlogged_total == 0)
+		add_row(c, "unlogged_tables", "ok", NULL, "no unlogged tables");
+	if (matview_total == 0)
+		add_row(c, "materialized_views", "ok", NULL, "no materialized views");
+	if (lo_total == 0)
+		add_row(c, "large_objects", "ok", NULL, "no large objects");
+
+	if (opts->tables != NIL)
+	{
+		ListCell   *pc;
+		int			i = 0;
+
+		foreach(pc, opts->tables)
+		{
+			if (include_hits[i] == 0)
+				add_row(c, "tables", "error",
+						"A table pattern is database.schema.table, each part matched exactly or with *.",
+						"the pattern \"%s\" of option \"tables\" matches no table of the migrated databases",
+						(char *) lfirst(pc));
+			i++;
+		}
+	}
+	*all_owned = (not_owned == 0);
+	add_row(c, "tables", "ok", NULL, "%d table%s in the migrated databases",
+			tables_total, tables_total == 1 ? "" : "s");
+}
+
+/*
+ * Roles of the source: which this caller can create, which exist, which are
+ * skipped.
+ */
+static void
+check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
+{
+	SourceResult *res;
+	SourceResult *existing;
+	Oid			me = GetUserId();
+	bool		su = superuser();
+	bool		createrole = has_createrole_privilege(me);
+	bool		can_replication = su;
+	bool		can_bypassrls = su;
+	int			to_create = 0,
+				exist = 0,
+				skipped = 0,
+				problems = 0;
+	int			r;
+	ListCell   *lc;
+
+#if PG_VERSION_NUM >= 160000
+	can_replication = su || (createrole && has_rolreplication(me));
+	can_bypassrls = su || (createrole && has_bypassrls_privilege(me));
+#endif
+
+	if (!opts->roles)
+	{
+		add_row(c, "roles", "ok", NULL, "roles are not copied (option \"roles\" is false)");
+		return;
+	}
+
+	res = source_query(conn,
+					   "SELECT r.rolname, r.rolsuper, r.rolreplication, r.rolbypassrls,"
+					   " r.oid = 10"
+					   " FROM pg_roles r WHERE r.rolname !~ '^pg_' ORDER BY 1",
+					   0, NULL);
+	existing = target_query("SELECT rolname FROM pg_catalog.pg_roles", 0, NULL, NULL);
+
+	/* role_passwords must name roles of the source */
+	foreach(lc, opts->role_passwords)
+	{
+		RolePassword *rp = lfirst(lc);
+		bool		found = false;
+
+		for (r = 0; r < res->nrows && !found; r++)
+			found = strcmp(SR_VALUE(res, r, 0), rp->rolname) == 0;
+		if (!found)
+		{
+			add_row(c, "roles", "error",
+					"Give passwords only for roles of the source.",
+					"option \"role_passwords\" names role \"%s\", which the source does not have",
+					rp->rolname);
+			problems++;
+		}
+	}
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *name = SR_VALUE(res, r, 0);
+		bool		exists = false;
+		int			e;
+		const char *missing = NULL;
+
+		if (str_true(SR_VALUE(res, r, 4)) || is_provider_role(name, opts))
+		{
+			skipped++;
+			continue;
+		}
+		for (e = 0; e < existing->nrows && !exists; e++)
+			exists = strcmp(SR_VALUE(existing, e, 0), name) == 0;
+		if (exists)
+		{
+			exist++;
+			continue;
+		}
+		if (str_true(SR_VALUE(res, r, 1)) && !su)
+			missing = "SUPERUSER";
+		else if (str_true(SR_VALUE(res, r, 2)) && !can_replication)
+			missing = "REPLICATION";
+		else if (str_true(SR_VALUE(res, r, 3)) && !can_bypassrls)
+			missing = "BYPASSRLS";
+		else if (!su && !createrole)
+			missing = "CREATEROLE";
+
+		if (missing != NULL && strcmp(missing, "CREATEROLE") != 0)
+		{
+			add_row(c, "roles", "warning",
+					"Create the role on the target beforehand as a superuser, run the migration as a superuser, or leave it out with \"exclude_roles\".",
+					"role \"%s\" has %s, which this role cannot grant; it will not be created",
+					name, missing);
+			problems++;
+			continue;
+		}
+		to_create++;
+	}
+
+	if (to_create > 0 && !su && !createrole)
+		add_row(c, "roles", "error",
+				"Grant CREATEROLE to this role, or set the option \"roles\" to false and create the roles beforehand.",
+				"this role lacks CREATEROLE, so none of the %d role%s to copy can be created",
+				to_create, to_create == 1 ? "" : "s");
+	else
+		add_row(c, "roles", "ok", NULL,
+				"%d role%s will be created, %d already exist%s on the target, %d skipped (bootstrap superuser, provider-internal or excluded)",
+				to_create, to_create == 1 ? "" : "s", exist, exist == 1 ? "s" : "",
+				skipped);
+	(void) problems;
+}
+
+/* Integer value of a GUC of this server. */
+static int
+target_setting_int(const char *name)
+{
+	const char *v = GetConfigOption(name, false, false);
+
+	return v ? atoi(v) : 0;
+}
+
+/*
+ * Can the databases be replicated logically, and which method would "auto"
+ * choose?  Adds the rows and returns true when replication is possible.
+ */
+static bool
+check_replication(Checks *c, SourceConn *conn, int source_version, int ndb,
+				  bool all_owned, const MigrateOptions *opts)
+{
+	List	   *reasons = NIL;
+	SourceResult *res;
+	int			free_slots,
+				free_senders;
+	bool		role_ok;
+	int			target_workers,
+				target_slots;
+	bool		possible;
+
+	if (source_version < 100000)
+	{
+		reasons = lappend(reasons, "the source is older than PostgreSQL 10");
+		add_row(c, "replication", "warning",
+				"Upgrade the source to PostgreSQL 10 or newer to migrate with replication.",
+				"PostgreSQL %s has no logical replication", major_string(source_version));
+		goto decide;
+	}
+
+	res = source_query(conn,
+					   "SELECT current_setting('wal_level'),"
+					   " current_setting('max_replication_slots')::int"
+					   "  - (SELECT count(*) FROM pg_replication_slots)::int,"
+					   " current_setting('max_wal_senders')::int"
+					   "  - (SELECT count(*) FROM pg_stat_replication)::int,"
+					   " r.rolsuper, r.rolreplication,"
+					   " CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication')"
+					   "  THEN pg_has_role('rds_replication', 'MEMBER') ELSE false END,"
+					   " EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'aiven_extras')"
+					   " FROM pg_roles r WHERE r.rolname = current_user",
+					   0, NULL);
+
+	if (strcmp(SR_VALUE(res, 0, 0), "logical") != 0)
+	{
+		reasons = lappend(reasons, psprintf("wal_level is %s", SR_VALUE(res, 0, 0)));
+		add_row(c, "wal_level", "warning",
+				"Set wal_level = logical on the source and restart it (on managed services, the provider's logical replication setting) to migrate with replication.",
+				"wal_level is \"%s\" on the source; logical replication needs \"logical\"",
+				SR_VALUE(res, 0, 0));
+	}
+	else
+		add_row(c, "wal_level", "ok", NULL, "wal_level is logical on the source");
+
+	free_slots = atoi(SR_VALUE(res, 0, 1));
+	if (free_slots < ndb)
+	{
+		reasons = lappend(reasons, "too few free replication slots on the source");
+		add_row(c, "replication_slots", "warning",
+				"Raise max_replication_slots on the source (it needs a restart), or drop unused slots.",
+				"the source has %d free replication slot%s; migrating %d database%s needs %d",
+				free_slots, free_slots == 1 ? "" : "s", ndb, ndb == 1 ? "" : "s", ndb);
+	}
+	else
+		add_row(c, "replication_slots", "ok", NULL,
+				"the source has %d free replication slot%s for %d database%s",
+				free_slots, free_slots == 1 ? "" : "s", ndb, ndb == 1 ? "" : "s");
+
+	free_senders = atoi(SR_VALUE(res, 0, 2));
+	if (free_senders < ndb)
+	{
+		reasons = lappend(reasons, "too few free WAL senders on the source");
+		add_row(c, "wal_senders", "warning",
+				"Raise max_wal_senders on the source (it needs a restart).",
+				"the source has %d free WAL sender%s; migrating %d database%s needs %d",
+				free_senders, free_senders == 1 ? "" : "s", ndb, ndb == 1 ? "" : "s", ndb);
+	}
+	else
+		add_row(c, "wal_senders", "ok", NULL,
+				"the source has %d free WAL sender%s for %d database%s",
+				free_senders, free_senders == 1 ? "" : "s", ndb, ndb == 1 ? "" : "s");
+
+	role_ok = str_true(SR_VALUE(res, 0, 3)) || str_true(SR_VALUE(res, 0, 4)) ||
+		str_true(SR_VALUE(res, 0, 5));
+	if (!role_ok)
+	{
+		reasons = lappend(reasons, "the source user lacks REPLICATION");
+		add_row(c, "replication_role", "warning",
+				"ALTER ROLE ... REPLICATION on the source (on managed services, the provider's replication role).",
+				"the source user has neither SUPERUSER nor REPLICATION");
+	}
+	else
+		add_row(c, "replication_role", "ok", NULL,
+				"the source user may create replication slots");
+
+	if (str_true(SR_VALUE(res, 0, 3)))
+		add_row(c, "publication", "ok", NULL,
+				"the source user is a superuser and may publish all tables");
+	else if (str_true(SR_VALUE(res, 0, 6)))
+		add_row(c, "publication", "ok", NULL,
+				"the source has aiven_extras, whose functions publish all tables");
+	else if (all_owned)
+		add_row(c, "publication", "ok", NULL,
+				"the source user owns every table and may publish them one by one");
+	else
+	{
+		reasons = lappend(reasons, "the source user may not publish every table");
+		add_row(c, "publication", "warning",
+				"Publishing FOR ALL TABLES needs a superuser on the source; otherwise the source user must own every table.",
+				"the source user is not a superuser and does not own every table");
+	}
+
+	/* the target: one apply worker and one replication origin a database */
+	target_workers = target_setting_int("max_logical_replication_workers");
+	target_slots = target_setting_int("max_replication_slots");
+	if (target_workers < ndb || target_slots < ndb)
+	{
+		reasons = lappend(reasons, "the target's logical replication limits are too low");
+		add_row(c, "target_replication_limits", "warning",
+				"Raise max_logical_replication_workers and max_replication_slots on the target (they need a restart).",
+				"the target allows %d logical replication worker%s and %d replication origin%s; %d database%s need%s one of each",
+				target_workers, target_workers == 1 ? "" : "s",
+				target_slots, target_slots == 1 ? "" : "s",
+				ndb, ndb == 1 ? "" : "s", ndb == 1 ? "s" : "");
+	}
+	else
+		add_row(c, "target_replication_limits", "ok", NULL,
+				"the target allows %d logical replication workers and %d replication origins",
+				target_workers, target_slots);
+
+	if (!superuser())
+		add_row(c, "target_subscription", "warning",
+				"Run the migration as a superuser of the target to replicate.",
+				"on PostgreSQL %d only a superuser may create subscriptions",
+				PG_VERSION_NUM / 10000);
+
+decide:
+	possible = (reasons == NIL);
+	if (opts->method == METHOD_DUMP)
+		add_row(c, "method", "ok", NULL, "dump (chosen by option \"method\")");
+	else if (possible)
+		add_row(c, "method", "ok", NULL, "%s: the source is ready for logical replication",
+				opts->method == METHOD_AUTO ? "auto would use replication" : "replication");
+	else if (opts->method == METHOD_REPLICATION)
+		add_row(c, "method", "error",
+				"Fix the warnings above, or use \"method\": \"dump\" or \"auto\".",
+				"replication is not possible: %s", name_list(reasons));
+	else
+		add_row(c, "method", "ok", NULL,
+				"auto would use dump (no changes are carried after the copy): %s",
+				name_list(reasons));
+	return possible;
+}
+
+/* Total and per-database size against dbs_max_total_size. */
+static void
+check_size(Checks *c, List *dbs, const MigrateOptions *opts)
+{
+	ListCell   *lc;
+	int64		total = 0;
+	StringInfoData each;
+
+	initStringInfo(&each);
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+
+		total += db->size;
+		appendStringInfo(&each, "%s%s %s", each.len ? ", " : "",
+						 quote_identifier(db->name),
+						 text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+																			Int64GetDatum(db->size)))));
+	}
+	if (opts->dbs_max_total_size >= 0 && total > opts->dbs_max_total_size)
+		add_row(c, "size", "error",
+				"Raise \"dbs_max_total_size\", or migrate fewer databases with \"databases\" / \"exclude_databases\".",
+				"the databases to migrate hold " INT64_FORMAT " bytes, more than dbs_max_total_size (" INT64_FORMAT "): %s",
+				total, opts->dbs_max_total_size, each.data);
+	else
+		add_row(c, "size", "ok", NULL, "%s in all: %s",
+				text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+																   Int64GetDatum(total)))),
+				each.len ? each.data : "nothing");
+}
+
+/*
+ * Runs every check of SOURCE with OPTIONS as the current user and returns the
+ * rows (CheckRow *) allocated in the current memory context.  Raises an
+ * error for malformed input (source string, options, password rule).
+ */
+static List *
+run_checks(const char *source, Jsonb *options)
+{
+	Checks		checks;
+	Checks	   *c = &checks;
+	MigrateOptions *opts;
+	SourceInfo *src;
+	SourceConn *conn;
+	SourceResult *res;
+	char	   *err = NULL;
+	int			source_version;
+	int			source_major;
+	List	   *dbs;
+	bool		all_owned = true;
+	MemoryContext work;
+	MemoryContext old;
+
+	checks.rows = NIL;
+	checks.cxt = CurrentMemoryContext;
+
+	/* connections live in this context and close when it goes */
+	work = AllocSetContextCreate(CurrentMemoryContext, "migrate validate",
+								 ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+
+	opts = migrate_parse_options(options);
+	src = migrate_parse_source(source);
+	migrate_check_source_rules(src, GetUserId());
+
+	add_row(c, "source", "ok", NULL, "%s", src->masked);
+
+	conn = source_connect(src, NULL, &err);
+	if (conn == NULL)
+	{
+		add_row(c, "connection", "error",
+				"Check the host, port, user and password, that the source accepts connections from the target's address (pg_hba.conf), and that no firewall is in the way.",
+				"cannot connect to the source: %s", err);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(work);
+		return checks.rows;
+	}
+
+	res = source_query(conn,
+					   "SELECT current_setting('server_version'),"
+					   " current_setting('server_version_num')::int,"
+					   " CASE WHEN current_setting('server_version_num')::int >= 90600"
+					   "  AND has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')"
+					   "  THEN (SELECT system_identifier::text FROM pg_control_system()) END,"
+					   " current_user",
+					   0, NULL);
+	source_version = atoi(SR_VALUE(res, 0, 1));
+	source_major = major_of(source_version);
+
+	add_row(c, "connection", "ok", NULL,
+			"connected to PostgreSQL %s as \"%s\"%s",
+			SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 3),
+			src->require_password ? " with a password" : "");
+
+	/* the same server? */
+	if (SR_VALUE(res, 0, 2) == NULL)
+		add_row(c, "distinct_servers", "warning",
+				"Make sure the source is not this server itself.",
+				"cannot read the source's system identifier (pg_control_system)");
+	else if (strtou64(SR_VALUE(res, 0, 2), NULL, 10) == GetSystemIdentifier())
+	{
+		add_row(c, "distinct_servers", "error",
+				"Give the connection string of the server to migrate from, not of this one.",
+				"the source is this server itself (same system identifier " UINT64_FORMAT ")",
+				GetSystemIdentifier());
+	}
+	else
+		add_row(c, "distinct_servers", "ok", NULL,
+				"the source and the target are different servers");
+
+	/* versions */
+	if (source_version < 90200)
+		add_row(c, "source_version", "error",
+				"Upgrade the source to PostgreSQL 9.2 or newer first.",
+				"PostgreSQL %s is older than pg_dump supports", major_string(source_version));
+	else if (source_major > major_of(PG_VERSION_NUM))
+		add_row(c, "source_version", "error",
+				"Migrate into a server of the same or a newer major version.",
+				"the source runs PostgreSQL %s, newer than this server's %d",
+				major_string(source_version), PG_VERSION_NUM / 10000);
+	else
+		add_row(c, "source_version", "ok", NULL,
+				"the source runs PostgreSQL %s, this server %d",
+				major_string(source_version), PG_VERSION_NUM / 10000);
+
+	check_pg_dump(c, source_version);
+
+	dbs = choose_databases(c, conn, opts, source_version);
+	check_roles(c, conn, opts);
+	if (dbs != NIL)
+	{
+		List	   *connected;
+
+		check_target_databases(c, dbs);
+		connected = connect_databases(c, src, dbs);
+		if (connected != NIL)
+		{
+			check_extensions(c, connected);
+			check_tables(c, connected, opts, &all_owned);
+			check_locales(c, connected);
+		}
+		check_replication(c, conn, source_version, list_length(dbs), all_owned, opts);
+		check_size(c, dbs, opts);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);	/* closes every connection */
+	return checks.rows;
+}
+
+PG_FUNCTION_INFO_V1(migrate_validate);
+
+/* SQL: migrate.validate(source text, options jsonb) */
+Datum
+migrate_validate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *options = PG_GETARG_JSONB_P(1);
+	List	   *rows;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rows = run_checks(source, options);
+
+	foreach(lc, rows)
+	{
+		CheckRow   *row = lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = CStringGetTextDatum(row->check_name);
+		values[1] = CStringGetTextDatum(row->status);
+		values[2] = CStringGetTextDatum(row->detail);
+		if (row->hint)
+			values[3] = CStringGetTextDatum(row->hint);
+		else
+			nulls[3] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
