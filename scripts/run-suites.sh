@@ -65,7 +65,7 @@ if [[ " $suites " == *" tap "* ]]; then
 		unset PGHOST PGPORT
 		TESTDIR=$PWD \
 			PG_REGRESS="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress" \
-			PERL5LIB="$(dirname "$(pg_config --pgxs)")/../test/perl${PERL5LIB:+:$PERL5LIB}" \
+			PERL5LIB="$PWD/test/perl:$(dirname "$(pg_config --pgxs)")/../test/perl${PERL5LIB:+:$PERL5LIB}" \
 			prove -v test/t/*.pl
 	) 2>&1 | tee "$work/tap.log"
 	if [ "${PIPESTATUS[0]}" -ne 0 ]; then

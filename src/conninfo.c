@@ -146,7 +146,7 @@ migrate_parse_source(const char *source)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid source connection string"),
 				 errdetail("%s", msg),
-				 errhint("Give a URI such as postgres://user:password@host:5432/postgres, or key=value pairs such as 'host=... user=... password=...'.")));
+				 errhint("Give a URI such as postgres://app@db.example.com:5432/postgres (the password after the user name and a colon), or key=value pairs of host, port, dbname, user and password.")));
 	}
 
 	for (o = opts; o->keyword != NULL; o++)
@@ -241,7 +241,7 @@ migrate_check_source_rules(SourceInfo *src, Oid roleid)
 				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
 				 errmsg("password is required"),
 				 errdetail("Non-superusers must give a password in the source connection string."),
-				 errhint("Add the password, as in postgres://user:password@host/dbname or password=... .")));
+				 errhint("Add the password to the source: in a URI after the user name and a colon, or as the key \"password\".")));
 }
 
 PG_FUNCTION_INFO_V1(migrate_mask_source);

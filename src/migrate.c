@@ -159,8 +159,144 @@ migrate_redact(const char *text)
 }
 
 /*
+ * TEXT with the passwords of connection strings in it masked: the password
+ * of a URI's userinfo (scheme://user:password@host), the value of every
+ * password=... (key=value form or URI query), and the values of the option
+ * "role_passwords".  NULL when nothing was found.
+ * This catches statements logged before any of our code runs
+ * (log_statement = all), whatever function they call.
+ */
+static char *
+scrub_or_null(const char *text)
+{
+	StringInfoData buf;
+	const char *p = text;
+	bool		changed = false;
+
+	if (text == NULL ||
+		(strstr(text, "://") == NULL && strstr(text, "password") == NULL))
+		return NULL;
+
+	initStringInfo(&buf);
+	while (*p)
+	{
+		if (strncmp(p, "://", 3) == 0)
+		{
+			/* userinfo ends at '@'; the authority ends earlier otherwise */
+			const char *end = p + 3 + strcspn(p + 3, "@/?#' \t\r\n\"");
+			const char *colon;
+
+			appendBinaryStringInfo(&buf, p, 3);
+			p += 3;
+			if (*end == '@' && (colon = memchr(p, ':', end - p)) != NULL)
+			{
+				appendBinaryStringInfo(&buf, p, colon - p + 1);
+				appendStringInfoString(&buf, "********");
+				p = end;
+				changed = true;
+			}
+			continue;
+		}
+		if (strncmp(p, "\"role_passwords\"", 16) == 0)
+		{
+			/* the jsonb option: mask every string value of the object */
+			const char *v = p + 16;
+
+			v += strspn(v, " \t\r\n");
+			if (*v == ':')
+			{
+				v++;
+				v += strspn(v, " \t\r\n");
+			}
+			if (*v == '{')
+			{
+				appendBinaryStringInfo(&buf, p, v - p);
+				p = v;
+				while (*p && *p != '}')
+				{
+					if (*p == ':')
+					{
+						appendStringInfoChar(&buf, *p++);
+						while (*p == ' ' || *p == '\t')
+							appendStringInfoChar(&buf, *p++);
+						if (*p == '"')
+						{
+							for (p++; *p && *p != '"'; p++)
+								if (*p == '\\' && p[1])
+									p++;
+							if (*p)
+								p++;
+							appendStringInfoString(&buf, "\"********\"");
+							changed = true;
+						}
+						continue;
+					}
+					appendStringInfoChar(&buf, *p++);
+				}
+				continue;
+			}
+		}
+		if (strncmp(p, "password", 8) == 0)
+		{
+			const char *v = p + 8;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (*v == '=')
+			{
+				v++;
+				while (*v == ' ' || *v == '\t')
+					v++;
+				appendBinaryStringInfo(&buf, p, v - p);
+				appendStringInfoString(&buf, "********");
+				if (*v == '\'' && v[1] == '\'')
+				{
+					/* a quoted value inside an SQL literal: ''...'' */
+					for (v += 2; *v && strncmp(v, "''", 2) != 0; v++)
+						if (*v == '\\' && v[1])
+							v++;
+					if (*v)
+						v += 2;
+				}
+				else if (*v == '\'')
+				{
+					/* a quoted value: '...' */
+					for (v++; *v && *v != '\''; v++)
+						if (*v == '\\' && v[1])
+							v++;
+					if (*v)
+						v++;
+				}
+				else
+					v += strcspn(v, " \t\r\n&'\"");
+				p = v;
+				changed = true;
+				continue;
+			}
+		}
+		appendStringInfoChar(&buf, *p++);
+	}
+	if (!changed)
+	{
+		pfree(buf.data);
+		return NULL;
+	}
+	return buf.data;
+}
+
+/* TEXT cleaned of known secrets and of connection string passwords, or NULL. */
+static char *
+clean_or_null(const char *text)
+{
+	char	   *r1 = redact_or_null(text);
+	char	   *r2 = scrub_or_null(r1 ? r1 : text);
+
+	return r2 ? r2 : r1;
+}
+
+/*
  * Log hook: hide the statement of any report whose statement carries a
- * secret, and redact secrets from the report's own texts.
+ * password, and clean the report's own texts.
  */
 static void
 migrate_emit_log_hook(ErrorData *edata)
@@ -170,29 +306,26 @@ migrate_emit_log_hook(ErrorData *edata)
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 
-	if (nsecrets == 0)
-		return;
-
-	if (debug_query_string != NULL)
+	if (debug_query_string != NULL && !edata->hide_stmt)
 	{
-		r = redact_or_null(debug_query_string);
+		r = clean_or_null(debug_query_string);
 		if (r != NULL)
 		{
 			edata->hide_stmt = true;
 			pfree(r);
 		}
 	}
-	if ((r = redact_or_null(edata->message)) != NULL)
+	if ((r = clean_or_null(edata->message)) != NULL)
 		edata->message = r;
-	if ((r = redact_or_null(edata->detail)) != NULL)
+	if ((r = clean_or_null(edata->detail)) != NULL)
 		edata->detail = r;
-	if ((r = redact_or_null(edata->detail_log)) != NULL)
+	if ((r = clean_or_null(edata->detail_log)) != NULL)
 		edata->detail_log = r;
-	if ((r = redact_or_null(edata->hint)) != NULL)
+	if ((r = clean_or_null(edata->hint)) != NULL)
 		edata->hint = r;
-	if ((r = redact_or_null(edata->context)) != NULL)
+	if ((r = clean_or_null(edata->context)) != NULL)
 		edata->context = r;
-	if ((r = redact_or_null(edata->internalquery)) != NULL)
+	if ((r = clean_or_null(edata->internalquery)) != NULL)
 		edata->internalquery = r;
 }
 

@@ -1043,6 +1043,29 @@ check_size(Checks *c, List *dbs, const MigrateOptions *opts)
 }
 
 /*
+ * Statements are logged before the function they call runs: unless the
+ * library is preloaded, log_statement = all writes the source string, with
+ * its password, to the log before our log hook exists.
+ */
+static void
+check_server_log(Checks *c)
+{
+	const char *log_statement = GetConfigOption("log_statement", false, false);
+	const char *spl = GetConfigOption("shared_preload_libraries", false, false);
+	const char *sepl = GetConfigOption("session_preload_libraries", false, false);
+	bool		preloaded = (spl && strstr(spl, "migrate") != NULL) ||
+		(sepl && strstr(sepl, "migrate") != NULL);
+
+	if (!preloaded && log_statement && strcmp(log_statement, "all") == 0)
+		add_row(c, "server_log", "warning",
+				"Add migrate to shared_preload_libraries (or session_preload_libraries): loaded at session start, it masks passwords in logged statements.",
+				"log_statement = all writes statements, and the passwords in them, to the server log before migrate is loaded");
+	else
+		add_row(c, "server_log", "ok", NULL,
+				"passwords of source strings are masked in the server log");
+}
+
+/*
  * Runs every check of SOURCE with OPTIONS as the current user and returns the
  * rows (CheckRow *) allocated in the current memory context.  Raises an
  * error for malformed input (source string, options, password rule).
@@ -1072,11 +1095,13 @@ run_checks(const char *source, Jsonb *options)
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 
-	opts = migrate_parse_options(options);
+	/* the source first: its password is then kept out of every report */
 	src = migrate_parse_source(source);
+	opts = migrate_parse_options(options);
 	migrate_check_source_rules(src, GetUserId());
 
 	add_row(c, "source", "ok", NULL, "%s", src->masked);
+	check_server_log(c);
 
 	conn = source_connect(src, NULL, &err);
 	if (conn == NULL)

@@ -14,7 +14,7 @@ SELECT throws_ok($$SELECT * FROM migrate.validate('postgres://a:b@h/d?nosuch=1')
 
 SELECT results_eq(
   $$SELECT check_name, status FROM migrate.validate('host=127.0.0.1 port=1 connect_timeout=2 password=pa55word')$$,
-  $$VALUES ('source', 'ok'), ('connection', 'error')$$,
+  $$VALUES ('source', 'ok'), ('server_log', 'ok'), ('connection', 'error')$$,
   'an unreachable source is reported as a row');
 SELECT is_empty(
   $$SELECT 1 FROM migrate.validate('host=127.0.0.1 port=1 password=pa55word') v
