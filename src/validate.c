@@ -590,7 +590,10 @@ check_extensions(Checks *c, List *dbs)
 			problems++;
 		}
 	}
-	if (problems == 0)
+	if (problems == 0 && total == 0)
+		add_row(c, "extensions", "ok", NULL,
+				"no extensions in the migrated databases besides plpgsql");
+	else if (problems == 0)
 		add_row(c, "extensions", "ok", NULL,
 				"%d extension%s in the migrated databases, all available on the target and installable by this role",
 				total, total == 1 ? "" : "s");
