@@ -4,8 +4,8 @@ EXTENSION    = migrate
 EXTVERSION   = 0.1.0
 
 MODULE_big   = migrate
-OBJS         = src/migrate.o src/options.o src/conninfo.o src/source.o \
-               src/child.o src/validate.o
+OBJS         = src/migrate.o src/options.o src/conninfo.o src/source.o src/target.o \
+               src/child.o src/validate.o src/roles.o
 PGFILEDESC   = "migrate - pull a whole PostgreSQL server into this one"
 
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql

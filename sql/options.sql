@@ -40,3 +40,11 @@ SELECT check_name, status FROM migrate.validate(:'src', '{
   "stop_replication": false, "workers": 2, "split_size": "512MB",
   "dbs_max_total_size": 1073741824, "verify": "counts",
   "notify_url": "https://hooks.example.com/migrate", "method": null}');
+
+-- copy_roles takes the same options and checks them the same way, before
+-- connecting anywhere
+SELECT * FROM migrate.copy_roles(:'src', '{"exclude_roles": "legacy"}');
+SELECT * FROM migrate.copy_roles(:'src', '{"sync_existing_roles": 1}');
+SELECT * FROM migrate.copy_roles(:'src', '{"copy_password_hash": true}');
+-- and an unreachable source is an error here: copy_roles is no report
+SELECT * FROM migrate.copy_roles(:'src');

@@ -98,6 +98,18 @@ extern SourceInfo *migrate_parse_source(const char *source);
 extern char *migrate_source_dbname(const SourceInfo *src);
 extern void migrate_check_source_rules(SourceInfo *src, Oid roleid);
 
+/* Role copy (roles.c). */
+typedef struct RoleCopyResult
+{
+	char	   *rolname;
+	char	   *rolpassword;	/* a placeholder shown once, or NULL */
+	const char *status;			/* created, exists, skipped, failed */
+	char	   *message;
+} RoleCopyResult;
+
+extern bool migrate_role_skipped(const char *rolname, const MigrateOptions *opts,
+								 const char **why);
+
 /* Connections to the source (source.c). */
 typedef struct SourceConn
 {
@@ -121,6 +133,18 @@ extern SourceResult *source_query(SourceConn *sc, const char *sql,
 								  int nparams, const char *const *params);
 extern void source_close(SourceConn *sc);
 extern int	source_server_version(SourceConn *sc);
+
+/* Statements on the target (target.c). */
+extern SourceResult *target_query(const char *sql, int nargs, Oid *argtypes,
+								  Datum *args);
+extern bool target_exec_isolated(const char *sql, char **errmsg);
+extern Oid	migrate_extension_owner(void);
+extern void migrate_state_exec(const char *sql, int nargs, Oid *argtypes,
+							   Datum *args, const char *nulls);
+
+/* Role copy, continued (roles.c). */
+extern List *migrate_copy_roles(SourceConn *conn, const MigrateOptions *opts);
+extern void migrate_record_roles(int64 migration_id, List *results);
 
 /* Child processes (child.c). */
 extern int	migrate_run_program(const char *path, const char *const *argv,

@@ -52,6 +52,15 @@ source_conn_release(void *arg)
 	sc->conn = NULL;
 }
 
+/* 'database "x"' for messages, or "server" when no database was named. */
+static char *
+source_dbname_label(SourceConn *sc)
+{
+	if (sc->dbname == NULL)
+		return "server";
+	return psprintf("database \"%s\"", sc->dbname);
+}
+
 /* libpq's message without its trailing newline, passwords redacted. */
 static char *
 conn_error_message(PGconn *conn)
@@ -174,8 +183,9 @@ source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
 		}
 		ereport(ERROR,
 				(errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
-				 errmsg("could not connect to the source database \"%s\"",
-						sc->dbname ? sc->dbname : "(default)"),
+				 sc->dbname ?
+				 errmsg("could not connect to database \"%s\" of the source", sc->dbname) :
+				 errmsg("could not connect to the source"),
 				 errdetail("%s", failure),
 				 errhint("Check that the source is reachable from the target server and that the connection string is right.")));
 	}
@@ -219,8 +229,8 @@ raise_remote_error(SourceConn *sc, PGresult *res, const char *sql)
 
 	ereport(ERROR,
 			(errcode(code),
-			 errmsg("source database \"%s\": %s",
-					sc->dbname ? sc->dbname : "(default)", primary),
+			 errmsg("source %s: %s",
+					source_dbname_label(sc), primary),
 			 detail ? errdetail("%s", detail) : 0,
 			 hint ? errhint("%s", hint) : 0,
 			 errcontext("source query: %s", sql)));
@@ -245,8 +255,8 @@ source_query(SourceConn *sc, const char *sql, int nparams,
 	if (!PQsendQueryParams(sc->conn, sql, nparams, NULL, params, NULL, NULL, 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("could not send a query to the source database \"%s\"",
-						sc->dbname ? sc->dbname : "(default)"),
+				 errmsg("could not send a query to the source %s",
+						source_dbname_label(sc)),
 				 errdetail("%s", conn_error_message(sc->conn))));
 
 	for (;;)
@@ -266,8 +276,8 @@ source_query(SourceConn *sc, const char *sql, int nparams,
 			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
 				ereport(ERROR,
 						(errcode(ERRCODE_CONNECTION_FAILURE),
-						 errmsg("lost the connection to the source database \"%s\"",
-								sc->dbname ? sc->dbname : "(default)"),
+						 errmsg("lost the connection to the source %s",
+								source_dbname_label(sc)),
 						 errdetail("%s", conn_error_message(sc->conn))));
 		}
 		res = PQgetResult(sc->conn);

@@ -32,13 +32,6 @@
 /* How many names a detail lists before it says "and N more". */
 #define MAX_NAMES_LISTED 20
 
-/* Provider-internal roles that are never copied. */
-static const char *const provider_role_patterns[] = {
-	"rdsadmin", "rdsrepladmin", "rdstopmgr", "rds_*",
-	"cloudsqladmin", "cloudsql*", "azure_*", "azuresu",
-	NULL
-};
-
 typedef struct CheckRow
 {
 	const char *check_name;
@@ -98,39 +91,6 @@ add_row(Checks *c, const char *check_name, const char *status,
 	row->hint = hint ? pstrdup(hint) : NULL;
 	c->rows = lappend(c->rows, row);
 	MemoryContextSwitchTo(old);
-}
-
-/* Runs SQL on this (the target) server; rows copied into the current context. */
-static SourceResult *
-target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
-{
-	MemoryContext outer = CurrentMemoryContext;
-	SourceResult *result = palloc0(sizeof(SourceResult));
-	int			ret;
-	int			r,
-				col;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
-
-	result->nrows = SPI_processed;
-	result->ncols = SPI_tuptable->tupdesc->natts;
-	if (result->nrows > 0)
-	{
-		result->values = MemoryContextAlloc(outer, sizeof(char *) * result->nrows * result->ncols);
-		for (r = 0; r < result->nrows; r++)
-			for (col = 0; col < result->ncols; col++)
-			{
-				char	   *v = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, col + 1);
-
-				SR_VALUE(result, r, col) = v ? MemoryContextStrdup(outer, v) : NULL;
-			}
-	}
-	SPI_finish();
-	return result;
 }
 
 /* "a, b, c and 3 more" from a list of names. */
@@ -226,21 +186,6 @@ compare_versions(const char *a, const char *b)
 		}
 	}
 	return 0;
-}
-
-static bool
-is_provider_role(const char *rolname, const MigrateOptions *opts)
-{
-	int			i;
-	ListCell   *lc;
-
-	for (i = 0; provider_role_patterns[i] != NULL; i++)
-		if (migrate_pattern_match(provider_role_patterns[i], rolname))
-			return true;
-	foreach(lc, opts->exclude_roles)
-		if (migrate_pattern_match(lfirst(lc), rolname))
-			return true;
-	return false;
 }
 
 /* The pg_dump check: found in migrate.pg_bin_dir and not older than the source. */
@@ -808,8 +753,9 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 		bool		exists = false;
 		int			e;
 		const char *missing = NULL;
+		const char *why;
 
-		if (str_true(SR_VALUE(res, r, 4)) || is_provider_role(name, opts))
+		if (str_true(SR_VALUE(res, r, 4)) || migrate_role_skipped(name, opts, &why))
 		{
 			skipped++;
 			continue;

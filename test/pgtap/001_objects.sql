@@ -1,6 +1,6 @@
 -- The installed objects: schema, functions, privileges, search_path.
 BEGIN;
-SELECT plan(16);
+SELECT plan(24);
 
 SELECT has_schema('migrate', 'the extension creates schema migrate');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'migrate'), false,
@@ -22,6 +22,23 @@ SELECT is((SELECT proargnames FROM pg_proc WHERE oid = 'migrate.validate(text,js
 SELECT is((SELECT pg_get_expr(proargdefaults, 0) FROM pg_proc WHERE oid = 'migrate.validate(text,jsonb)'::regprocedure),
           '''{}''::jsonb', 'options default to {}');
 SELECT has_function('migrate', 'mask_source', ARRAY['text'], 'migrate.mask_source(text) exists');
+SELECT has_function('migrate', 'copy_roles', ARRAY['text', 'jsonb'], 'migrate.copy_roles(text, jsonb) exists');
+SELECT is((SELECT proargnames FROM pg_proc WHERE oid = 'migrate.copy_roles(text,jsonb)'::regprocedure),
+          ARRAY['source', 'options', 'rolname', 'rolpassword', 'status', 'message'],
+          'copy_roles has the contract''s columns');
+SELECT has_table('migrate', 'roles', 'migrate.roles exists');
+SELECT columns_are('migrate', 'roles',
+                   ARRAY['migration_id', 'rolname', 'rolpassword', 'status', 'message', 'owner', 'at'],
+                   'migrate.roles has the contract''s columns');
+SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'migrate.roles'::regclass),
+          'migrate.roles has row level security');
+SELECT is_empty($$SELECT c.relname FROM pg_class c
+                 WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind IN ('r', 'v')
+                   AND (has_table_privilege('public', c.oid, 'SELECT')
+                        OR has_table_privilege('public', c.oid, 'INSERT')
+                        OR has_table_privilege('public', c.oid, 'UPDATE')
+                        OR has_table_privilege('public', c.oid, 'DELETE'))$$,
+                'no table of schema migrate is readable or writable by PUBLIC');
 
 SELECT is_empty($$SELECT p.oid FROM pg_proc p
                  WHERE p.pronamespace = 'migrate'::regnamespace
@@ -39,15 +56,22 @@ SELECT is_empty($$SELECT p.proname FROM pg_proc p
 
 -- the README's grant: an admin role gets the API
 CREATE ROLE pgtap_admin CREATEROLE CREATEDB;
+CREATE ROLE pgtap_nobody;
 GRANT USAGE ON SCHEMA migrate TO pgtap_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA migrate TO pgtap_admin;
-CREATE ROLE pgtap_nobody;
+GRANT SELECT ON ALL TABLES IN SCHEMA migrate TO pgtap_admin;
+-- a row of another role, written as the extension owner would
+INSERT INTO migrate.roles (rolname, rolpassword, status, owner)
+VALUES ('someone', 'placeholder_abcdefghijklmnop', 'created', 'pgtap_nobody');
 SET ROLE pgtap_admin;
 SELECT is(migrate.mask_source('postgres://app:pa55word@h/db'), 'user=app password=******** dbname=db host=h',
           'a granted admin can call the API');
 SELECT throws_ok($$SELECT * FROM migrate.validate('host=127.0.0.1 port=1 user=app')$$,
                  '2F003', 'password is required',
                  'a non-superuser must give a password');
+SELECT is_empty($$SELECT * FROM migrate.roles$$, 'an admin does not see the rows of other roles');
+SELECT throws_ok($$INSERT INTO migrate.roles (rolname, status, owner) VALUES ('x', 'created', 'pgtap_admin')$$,
+                 '42501', NULL, 'an admin cannot write migrate.roles');
 RESET ROLE;
 SET ROLE pgtap_nobody;
 SELECT throws_ok($$SELECT * FROM migrate.validate('host=127.0.0.1 port=1')$$,

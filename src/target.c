@@ -1,0 +1,166 @@
+/*-------------------------------------------------------------------------
+ *
+ * target.c
+ *		Statements on this (the target) server through SPI: queries whose
+ *		rows outlive SPI, statements that may fail one by one without
+ *		failing the whole run, and writes to our state tables as the
+ *		extension's owner.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+#include "access/table.h"
+#include "access/genam.h"
+#include "utils/rel.h"
+
+#include "migrate.h"
+
+/* Runs SQL here; its rows are copied into the caller's memory context. */
+SourceResult *
+target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	SourceResult *result = palloc0(sizeof(SourceResult));
+	int			ret;
+	int			r,
+				col;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+
+	if (SPI_tuptable != NULL)
+	{
+		result->nrows = SPI_processed;
+		result->ncols = SPI_tuptable->tupdesc->natts;
+		if (result->nrows > 0)
+		{
+			result->values = MemoryContextAlloc(outer, sizeof(char *) * result->nrows * result->ncols);
+			for (r = 0; r < result->nrows; r++)
+				for (col = 0; col < result->ncols; col++)
+				{
+					char	   *v = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, col + 1);
+
+					SR_VALUE(result, r, col) = v ? MemoryContextStrdup(outer, v) : NULL;
+				}
+		}
+	}
+	SPI_finish();
+	return result;
+}
+
+/*
+ * Runs the utility statement SQL in a subtransaction.  Returns true when it
+ * succeeded; otherwise rolls it back, sets *errmsg (the message, in the
+ * caller's context) and returns false.  A cancel, a shutdown or running out
+ * of memory is not a per-statement failure and is raised again.
+ */
+bool
+target_exec_isolated(const char *sql, char **errmsg)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(outer);
+	PG_TRY();
+	{
+		int			ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute(sql, false, 0);
+		if (ret < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(outer);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			category;
+
+		MemoryContextSwitchTo(outer);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(outer);
+		CurrentResourceOwner = owner;
+
+		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+		if (category == ERRCODE_OPERATOR_INTERVENTION ||
+			category == ERRCODE_INSUFFICIENT_RESOURCES ||
+			category == ERRCODE_PROGRAM_LIMIT_EXCEEDED ||
+			edata->elevel >= FATAL)
+			ReThrowError(edata);
+		*errmsg = migrate_redact(edata->message);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* The role that owns the extension: state rows are written as it. */
+Oid
+migrate_extension_owner(void)
+{
+	Oid			extoid = get_extension_oid("migrate", false);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "could not find extension \"migrate\"");
+	owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
+ * Runs the DML statement SQL with ARGS as the extension's owner, whatever
+ * the caller may do: callers check the caller's rights first.  An error
+ * restores the identity through transaction abort.
+ */
+void
+migrate_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *args,
+				   const char *nulls)
+{
+	Oid			saved_user;
+	int			saved_sec;
+	int			ret;
+
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	SetUserIdAndSecContext(migrate_extension_owner(),
+						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	SetUserIdAndSecContext(saved_user, saved_sec);
+}
