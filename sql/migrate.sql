@@ -54,6 +54,219 @@ AS 'MODULE_PATHNAME', 'migrate_copy_roles_sql';
 COMMENT ON FUNCTION migrate.copy_roles(text, jsonb) IS
   'copies every role of a source: attributes, passwords, memberships, settings, comments; one row a role';
 
+-- ---------------------------------------------------------------------------
+-- The engine's state.  Written by the extension (as its owner) only; each
+-- role sees the rows of the migrations it started (row level security).
+-- ---------------------------------------------------------------------------
+
+-- One row a migration.  source holds the password and is readable by the
+-- extension owner only; everyone else sees source_masked.
+CREATE TABLE migrate.migration (
+    id bigserial PRIMARY KEY,
+    owner regrole NOT NULL,
+    source text NOT NULL,
+    source_masked text NOT NULL,
+    source_key text NOT NULL,
+    options jsonb NOT NULL,
+    method text NOT NULL CHECK (method IN ('auto', 'replication', 'dump')),
+    state text NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'running', 'stopping', 'stopped', 'failed',
+                         'cancelling', 'cancelled', 'done')),
+    phase text NOT NULL DEFAULT 'pending',
+    workers int NOT NULL,
+    error text,
+    snapshot_moves int NOT NULL DEFAULT 0,
+    started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    finished_at timestamptz,
+    updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE migrate.migration IS 'one row a migration started with migrate.start';
+
+-- One row a database of a migration.
+CREATE TABLE migrate.database_state (
+    migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
+    dbname name NOT NULL,
+    method text NOT NULL,
+    status text NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'creating', 'schema', 'copying', 'indexing',
+                          'done', 'failed')),
+    created_here boolean NOT NULL DEFAULT false,
+    size_bytes bigint NOT NULL DEFAULT 0,
+    message text,
+    PRIMARY KEY (migration_id, dbname)
+);
+
+-- The units of work.  kind: schema (pre-data script), copy (a table or a
+-- block range of one), index (post-data: indexes and keys), constraint
+-- (post-data: foreign keys), post (the rest of post-data, in order),
+-- sequences, analyze.
+CREATE TABLE migrate.task (
+    id bigserial PRIMARY KEY,
+    migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
+    dbname name NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
+                                       'sequences', 'analyze')),
+    schema_name name,
+    table_name name,
+    part int NOT NULL DEFAULT 0,
+    parts int NOT NULL DEFAULT 1,
+    block_from bigint,
+    block_to bigint,
+    statement text,
+    size_bytes bigint NOT NULL DEFAULT 0,
+    state text NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'running', 'done', 'failed')),
+    attempts int NOT NULL DEFAULT 0,
+    retry_at timestamptz,
+    rows_copied bigint NOT NULL DEFAULT 0,
+    bytes_copied bigint NOT NULL DEFAULT 0,
+    error text,
+    started_at timestamptz,
+    finished_at timestamptz
+);
+CREATE INDEX ON migrate.task (migration_id, dbname, state);
+
+-- The audit trail.
+CREATE TABLE migrate.event (
+    migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
+    at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    kind text NOT NULL,
+    detail jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX ON migrate.event (migration_id, at);
+
+ALTER TABLE migrate.migration ENABLE ROW LEVEL SECURITY;
+ALTER TABLE migrate.database_state ENABLE ROW LEVEL SECURITY;
+ALTER TABLE migrate.task ENABLE ROW LEVEL SECURITY;
+ALTER TABLE migrate.event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY migration_of_owner ON migrate.migration FOR SELECT
+    USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY database_of_owner ON migrate.database_state FOR SELECT
+    USING (EXISTS (SELECT 1 FROM migrate.migration m
+                   WHERE m.id OPERATOR(pg_catalog.=) migration_id
+                     AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
+CREATE POLICY task_of_owner ON migrate.task FOR SELECT
+    USING (EXISTS (SELECT 1 FROM migrate.migration m
+                   WHERE m.id OPERATOR(pg_catalog.=) migration_id
+                     AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
+CREATE POLICY event_of_owner ON migrate.event FOR SELECT
+    USING (EXISTS (SELECT 1 FROM migrate.migration m
+                   WHERE m.id OPERATOR(pg_catalog.=) migration_id
+                     AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
+
+-- The views of the contract.  security_invoker: the caller's row level
+-- security applies.
+CREATE VIEW migrate.status WITH (security_invoker = true) AS
+SELECT m.id, m.source_masked AS source, m.method, m.state, m.phase,
+       d.databases_total, d.databases_done,
+       t.tables_total, t.tables_done, t.rows_copied, t.bytes_copied,
+       t.bytes_total,
+       CASE WHEN m.state OPERATOR(pg_catalog.=) 'done' THEN 100.0
+            WHEN t.bytes_total > 0
+            THEN pg_catalog.round(100.0 * t.bytes_done / t.bytes_total, 1)
+            ELSE 0.0 END AS percent,
+       CASE WHEN t.copy_seconds > 0 THEN (t.bytes_copied / t.copy_seconds)::bigint END AS bytes_per_second,
+       CASE WHEN m.state OPERATOR(pg_catalog.=) 'running' AND t.copy_seconds > 0
+                 AND t.bytes_done > 0 AND t.bytes_total > t.bytes_done
+            THEN pg_catalog.make_interval(secs => pg_catalog.round(
+                     ((t.bytes_total - t.bytes_done) / (t.bytes_done / t.copy_seconds))::numeric, 0)::float8)
+       END AS eta,
+       NULL::bigint AS lag_bytes,
+       m.started_at, m.finished_at, m.error
+FROM migrate.migration m
+LEFT JOIN LATERAL (
+    SELECT pg_catalog.count(*) AS databases_total,
+           pg_catalog.count(*) FILTER (WHERE ds.status OPERATOR(pg_catalog.=) 'done') AS databases_done
+    FROM migrate.database_state ds WHERE ds.migration_id OPERATOR(pg_catalog.=) m.id) d ON true
+LEFT JOIN LATERAL (
+    SELECT pg_catalog.count(*) AS tables_total,
+           pg_catalog.count(*) FILTER (WHERE x.done) AS tables_done,
+           COALESCE(pg_catalog.sum(x.rows_copied), 0)::bigint AS rows_copied,
+           COALESCE(pg_catalog.sum(x.bytes_copied), 0)::bigint AS bytes_copied,
+           COALESCE(pg_catalog.sum(x.size_bytes), 0)::bigint AS bytes_total,
+           COALESCE(pg_catalog.sum(x.bytes_done), 0)::bigint AS bytes_done,
+           EXTRACT(epoch FROM COALESCE(m.finished_at, pg_catalog.now()) OPERATOR(pg_catalog.-)
+                   pg_catalog.min(x.started_at))::float8 AS copy_seconds
+    FROM (SELECT pg_catalog.bool_and(tk.state OPERATOR(pg_catalog.=) 'done') AS done,
+                 pg_catalog.sum(tk.rows_copied) AS rows_copied,
+                 pg_catalog.sum(tk.bytes_copied) AS bytes_copied,
+                 pg_catalog.sum(tk.size_bytes) AS size_bytes,
+                 -- a task counts its size when done, what it read (at most its size) before
+                 pg_catalog.sum(CASE WHEN tk.state OPERATOR(pg_catalog.=) 'done' THEN tk.size_bytes
+                                     WHEN tk.bytes_copied OPERATOR(pg_catalog.<) tk.size_bytes THEN tk.bytes_copied
+                                     ELSE tk.size_bytes END) AS bytes_done,
+                 pg_catalog.min(tk.started_at) AS started_at
+          FROM migrate.task tk
+          WHERE tk.migration_id OPERATOR(pg_catalog.=) m.id AND tk.kind OPERATOR(pg_catalog.=) 'copy'
+          GROUP BY tk.dbname, tk.schema_name, tk.table_name) x) t ON true;
+COMMENT ON VIEW migrate.status IS 'one row a migration: state, progress, rate and ETA';
+
+CREATE VIEW migrate.databases WITH (security_invoker = true) AS
+SELECT migration_id, dbname, method, status, message
+FROM migrate.database_state;
+
+CREATE VIEW migrate.table_progress WITH (security_invoker = true) AS
+SELECT migration_id, dbname, schema_name, table_name,
+       pg_catalog.count(*)::int AS parts_total,
+       (pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'done'))::int AS parts_done,
+       (pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'failed'))::int AS parts_failed,
+       pg_catalog.sum(rows_copied)::bigint AS rows_copied,
+       pg_catalog.sum(bytes_copied)::bigint AS bytes_copied,
+       CASE WHEN pg_catalog.bool_and(state OPERATOR(pg_catalog.=) 'done') THEN 'done'
+            WHEN pg_catalog.bool_or(state OPERATOR(pg_catalog.=) 'failed') THEN 'failed'
+            WHEN pg_catalog.bool_or(state OPERATOR(pg_catalog.=) 'running') THEN 'copying'
+            ELSE 'pending' END AS state,
+       (pg_catalog.array_agg(error ORDER BY part) FILTER (WHERE error IS NOT NULL))[1] AS first_error
+FROM migrate.task
+WHERE kind OPERATOR(pg_catalog.=) 'copy'
+GROUP BY migration_id, dbname, schema_name, table_name;
+
+CREATE VIEW migrate.errors WITH (security_invoker = true) AS
+SELECT migration_id, dbname,
+       CASE WHEN table_name IS NOT NULL
+            THEN kind || ' ' || pg_catalog.quote_ident(schema_name) || '.' || pg_catalog.quote_ident(table_name)
+                 || CASE WHEN parts > 1 THEN ' part ' || (part + 1) || '/' || parts ELSE '' END
+            ELSE kind END AS task,
+       error, finished_at AS at
+FROM migrate.task
+WHERE error IS NOT NULL AND state OPERATOR(pg_catalog.=) 'failed';
+
+-- Starts migrating SOURCE; returns at once with the migration id.
+CREATE FUNCTION migrate.start(source text, options jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_start';
+
+-- Waits until migration ID reaches UNTIL (copied, replicating, done), printing progress.
+CREATE FUNCTION migrate.wait(migration_id bigint, until text DEFAULT 'copied',
+                             timeout interval DEFAULT NULL)
+RETURNS text
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_wait';
+
+-- Stops a migration, keeping everything; migrate.resume continues it.
+CREATE FUNCTION migrate.stop(migration_id bigint)
+RETURNS text
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_stop';
+
+-- Resumes a stopped or failed migration where it left off.
+CREATE FUNCTION migrate.resume(migration_id bigint)
+RETURNS text
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_resume';
+
+-- Stops a migration for good.
+CREATE FUNCTION migrate.cancel(migration_id bigint)
+RETURNS text
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_cancel';
+
 -- Nothing here is for PUBLIC: the operator grants the API to an admin role
 -- (see README, "Granting the API").
 REVOKE ALL ON SCHEMA migrate FROM PUBLIC;

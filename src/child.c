@@ -50,7 +50,8 @@ child_release(void *arg)
 
 /* In the child: stdout and stderr to the pipe, a clean slate, then exec. */
 static void
-exec_child(const char *path, const char *const *argv, int pipefd)
+exec_child(const char *path, const char *const *argv, const char *passfile,
+		   int pipefd)
 {
 	sigset_t	all;
 	int			fd;
@@ -70,6 +71,10 @@ exec_child(const char *path, const char *const *argv, int pipefd)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	/* libpq of the child reads the password from here, never from argv */
+	unsetenv("PGPASSWORD");
+	if (passfile != NULL)
+		setenv("PGPASSFILE", passfile, 1);
 	execv(path, (char *const *) argv);
 	_exit(127);
 }
@@ -83,6 +88,14 @@ exec_child(const char *path, const char *const *argv, int pipefd)
 int
 migrate_run_program(const char *path, const char *const *argv,
 					StringInfo output, int timeout_ms)
+{
+	return migrate_run_program_env(path, argv, NULL, output, timeout_ms);
+}
+
+/* The same, with PGPASSFILE set to PASSFILE (if not NULL) in the child. */
+int
+migrate_run_program_env(const char *path, const char *const *argv,
+						const char *passfile, StringInfo output, int timeout_ms)
 {
 	ChildProc  *cp = palloc0(sizeof(ChildProc));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
@@ -114,7 +127,7 @@ migrate_run_program(const char *path, const char *const *argv,
 				 errmsg("could not start \"%s\": %m", path)));
 	}
 	if (cp->pid == 0)
-		exec_child(path, argv, pipefd[1]);
+		exec_child(path, argv, passfile, pipefd[1]);
 
 	close(pipefd[1]);
 	cp->fd = pipefd[0];

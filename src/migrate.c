@@ -18,7 +18,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "migrate.h"
+#include "engine.h"
 
 PG_MODULE_MAGIC;
 
@@ -78,6 +78,10 @@ _PG_init(void)
 							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("migrate");
+
+	/* the launcher resumes migrations after a crash or a restart */
+	if (process_shared_preload_libraries_in_progress)
+		migrate_register_launcher();
 
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = migrate_emit_log_hook;

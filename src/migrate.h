@@ -149,5 +149,8 @@ extern void migrate_record_roles(int64 migration_id, List *results);
 /* Child processes (child.c). */
 extern int	migrate_run_program(const char *path, const char *const *argv,
 								StringInfo output, int timeout_ms);
+extern int	migrate_run_program_env(const char *path, const char *const *argv,
+									const char *passfile, StringInfo output,
+									int timeout_ms);
 
 #endif							/* MIGRATE_H */

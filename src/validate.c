@@ -27,18 +27,10 @@
 #include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
-#include "migrate.h"
+#include "engine.h"
 
 /* How many names a detail lists before it says "and N more". */
 #define MAX_NAMES_LISTED 20
-
-typedef struct CheckRow
-{
-	const char *check_name;
-	const char *status;
-	char	   *detail;
-	char	   *hint;
-} CheckRow;
 
 typedef struct Checks
 {
@@ -1019,8 +1011,8 @@ check_server_log(Checks *c)
  * rows (CheckRow *) allocated in the current memory context.  Raises an
  * error for malformed input (source string, options, password rule).
  */
-static List *
-run_checks(const char *source, Jsonb *options)
+List *
+migrate_run_checks(const char *source, Jsonb *options)
 {
 	Checks		checks;
 	Checks	   *c = &checks;
@@ -1148,7 +1140,7 @@ migrate_validate(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	rows = run_checks(source, options);
+	rows = migrate_run_checks(source, options);
 
 	foreach(lc, rows)
 	{

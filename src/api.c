@@ -1,0 +1,416 @@
+/*-------------------------------------------------------------------------
+ *
+ * api.c
+ *		The SQL-callable functions of the engine: start, wait, stop,
+ *		resume, cancel.  Arguments and the caller's rights are checked here,
+ *		before anything changes; state rows are written as the extension's
+ *		owner.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "portability/instr_time.h"
+#include "storage/latch.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "engine.h"
+
+#define WAIT_NOTICE_MS 3000
+
+/* host:port of SRC, to tell one source server from another. */
+static char *
+source_key(const SourceInfo *src)
+{
+	const char *host = NULL;
+	const char *hostaddr = NULL;
+	const char *port = "5432";
+	int			i;
+
+	for (i = 0; i < src->nparams; i++)
+	{
+		if (strcmp(src->keywords[i], "host") == 0)
+			host = src->values[i];
+		else if (strcmp(src->keywords[i], "hostaddr") == 0)
+			hostaddr = src->values[i];
+		else if (strcmp(src->keywords[i], "port") == 0)
+			port = src->values[i];
+	}
+	return psprintf("%s:%s", hostaddr ? hostaddr : (host ? host : "localhost"), port);
+}
+
+/* Rows of a query on the state, run as the extension owner. */
+static SourceResult *
+owner_query(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	Oid			saved_user;
+	int			saved_sec;
+	SourceResult *res;
+
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	SetUserIdAndSecContext(migrate_extension_owner(),
+						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	res = target_query(sql, nargs, types, values);
+	SetUserIdAndSecContext(saved_user, saved_sec);
+	return res;
+}
+
+PG_FUNCTION_INFO_V1(migrate_start);
+
+/* SQL: migrate.start(source text, options jsonb) returns bigint */
+Datum
+migrate_start(PG_FUNCTION_ARGS)
+{
+	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Jsonb	   *options = PG_GETARG_JSONB_P(1);
+	SourceInfo *src;
+	MigrateOptions *opts;
+	List	   *rows;
+	ListCell   *lc;
+	StringInfoData errors;
+	int			nerrors = 0;
+	SourceResult *res;
+	int64		id;
+	char	   *key;
+	int			workers;
+	BackgroundWorkerHandle *handle;
+
+	/* the source first: its password is then kept out of every report */
+	src = migrate_parse_source(source);
+	opts = migrate_parse_options(options);
+	migrate_check_source_rules(src, GetUserId());
+	key = source_key(src);
+
+	if (opts->method == METHOD_REPLICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the replication method is not available in this version of migrate"),
+				 errhint("Use \"method\": \"dump\" or \"auto\"; auto copies with the dump method.")));
+
+	/* one migration of a source at a time */
+	res = owner_query("SELECT id, state FROM migrate.migration"
+					  " WHERE source_key = $1 AND state IN ('pending', 'running', 'stopping', 'stopped', 'cancelling')",
+					  1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(key)});
+	if (res->nrows > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("migration %s of this source is %s", SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 1)),
+				 errhint("Wait for it, resume it with migrate.resume(%s), or cancel it with migrate.cancel(%s).",
+						 SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 0))));
+
+	/* every check of validate; an error stops here, before any change */
+	rows = migrate_run_checks(source, options);
+	initStringInfo(&errors);
+	foreach(lc, rows)
+	{
+		CheckRow   *row = lfirst(lc);
+
+		if (strcmp(row->status, "error") != 0)
+			continue;
+		/* the replication method is checked above; dump needs none of it */
+		if (strcmp(row->check_name, "method") == 0)
+			continue;
+		if (nerrors++ < 5)
+			appendStringInfo(&errors, "%s%s: %s", errors.len ? "\n" : "", row->check_name, row->detail);
+	}
+	if (nerrors > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the source cannot be migrated: %d check%s failed", nerrors, nerrors == 1 ? "" : "s"),
+				 errdetail("%s", errors.data),
+				 errhint("Run SELECT * FROM migrate.validate(...) with the same source and options for every check and what to do.")));
+
+	workers = opts->workers > 0 ? opts->workers : migrate_max_workers;
+	{
+		Oid			types[7] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT4OID};
+		Datum		values[7];
+		Oid			saved_user;
+		int			saved_sec;
+
+		values[0] = ObjectIdGetDatum(GetUserId());
+		values[1] = CStringGetTextDatum(source);
+		values[2] = CStringGetTextDatum(src->masked);
+		values[3] = CStringGetTextDatum(key);
+		values[4] = JsonbPGetDatum(options);
+		values[5] = CStringGetTextDatum(opts->method == METHOD_DUMP ? "dump" : "auto");
+		values[6] = Int32GetDatum(workers);
+		GetUserIdAndSecContext(&saved_user, &saved_sec);
+		SetUserIdAndSecContext(migrate_extension_owner(),
+							   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+		res = target_query("INSERT INTO migrate.migration (owner, source, source_masked, source_key,"
+						   " options, method, workers) VALUES ($1::regrole, $2, $3, $4, $5, $6, $7)"
+						   " RETURNING id",
+						   7, types, values);
+		id = strtoi64(SR_VALUE(res, 0, 0), NULL, 10);
+		migrate_event(id, "pending", NULL);
+		SetUserIdAndSecContext(saved_user, saved_sec);
+	}
+
+	/*
+	 * The coordinator waits for this transaction to commit.  Without a free
+	 * worker slot now, the launcher (when preloaded) or migrate.resume
+	 * starts it later.
+	 */
+	if (!migrate_launch_coordinator(id, GetUserId(), &handle))
+		ereport(WARNING,
+				(errmsg("no background worker slot is free to start migration " INT64_FORMAT " now", id),
+				 errhint("Raise max_worker_processes; with migrate in shared_preload_libraries the migration starts once a slot is free, otherwise call migrate.resume(" INT64_FORMAT ").", id)));
+
+	PG_RETURN_INT64(id);
+}
+
+/* The owner check: the caller must be a member of the migration's owner. */
+static void
+check_migration_owner(int64 id, char **state_out)
+{
+	SourceResult *res = owner_query("SELECT owner::oid, state FROM migrate.migration WHERE id = $1",
+									1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+
+	if (res->nrows == 0 ||
+		!has_privs_of_role(GetUserId(), atooid(SR_VALUE(res, 0, 0))))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("migration " INT64_FORMAT " does not exist", id),
+				 errhint("SELECT id FROM migrate.status lists your migrations.")));
+	*state_out = SR_VALUE(res, 0, 1);
+}
+
+/* Is a coordinator of migration ID running (holding its lock)? */
+static bool
+coordinator_alive(int64 id)
+{
+	SourceResult *res = target_query(psprintf("SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
+											  " AND database = (SELECT oid FROM pg_catalog.pg_database"
+											  "  WHERE datname = pg_catalog.current_database())"
+											  " AND classid = %d AND objid = %d AND objsubid = 2 AND granted",
+											  MIGRATE_ADVISORY_KEY, (int32) id),
+									 0, NULL, NULL);
+
+	return res->nrows > 0;
+}
+
+static void
+set_state(int64 id, const char *state, const char *event)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2] = {Int64GetDatum(id), CStringGetTextDatum(state)};
+
+	migrate_state_exec("UPDATE migrate.migration SET state = $2, updated_at = now(),"
+					   " finished_at = CASE WHEN $2 IN ('stopped', 'cancelled') THEN now() ELSE NULL END"
+					   " WHERE id = $1", 2, types, values, NULL);
+	migrate_event(id, event, NULL);
+}
+
+PG_FUNCTION_INFO_V1(migrate_stop);
+
+/* SQL: migrate.stop(id) — ends the workers cleanly, keeps everything. */
+Datum
+migrate_stop(PG_FUNCTION_ARGS)
+{
+	int64		id = PG_GETARG_INT64(0);
+	char	   *state;
+
+	check_migration_owner(id, &state);
+	if (strcmp(state, "pending") != 0 && strcmp(state, "running") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration " INT64_FORMAT " is %s and cannot be stopped", id, state)));
+	if (coordinator_alive(id))
+	{
+		set_state(id, "stopping", "stop_requested");
+		PG_RETURN_TEXT_P(cstring_to_text("stopping"));
+	}
+	set_state(id, "stopped", "stopped");
+	PG_RETURN_TEXT_P(cstring_to_text("stopped"));
+}
+
+PG_FUNCTION_INFO_V1(migrate_cancel);
+
+/* SQL: migrate.cancel(id) — stops for good. */
+Datum
+migrate_cancel(PG_FUNCTION_ARGS)
+{
+	int64		id = PG_GETARG_INT64(0);
+	char	   *state;
+
+	check_migration_owner(id, &state);
+	if (strcmp(state, "done") == 0 || strcmp(state, "cancelled") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration " INT64_FORMAT " is %s and cannot be cancelled", id, state)));
+	if (coordinator_alive(id))
+	{
+		set_state(id, "cancelling", "cancel_requested");
+		PG_RETURN_TEXT_P(cstring_to_text("cancelling"));
+	}
+	set_state(id, "cancelled", "cancelled");
+	PG_RETURN_TEXT_P(cstring_to_text("cancelled"));
+}
+
+PG_FUNCTION_INFO_V1(migrate_resume);
+
+/* SQL: migrate.resume(id) — continues a stopped or failed migration. */
+Datum
+migrate_resume(PG_FUNCTION_ARGS)
+{
+	int64		id = PG_GETARG_INT64(0);
+	char	   *state;
+	BackgroundWorkerHandle *handle;
+	Oid			owner;
+	SourceResult *res;
+
+	check_migration_owner(id, &state);
+	if (strcmp(state, "stopped") != 0 && strcmp(state, "failed") != 0 &&
+		!(strcmp(state, "running") == 0 && !coordinator_alive(id)) &&
+		!(strcmp(state, "pending") == 0 && !coordinator_alive(id)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration " INT64_FORMAT " is %s and cannot be resumed", id, state),
+				 errhint("Only a stopped or failed migration, or one whose coordinator is gone, can be resumed.")));
+
+	{
+		Oid			types[1] = {INT8OID};
+		Datum		values[1] = {Int64GetDatum(id)};
+
+		/* failed tasks get a new chance; finished ones are not redone */
+		migrate_state_exec("UPDATE migrate.task SET state = 'pending', attempts = 0, retry_at = NULL,"
+						   " error = NULL, finished_at = NULL, rows_copied = 0, bytes_copied = 0"
+						   " WHERE migration_id = $1 AND state = 'failed'", 1, types, values, NULL);
+		migrate_state_exec("UPDATE migrate.database_state SET"
+						   " status = CASE WHEN EXISTS (SELECT 1 FROM migrate.task t"
+						   "  WHERE t.migration_id = database_state.migration_id"
+						   "  AND t.dbname = database_state.dbname) THEN 'copying' ELSE 'pending' END,"
+						   " message = NULL"
+						   " WHERE migration_id = $1 AND status = 'failed'", 1, types, values, NULL);
+		migrate_state_exec("UPDATE migrate.migration SET state = 'pending', error = NULL,"
+						   " finished_at = NULL, updated_at = now() WHERE id = $1",
+						   1, types, values, NULL);
+		migrate_event(id, "resume_requested", NULL);
+		res = owner_query("SELECT owner::oid FROM migrate.migration WHERE id = $1", 1, types, values);
+		owner = atooid(SR_VALUE(res, 0, 0));
+	}
+	if (!migrate_launch_coordinator(id, owner, &handle))
+		ereport(WARNING,
+				(errmsg("no background worker slot is free to resume migration " INT64_FORMAT " now", id),
+				 errhint("Raise max_worker_processes, or call migrate.resume again later.")));
+	PG_RETURN_TEXT_P(cstring_to_text("pending"));
+}
+
+/* "12.3 MB" */
+static char *
+pretty_size(int64 bytes)
+{
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum(bytes))));
+}
+
+PG_FUNCTION_INFO_V1(migrate_wait);
+
+/*
+ * SQL: migrate.wait(id, until, timeout) — waits for the migration to reach
+ * UNTIL (copied, replicating, done) or to stop, printing a progress line
+ * as a NOTICE every few seconds.  Returns the state reached.
+ */
+Datum
+migrate_wait(PG_FUNCTION_ARGS)
+{
+	int64		id;
+	char	   *until;
+	int64		timeout_ms = -1;
+	char	   *state = NULL;
+	instr_time	start,
+				last_notice;
+	bool		first = true;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("migration id must not be null")));
+	id = PG_GETARG_INT64(0);
+	until = PG_ARGISNULL(1) ? "copied" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strcmp(until, "copied") != 0 && strcmp(until, "replicating") != 0 &&
+		strcmp(until, "done") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value \"%s\" for \"until\"", until),
+				 errhint("Valid values are: copied, replicating, done.")));
+	if (!PG_ARGISNULL(2))
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(2);
+
+		timeout_ms = (iv->time + (int64) iv->day * USECS_PER_DAY +
+					  (int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY) / 1000;
+		if (timeout_ms < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("timeout must not be negative")));
+	}
+	check_migration_owner(id, &state);
+
+	INSTR_TIME_SET_CURRENT(start);
+	INSTR_TIME_SET_CURRENT(last_notice);
+	for (;;)
+	{
+		SourceResult *res;
+		instr_time	now;
+		double		since_notice;
+		double		elapsed;
+
+		CHECK_FOR_INTERRUPTS();
+		res = owner_query("SELECT state, phase, coalesce(percent, 0), bytes_copied, coalesce(bytes_total, 0),"
+						  " coalesce(bytes_per_second, 0), eta::text, tables_done, tables_total,"
+						  " databases_done, databases_total, error"
+						  " FROM migrate.status WHERE id = $1",
+						  1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+		state = SR_VALUE(res, 0, 0);
+
+		INSTR_TIME_SET_CURRENT(now);
+		INSTR_TIME_SUBTRACT(now, last_notice);
+		since_notice = INSTR_TIME_GET_MILLISEC(now);
+		if (first || since_notice >= WAIT_NOTICE_MS)
+		{
+			ereport(NOTICE,
+					(errmsg("migration " INT64_FORMAT ": %s, %s, %s%% (%s of %s), %s/s, ETA %s, tables %s/%s, databases %s/%s",
+							id, state, SR_VALUE(res, 0, 1), SR_VALUE(res, 0, 2),
+							pretty_size(strtoi64(SR_VALUE(res, 0, 3), NULL, 10)),
+							pretty_size(strtoi64(SR_VALUE(res, 0, 4), NULL, 10)),
+							pretty_size(strtoi64(SR_VALUE(res, 0, 5), NULL, 10)),
+							SR_VALUE(res, 0, 6) ? SR_VALUE(res, 0, 6) : "-",
+							SR_VALUE(res, 0, 7), SR_VALUE(res, 0, 8),
+							SR_VALUE(res, 0, 9), SR_VALUE(res, 0, 10))));
+			INSTR_TIME_SET_CURRENT(last_notice);
+			first = false;
+		}
+
+		/* the dump method is copied, and has nothing to replicate, when done */
+		if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0 ||
+			strcmp(state, "stopped") == 0 || strcmp(state, "cancelled") == 0)
+		{
+			if (strcmp(state, "failed") == 0)
+				ereport(NOTICE,
+						(errmsg("migration " INT64_FORMAT " failed: %s", id,
+								SR_VALUE(res, 0, 11) ? SR_VALUE(res, 0, 11) : "see migrate.errors")));
+			break;
+		}
+
+		INSTR_TIME_SET_CURRENT(now);
+		INSTR_TIME_SUBTRACT(now, start);
+		elapsed = INSTR_TIME_GET_MILLISEC(now);
+		if (timeout_ms >= 0 && elapsed >= timeout_ms)
+			break;
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 500, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(state));
+}

@@ -1,0 +1,1486 @@
+/*-------------------------------------------------------------------------
+ *
+ * coordinator.c
+ *		One dynamic background worker a migration: runs its state machine
+ *		(roles, databases, schema, copy, indexes, sequences, analyze), plans
+ *		the tasks into migrate.task, and hands them to a pool of copy
+ *		workers, bound to the database they work on.
+ *
+ * It connects to the database that holds the state, as the migration's
+ * owner, and holds an advisory lock for its lifetime so that no two
+ * coordinators ever run the same migration.  Everything it knows is in the
+ * state tables: killed at any point, it is started again (by the launcher,
+ * or by migrate.resume) and continues from there.  A task whose outcome is
+ * unknown (its worker died) is run again from nothing: a whole-table copy
+ * truncates the table in its own transaction, and all parts of a split
+ * table are copied again, the first one truncating it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shm_toc.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "mb/pg_wchar.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "engine.h"
+
+#define MAX_ATTEMPTS	5
+#define MAX_SLOTS		64
+
+typedef struct WorkerSlot
+{
+	bool		in_use;
+	BackgroundWorkerHandle *handle;
+	dsm_segment *seg;
+	shm_mq_handle *tasks;
+	shm_mq_handle *results;
+	char		dbname[NAMEDATALEN];
+	int64		task_id;		/* 0 when idle */
+	char		task_kind;
+	bool		exiting;
+} WorkerSlot;
+
+typedef struct DbState
+{
+	char	   *name;
+	char	   *status;
+	MemoryContext cxt;			/* holds the snapshot connection */
+	SourceConn *snap_conn;
+	char	   *snapshot;
+} DbState;
+
+static int64 migration_id;
+static SourceInfo *source;
+static char *source_string;
+static MigrateOptions *options;
+static int	source_version;
+static int	max_workers;
+static WorkerSlot slots[MAX_SLOTS];
+static List *dbstates = NIL;
+static MemoryContext coord_context;
+
+/* ---- small transactions on the state --------------------------------- */
+
+/*
+ * Transactions leave the caller's memory context current: what a step
+ * reads outlives the transaction that read it.
+ */
+static void
+begin_tx(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	MemoryContextSwitchTo(cxt);
+}
+
+static void
+commit_tx(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
+}
+
+/* Runs one state statement with text parameters, as the extension owner. */
+static void
+state_exec(const char *sql, int nargs, const char **args)
+{
+	Oid		   *types = palloc(sizeof(Oid) * Max(nargs, 1));
+	Datum	   *values = palloc(sizeof(Datum) * Max(nargs, 1));
+	char	   *nulls = palloc(Max(nargs, 1) + 1);
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		types[i] = TEXTOID;
+		values[i] = args[i] ? CStringGetTextDatum(args[i]) : (Datum) 0;
+		nulls[i] = args[i] ? ' ' : 'n';
+	}
+	nulls[nargs] = '\0';
+	migrate_state_exec(sql, nargs, types, values, nulls);
+}
+
+/* The same in a transaction of its own. */
+static void
+state_exec_tx(const char *sql, int nargs, const char **args)
+{
+	begin_tx();
+	state_exec(sql, nargs, args);
+	commit_tx();
+}
+
+/* Rows of a state query (text parameters), as the extension owner. */
+static SourceResult *
+state_query(const char *sql, int nargs, const char **args)
+{
+	Oid			saved_user;
+	int			saved_sec;
+	Oid		   *types = palloc(sizeof(Oid) * Max(nargs, 1));
+	Datum	   *values = palloc(sizeof(Datum) * Max(nargs, 1));
+	SourceResult *res;
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		types[i] = TEXTOID;
+		values[i] = CStringGetTextDatum(args[i]);
+	}
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	SetUserIdAndSecContext(migrate_extension_owner(),
+						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	res = target_query(sql, nargs, types, values);
+	SetUserIdAndSecContext(saved_user, saved_sec);
+	return res;
+}
+
+static char *
+id_text(void)
+{
+	return psprintf(INT64_FORMAT, migration_id);
+}
+
+/* Records an event; DETAIL_JSON is a JSON object's text (or NULL). */
+void
+migrate_event(int64 id, const char *kind, const char *detail_json)
+{
+	const char *args[3];
+
+	args[0] = psprintf(INT64_FORMAT, id);
+	args[1] = kind;
+	args[2] = detail_json ? detail_json : "{}";
+	state_exec("INSERT INTO migrate.event (migration_id, kind, detail)"
+			   " VALUES ($1::bigint, $2, $3::jsonb)", 3, args);
+}
+
+/* A JSON object of string pairs: key, value, key, value, ..., NULL. */
+static char *
+json_obj(const char *first,...)
+{
+	StringInfoData buf;
+	va_list		args;
+	const char *k;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	va_start(args, first);
+	for (k = first; k != NULL; k = va_arg(args, const char *))
+	{
+		const char *v = va_arg(args, const char *);
+
+		if (buf.len > 1)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, k);
+		appendStringInfoString(&buf, ": ");
+		if (v)
+			escape_json(&buf, v);
+		else
+			appendStringInfoString(&buf, "null");
+	}
+	va_end(args);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+static void
+set_phase(const char *phase)
+{
+	const char *args[2] = {id_text(), phase};
+
+	state_exec_tx("UPDATE migrate.migration SET phase = $2, updated_at = now()"
+				  " WHERE id = $1::bigint AND phase IS DISTINCT FROM $2", 2, args);
+}
+
+/*
+ * Runs a utility statement that refuses a transaction block (CREATE
+ * DATABASE) as a top-level statement, the way exec_simple_query does.
+ */
+void
+migrate_exec_toplevel(const char *sql)
+{
+	List	   *parsetrees = pg_parse_query(sql);
+	ListCell   *lc;
+
+	foreach(lc, parsetrees)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		List	   *querytrees;
+		List	   *plans;
+
+		querytrees = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
+		plans = pg_plan_queries(querytrees, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+		ProcessUtility(linitial_node(PlannedStmt, plans), sql, false,
+					   PROCESS_UTILITY_TOPLEVEL, NULL, NULL, None_Receiver, NULL);
+	}
+}
+
+/* ---- workers ------------------------------------------------------- */
+
+static int
+live_slots(void)
+{
+	int			i,
+				n = 0;
+
+	for (i = 0; i < max_workers; i++)
+		if (slots[i].in_use)
+			n++;
+	return n;
+}
+
+static void
+free_slot(WorkerSlot *slot)
+{
+	if (slot->seg != NULL)
+		dsm_detach(slot->seg);
+	if (slot->handle != NULL)
+		pfree(slot->handle);
+	memset(slot, 0, sizeof(WorkerSlot));
+}
+
+/* Starts a copy worker for DBNAME; NULL when no worker slot is free now. */
+static WorkerSlot *
+start_worker(const char *dbname, Oid dboid, Oid owner)
+{
+	WorkerSlot *slot = NULL;
+	shm_toc_estimator e;
+	shm_toc    *toc;
+	Size		size;
+	Size		shared_size = offsetof(WorkerShared, source) + strlen(source_string) + 1;
+	WorkerShared *shared;
+	shm_mq	   *mq;
+	BackgroundWorker bgw;
+	int			i;
+	MemoryContext old;
+
+	for (i = 0; i < max_workers; i++)
+		if (!slots[i].in_use)
+		{
+			slot = &slots[i];
+			break;
+		}
+	if (slot == NULL)
+		return NULL;
+
+	old = MemoryContextSwitchTo(coord_context);
+	shm_toc_initialize_estimator(&e);
+	shm_toc_estimate_chunk(&e, shared_size);
+	shm_toc_estimate_chunk(&e, MIGRATE_MQ_SIZE);
+	shm_toc_estimate_chunk(&e, MIGRATE_MQ_SIZE);
+	shm_toc_estimate_keys(&e, 3);
+	size = shm_toc_estimate(&e);
+
+	slot->seg = dsm_create(size, 0);
+	dsm_pin_mapping(slot->seg);
+	toc = shm_toc_create(MIGRATE_ADVISORY_KEY, dsm_segment_address(slot->seg), size);
+	shared = shm_toc_allocate(toc, shared_size);
+	shared->migration_id = migration_id;
+	shared->dboid = dboid;
+	shared->owner = owner;
+	shared->source_version = source_version;
+	shared->coordinator_pid = MyProcPid;
+	strlcpy(shared->dbname, dbname, NAMEDATALEN);
+	strcpy(shared->source, source_string);
+	shm_toc_insert(toc, 1, shared);
+
+	mq = shm_mq_create(shm_toc_allocate(toc, MIGRATE_MQ_SIZE), MIGRATE_MQ_SIZE);
+	shm_toc_insert(toc, 2, mq);
+	shm_mq_set_sender(mq, MyProc);
+	slot->tasks = shm_mq_attach(mq, slot->seg, NULL);
+	mq = shm_mq_create(shm_toc_allocate(toc, MIGRATE_MQ_SIZE), MIGRATE_MQ_SIZE);
+	shm_toc_insert(toc, 3, mq);
+	shm_mq_set_receiver(mq, MyProc);
+	slot->results = shm_mq_attach(mq, slot->seg, NULL);
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strcpy(bgw.bgw_library_name, "migrate");
+	strcpy(bgw.bgw_function_name, "migrate_worker_main");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "migrate worker " INT64_FORMAT " %s", migration_id, dbname);
+	strcpy(bgw.bgw_type, "migrate worker");
+	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(slot->seg));
+	bgw.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&bgw, &slot->handle))
+	{
+		/* no free slot: a wait, never an error */
+		dsm_detach(slot->seg);
+		memset(slot, 0, sizeof(WorkerSlot));
+		MemoryContextSwitchTo(old);
+		return NULL;
+	}
+	shm_mq_set_handle(slot->tasks, slot->handle);
+	shm_mq_set_handle(slot->results, slot->handle);
+	slot->in_use = true;
+	strlcpy(slot->dbname, dbname, NAMEDATALEN);
+	MemoryContextSwitchTo(old);
+	return slot;
+}
+
+/* Sends MSG to SLOT; false when the worker is gone. */
+static bool
+send_task(WorkerSlot *slot, const TaskMsg *msg)
+{
+	StringInfoData buf;
+	shm_mq_result res;
+
+	initStringInfo(&buf);
+	task_msg_encode(&buf, msg);
+	res = shm_mq_send(slot->tasks, buf.len, buf.data, false, true);
+	pfree(buf.data);
+	return res == SHM_MQ_SUCCESS;
+}
+
+/* ---- task state -------------------------------------------------------- */
+
+/*
+ * The task TASK_ID's outcome is unknown (its worker died, or a previous
+ * coordinator did): run it again from nothing.  All parts of a split table
+ * go back together.
+ */
+static void
+task_unknown(int64 task_id)
+{
+	const char *args[2] = {id_text(), psprintf(INT64_FORMAT, task_id)};
+
+	state_exec("UPDATE migrate.task t SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
+			   " started_at = NULL"
+			   " FROM migrate.task x"
+			   " WHERE x.id = $2::bigint AND t.migration_id = $1::bigint"
+			   " AND (t.id = x.id OR (x.kind = 'copy' AND x.parts > 1 AND t.kind = 'copy'"
+			   "  AND t.dbname = x.dbname AND t.schema_name = x.schema_name"
+			   "  AND t.table_name = x.table_name))",
+			   2, args);
+	state_exec("UPDATE migrate.task SET state = 'failed', finished_at = now(),"
+			   " error = coalesce(error, 'the worker running this task stopped ' || attempts || ' times')"
+			   " WHERE id = $2::bigint AND migration_id = $1::bigint AND attempts >= " CppAsString2(MAX_ATTEMPTS),
+			   2, args);
+}
+
+/* Handles one message of a worker. */
+static void
+handle_result(WorkerSlot *slot, const ResultMsg *msg)
+{
+	const char *args[6];
+
+	args[0] = id_text();
+	args[1] = psprintf(INT64_FORMAT, msg->task_id);
+	args[2] = psprintf(INT64_FORMAT, msg->rows);
+	args[3] = psprintf(INT64_FORMAT, msg->bytes);
+
+	begin_tx();
+	switch (msg->kind)
+	{
+		case RK_PROGRESS:
+			state_exec("UPDATE migrate.task SET rows_copied = $3::bigint, bytes_copied = $4::bigint"
+					   " WHERE id = $2::bigint AND migration_id = $1::bigint", 4, args);
+			break;
+		case RK_DONE:
+			state_exec("UPDATE migrate.task SET state = 'done', rows_copied = $3::bigint,"
+					   " bytes_copied = $4::bigint, finished_at = now(), error = NULL"
+					   " WHERE id = $2::bigint AND migration_id = $1::bigint", 4, args);
+			if (msg->text != NULL)
+				migrate_event(migration_id, "warning",
+							  json_obj("task", args[1], "database", slot->dbname,
+									   "message", msg->text, NULL));
+			slot->task_id = 0;
+			break;
+		case RK_ERROR:
+			{
+				bool		transient = msg->sqlstate != NULL &&
+					(strncmp(msg->sqlstate, "08", 2) == 0 ||
+					 strcmp(msg->sqlstate, "40001") == 0 ||
+					 strcmp(msg->sqlstate, "40P01") == 0 ||
+					 strcmp(msg->sqlstate, "57P01") == 0 ||
+					 strcmp(msg->sqlstate, "55P03") == 0);
+
+				args[4] = msg->text ? msg->text : "unknown error";
+				/* the first error of a task is kept */
+				state_exec("UPDATE migrate.task SET error = coalesce(error, $5)"
+						   " WHERE id = $2::bigint AND migration_id = $1::bigint", 5, args);
+				if (transient)
+					state_exec("UPDATE migrate.task SET"
+							   " state = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN 'failed' ELSE 'pending' END,"
+							   " finished_at = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN now() END,"
+							   " retry_at = now() + make_interval(secs => power(2, attempts))"
+							   " WHERE id = $2::bigint AND migration_id = $1::bigint", 2, args);
+				else
+					state_exec("UPDATE migrate.task SET state = 'failed', finished_at = now()"
+							   " WHERE id = $2::bigint AND migration_id = $1::bigint", 2, args);
+				migrate_event(migration_id, transient ? "task_retry" : "task_failed",
+							  json_obj("task", args[1], "database", slot->dbname,
+									   "sqlstate", msg->sqlstate, "error", args[4], NULL));
+				slot->task_id = 0;
+				break;
+			}
+	}
+	commit_tx();
+}
+
+/* Reads what every worker has to say; frees the slots of dead workers. */
+static void
+poll_workers(void)
+{
+	int			i;
+
+	for (i = 0; i < max_workers; i++)
+	{
+		WorkerSlot *slot = &slots[i];
+
+		if (!slot->in_use)
+			continue;
+		for (;;)
+		{
+			Size		len;
+			void	   *data;
+			shm_mq_result res = shm_mq_receive(slot->results, &len, &data, true);
+
+			if (res == SHM_MQ_SUCCESS)
+			{
+				ResultMsg	msg;
+
+				result_msg_decode(data, len, &msg);
+				handle_result(slot, &msg);
+				continue;
+			}
+			if (res == SHM_MQ_DETACHED)
+			{
+				pid_t		pid;
+
+				if (slot->task_id != 0)
+				{
+					begin_tx();
+					task_unknown(slot->task_id);
+					migrate_event(migration_id, "worker_lost",
+								  json_obj("database", slot->dbname,
+										   "task", psprintf(INT64_FORMAT, slot->task_id), NULL));
+					commit_tx();
+				}
+				if (slot->handle == NULL ||
+					GetBackgroundWorkerPid(slot->handle, &pid) == BGWH_STOPPED)
+					free_slot(slot);
+				else
+					slot->task_id = 0;
+			}
+			break;
+		}
+		/* a worker that stopped without a word */
+		if (slot->in_use && slot->handle != NULL)
+		{
+			pid_t		pid;
+
+			if (GetBackgroundWorkerPid(slot->handle, &pid) == BGWH_STOPPED)
+			{
+				if (slot->task_id != 0)
+				{
+					begin_tx();
+					task_unknown(slot->task_id);
+					commit_tx();
+				}
+				free_slot(slot);
+			}
+		}
+	}
+}
+
+/* Stops every worker and waits for them. */
+static void
+stop_workers(void)
+{
+	int			i;
+
+	for (i = 0; i < max_workers; i++)
+		if (slots[i].in_use && slots[i].handle != NULL)
+			TerminateBackgroundWorker(slots[i].handle);
+	for (i = 0; i < max_workers; i++)
+		if (slots[i].in_use)
+		{
+			if (slots[i].handle != NULL)
+				(void) WaitForBackgroundWorkerShutdown(slots[i].handle);
+			free_slot(&slots[i]);
+		}
+}
+
+/* ---- databases ------------------------------------------------------ */
+
+static DbState *
+db_state(const char *name)
+{
+	ListCell   *lc;
+	DbState    *db;
+	MemoryContext old;
+
+	foreach(lc, dbstates)
+	{
+		db = lfirst(lc);
+		if (strcmp(db->name, name) == 0)
+			return db;
+	}
+	old = MemoryContextSwitchTo(coord_context);
+	db = palloc0(sizeof(DbState));
+	db->name = pstrdup(name);
+	db->cxt = AllocSetContextCreate(coord_context, "migrate database", ALLOCSET_SMALL_SIZES);
+	dbstates = lappend(dbstates, db);
+	MemoryContextSwitchTo(old);
+	return db;
+}
+
+static void
+set_db_status(const char *dbname, const char *status, const char *message)
+{
+	const char *args[4] = {id_text(), dbname, status, message};
+
+	state_exec("UPDATE migrate.database_state SET status = $3, message = coalesce($4, message)"
+			   " WHERE migration_id = $1::bigint AND dbname = $2", 4, args);
+}
+
+/* The databases of the source to migrate, recorded once. */
+static void
+plan_databases(void)
+{
+	SourceResult *res;
+	SourceConn *conn;
+	MemoryContext cxt = AllocSetContextCreate(coord_context, "migrate plan", ALLOCSET_SMALL_SIZES);
+	MemoryContext old;
+	int			r;
+
+	begin_tx();
+	res = state_query("SELECT 1 FROM migrate.database_state WHERE migration_id = $1::bigint",
+					  1, (const char *[]) {id_text()});
+	if (res->nrows > 0)
+	{
+		commit_tx();
+		MemoryContextDelete(cxt);
+		return;
+	}
+
+	old = MemoryContextSwitchTo(cxt);
+	conn = source_connect(source, NULL, NULL);
+	res = source_query(conn,
+					   "SELECT d.datname, pg_database_size(d.oid)"
+					   " FROM pg_database d WHERE NOT d.datistemplate AND d.datallowconn"
+					   " AND has_database_privilege(d.oid, 'CONNECT') ORDER BY 2 DESC",
+					   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *args[3];
+
+		if (!migrate_database_selected(options, SR_VALUE(res, r, 0)))
+			continue;
+		args[0] = id_text();
+		args[1] = SR_VALUE(res, r, 0);
+		args[2] = SR_VALUE(res, r, 1);
+		state_exec("INSERT INTO migrate.database_state (migration_id, dbname, method, size_bytes)"
+				   " VALUES ($1::bigint, $2, 'dump', $3::bigint)", 3, args);
+	}
+	source_close(conn);
+	MemoryContextSwitchTo(old);
+	commit_tx();
+	MemoryContextDelete(cxt);
+}
+
+/* Creates database DB on the target like the source's, if missing. */
+static void
+create_database(DbState *db)
+{
+	SourceResult *res;
+	SourceConn *conn;
+	StringInfoData sql;
+	MemoryContext old = MemoryContextSwitchTo(db->cxt);
+	bool		exists;
+	bool		ours;
+
+	begin_tx();
+	exists = OidIsValid(get_database_oid(db->name, true));
+	res = state_query("SELECT created_here, status FROM migrate.database_state"
+					  " WHERE migration_id = $1::bigint AND dbname = $2",
+					  2, (const char *[]) {id_text(), db->name});
+	ours = strcmp(SR_VALUE(res, 0, 0), "t") == 0 || strcmp(SR_VALUE(res, 0, 1), "creating") == 0;
+	if (exists)
+	{
+		if (ours)
+			state_exec("UPDATE migrate.database_state SET status = 'schema', created_here = true"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   2, (const char *[]) {id_text(), db->name});
+		else
+			state_exec("UPDATE migrate.database_state SET status = 'schema',"
+					   " message = 'migrated into the database that existed on the target'"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   2, (const char *[]) {id_text(), db->name});
+		commit_tx();
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	state_exec("UPDATE migrate.database_state SET status = 'creating'"
+			   " WHERE migration_id = $1::bigint AND dbname = $2",
+			   2, (const char *[]) {id_text(), db->name});
+	commit_tx();
+
+	MemoryContextSwitchTo(db->cxt);
+	conn = source_connect(source, NULL, NULL);
+	res = source_query(conn,
+					   "SELECT pg_encoding_to_char(encoding), datcollate, datctype, pg_get_userbyid(datdba)"
+					   " FROM pg_database WHERE datname = $1",
+					   1, (const char *[]) {db->name});
+	source_close(conn);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING %s LC_COLLATE %s LC_CTYPE %s",
+					 quote_identifier(db->name), quote_literal_cstr(SR_VALUE(res, 0, 0)),
+					 quote_literal_cstr(SR_VALUE(res, 0, 1)), quote_literal_cstr(SR_VALUE(res, 0, 2)));
+	begin_tx();
+	{
+		const char *owner = SR_VALUE(res, 0, 3);
+		bool		owner_ok = superuser() && OidIsValid(get_role_oid(owner, true));
+
+		if (owner_ok)
+			appendStringInfo(&sql, " OWNER %s", quote_identifier(owner));
+	}
+	PopActiveSnapshot();
+	migrate_exec_toplevel(sql.data);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(db->cxt);
+
+	begin_tx();
+	state_exec("UPDATE migrate.database_state SET status = 'schema', created_here = true"
+			   " WHERE migration_id = $1::bigint AND dbname = $2",
+			   2, (const char *[]) {id_text(), db->name});
+	migrate_event(migration_id, "database_created", json_obj("database", db->name, NULL));
+	commit_tx();
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The exported snapshot of database DB, held open by a connection of its
+ * own while the database's tables are copied.
+ */
+static void
+open_snapshot(DbState *db)
+{
+	SourceResult *res;
+	MemoryContext old = MemoryContextSwitchTo(db->cxt);
+
+	db->snap_conn = source_connect(source, db->name, NULL);
+	(void) source_query(db->snap_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+	res = source_query(db->snap_conn, "SELECT pg_export_snapshot()", 0, NULL);
+	db->snapshot = pstrdup(SR_VALUE(res, 0, 0));
+	MemoryContextSwitchTo(old);
+}
+
+static void
+close_snapshot(DbState *db)
+{
+	if (db->snap_conn != NULL)
+		source_close(db->snap_conn);
+	db->snap_conn = NULL;
+	db->snapshot = NULL;
+	MemoryContextReset(db->cxt);
+}
+
+/* Does table DBNAME.SCHEMA.TABLE pass the tables / exclude_tables options? */
+static bool
+table_selected(const char *dbname, const char *nsp, const char *rel)
+{
+	ListCell   *lc;
+	char	   *parts[3];
+
+	if (options->tables != NIL)
+	{
+		bool		found = false;
+
+		foreach(lc, options->tables)
+			if (migrate_split_table_pattern(lfirst(lc), parts) &&
+				migrate_pattern_match(parts[0], dbname) &&
+				migrate_pattern_match(parts[1], nsp) &&
+				migrate_pattern_match(parts[2], rel))
+				found = true;
+		if (!found)
+			return false;
+	}
+	foreach(lc, options->exclude_tables)
+		if (migrate_split_table_pattern(lfirst(lc), parts) &&
+			migrate_pattern_match(parts[0], dbname) &&
+			migrate_pattern_match(parts[1], nsp) &&
+			migrate_pattern_match(parts[2], rel))
+			return false;
+	return true;
+}
+
+static void
+insert_task(const char *dbname, const char *kind, const char *nsp, const char *rel,
+			int part, int parts, int64 from, int64 to, const char *statement, int64 size)
+{
+	const char *args[11];
+
+	args[0] = id_text();
+	args[1] = dbname;
+	args[2] = kind;
+	args[3] = nsp;
+	args[4] = rel;
+	args[5] = psprintf("%d", part);
+	args[6] = psprintf("%d", parts);
+	args[7] = from >= 0 ? psprintf(INT64_FORMAT, from) : NULL;
+	args[8] = to >= 0 ? psprintf(INT64_FORMAT, to) : NULL;
+	args[9] = statement;
+	args[10] = psprintf(INT64_FORMAT, size);
+	state_exec("INSERT INTO migrate.task (migration_id, dbname, kind, schema_name, table_name,"
+			   " part, parts, block_from, block_to, statement, size_bytes)"
+			   " VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7::int, $8::bigint, $9::bigint, $10,"
+			   " $11::bigint)", 11, args);
+}
+
+/* Plans database DB: schema, copy, post-data, sequences and analyze tasks. */
+static void
+plan_tasks(DbState *db)
+{
+	SourceResult *res;
+	char	   *pre;
+	char	   *post;
+	List	   *post_stmts;
+	StringInfoData rest;
+	ListCell   *lc;
+	const char *encoding;
+	int			r;
+	MemoryContext cxt = AllocSetContextCreate(coord_context, "migrate plan", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	begin_tx();
+	encoding = GetDatabaseEncodingName();
+	{
+		/* the target database's encoding: pg_dump writes in it */
+		SourceResult *e = target_query("SELECT pg_catalog.pg_encoding_to_char(encoding)"
+									   " FROM pg_catalog.pg_database WHERE datname = $1",
+									   1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(db->name)});
+
+		if (e->nrows > 0)
+			encoding = e->values[0];
+	}
+	commit_tx();
+	MemoryContextSwitchTo(cxt);
+
+	pre = migrate_pg_dump(source, db->name, db->snapshot, "pre-data", encoding);
+	post = migrate_pg_dump(source, db->name, db->snapshot, "post-data", encoding);
+	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
+
+	res = source_query(db->snap_conn,
+					   "SELECT n.nspname, c.relname, pg_relation_size(c.oid),"
+					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint"
+					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+					   " WHERE c.relkind = 'r'"
+					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+					   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+					   " AND (NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+					   "   AND d.objid = c.oid AND d.deptype = 'e')"
+					   "  OR ($1 AND EXISTS (SELECT 1 FROM pg_extension e WHERE c.oid = ANY (e.extconfig))))"
+					   " ORDER BY 3 DESC",
+					   1, (const char *[]) {options->replicate_extension_tables ? "true" : "false"});
+
+	begin_tx();
+	insert_task(db->name, "schema", NULL, NULL, 0, 1, -1, -1, pre, 0);
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *nsp = SR_VALUE(res, r, 0);
+		const char *rel = SR_VALUE(res, r, 1);
+		int64		size = strtoi64(SR_VALUE(res, r, 2), NULL, 10);
+		int64		pages = strtoi64(SR_VALUE(res, r, 3), NULL, 10);
+		int64		parts = 1;
+		int64		p;
+
+		if (!table_selected(db->name, nsp, rel))
+			continue;
+		/* TID range scans exist from PostgreSQL 14 on */
+		if (source_version >= 140000 && size > options->split_size && pages > 1)
+			parts = Min((size + options->split_size - 1) / options->split_size, pages);
+		for (p = 0; p < parts; p++)
+		{
+			int64		from = parts == 1 ? -1 : (p == 0 ? -1 : pages * p / parts);
+			int64		to = parts == 1 ? -1 : (p == parts - 1 ? -1 : pages * (p + 1) / parts);
+			insert_task(db->name, "copy", nsp, rel, (int) p, (int) parts, from, to, NULL,
+						parts == 1 ? size : size / parts);
+		}
+	}
+
+	initStringInfo(&rest);
+	foreach(lc, post_stmts)
+	{
+		DumpStatement *ds = lfirst(lc);
+
+		if (ds->kind == TK_INDEX)
+			insert_task(db->name, "index", ds->schema_name, ds->table_name, 0, 1, -1, -1, ds->sql, 0);
+		else if (ds->kind == TK_CONSTRAINT)
+			insert_task(db->name, "constraint", NULL, NULL, 0, 1, -1, -1, ds->sql, 0);
+		else
+			appendStringInfo(&rest, "%s;\n", ds->sql);
+	}
+	if (rest.len > 0)
+		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0);
+	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0);
+	insert_task(db->name, "analyze", NULL, NULL, 0, 1, -1, -1, NULL, 0);
+	set_db_status(db->name, "copying", NULL);
+	migrate_event(migration_id, "database_planned",
+				  json_obj("database", db->name, "snapshot", db->snapshot, NULL));
+	commit_tx();
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
+/*
+ * After a restart the exported snapshot is gone: the tables still to copy
+ * get a new one.  A split table copied in part under the old one is copied
+ * again whole, so that every table is consistent in itself.
+ */
+static void
+snapshot_moved(DbState *db)
+{
+	const char *args[3] = {id_text(), db->name, db->snapshot};
+
+	begin_tx();
+	state_exec("UPDATE migrate.task t SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
+			   " started_at = NULL, finished_at = NULL"
+			   " WHERE t.migration_id = $1::bigint AND t.dbname = $2 AND t.kind = 'copy' AND t.parts > 1"
+			   " AND t.state <> 'failed'"
+			   " AND EXISTS (SELECT 1 FROM migrate.task o WHERE o.migration_id = t.migration_id"
+			   "  AND o.dbname = t.dbname AND o.kind = 'copy' AND o.schema_name = t.schema_name"
+			   "  AND o.table_name = t.table_name AND o.state <> 'done')",
+			   2, args);
+	state_exec("UPDATE migrate.migration SET snapshot_moves = snapshot_moves + 1 WHERE id = $1::bigint",
+			   1, args);
+	migrate_event(migration_id, "snapshot_moved",
+				  json_obj("database", db->name, "snapshot", db->snapshot,
+						   "detail", "the consistency point moved: tables copied from here on see a later state of the source",
+						   NULL));
+	commit_tx();
+}
+
+/* ---- the scheduler ------------------------------------------------------ */
+
+/* Gives runnable tasks to workers; starts workers as needed. */
+static void
+dispatch(Oid owner)
+{
+	SourceResult *res;
+	int			r;
+	bool		starved = false;
+
+	begin_tx();
+	res = state_query(
+					  "SELECT t.id, t.kind, t.dbname, t.schema_name, t.table_name, t.part, t.parts,"
+					  " coalesce(t.block_from, -1), coalesce(t.block_to, -1), t.statement, t.attempts"
+					  " FROM migrate.task t JOIN migrate.database_state d"
+					  "  ON d.migration_id = t.migration_id AND d.dbname = t.dbname"
+					  " WHERE t.migration_id = $1::bigint AND t.state = 'pending'"
+					  " AND d.status IN ('copying', 'indexing')"
+					  " AND (t.retry_at IS NULL OR t.retry_at <= now())"
+					  " AND CASE t.kind"
+					  "  WHEN 'schema' THEN true"
+					  "  ELSE NOT EXISTS (SELECT 1 FROM migrate.task s WHERE s.migration_id = t.migration_id"
+					  "   AND s.dbname = t.dbname AND s.kind = 'schema' AND s.state <> 'done') END"
+					  " AND CASE t.kind"
+					  "  WHEN 'copy' THEN t.part = 0 OR EXISTS (SELECT 1 FROM migrate.task f"
+					  "   WHERE f.migration_id = t.migration_id AND f.dbname = t.dbname AND f.kind = 'copy'"
+					  "   AND f.schema_name = t.schema_name AND f.table_name = t.table_name"
+					  "   AND f.part = 0 AND f.state = 'done')"
+					  "  WHEN 'index' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
+					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname AND c.kind = 'copy'"
+					  "   AND c.state <> 'done' AND (t.table_name IS NULL OR"
+					  "    (c.schema_name = t.schema_name AND c.table_name = t.table_name)))"
+					  "  WHEN 'sequences' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
+					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
+					  "   AND c.kind = 'copy' AND c.state <> 'done')"
+					  "  WHEN 'constraint' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
+					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
+					  "   AND c.kind IN ('copy', 'index') AND c.state <> 'done')"
+					  "  WHEN 'post' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
+					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
+					  "   AND c.kind IN ('copy', 'index', 'constraint') AND c.state <> 'done')"
+					  "  WHEN 'analyze' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
+					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
+					  "   AND c.kind <> 'analyze' AND c.state <> 'done')"
+					  "  ELSE true END"
+					  " ORDER BY CASE t.kind WHEN 'schema' THEN 0 WHEN 'index' THEN 1 WHEN 'copy' THEN 2"
+					  "  WHEN 'sequences' THEN 3 WHEN 'constraint' THEN 4 WHEN 'post' THEN 5 ELSE 6 END,"
+					  "  t.size_bytes DESC, t.id",
+					  1, (const char *[]) {id_text()});
+	commit_tx();
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *dbname = SR_VALUE(res, r, 2);
+		WorkerSlot *slot = NULL;
+		TaskMsg		msg;
+		DbState    *db = db_state(dbname);
+		int			i;
+
+		for (i = 0; i < max_workers; i++)
+			if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0 &&
+				strcmp(slots[i].dbname, dbname) == 0)
+			{
+				slot = &slots[i];
+				break;
+			}
+		if (slot == NULL)
+		{
+			Oid			dboid;
+
+			begin_tx();
+			dboid = get_database_oid(dbname, true);
+			commit_tx();
+			if (!OidIsValid(dboid))
+				continue;
+			slot = start_worker(dbname, dboid, owner);
+		}
+		if (slot == NULL)
+		{
+			starved = true;
+			continue;
+		}
+
+		memset(&msg, 0, sizeof(msg));
+		msg.task_id = strtoi64(SR_VALUE(res, r, 0), NULL, 10);
+		msg.attempt = atoi(SR_VALUE(res, r, 10)) + 1;
+		msg.schema_name = SR_VALUE(res, r, 3);
+		msg.table_name = SR_VALUE(res, r, 4);
+		msg.block_from = strtoi64(SR_VALUE(res, r, 7), NULL, 10);
+		msg.block_to = strtoi64(SR_VALUE(res, r, 8), NULL, 10);
+		msg.snapshot = db->snapshot;
+		switch (SR_VALUE(res, r, 1)[0])
+		{
+			case 's':
+				msg.kind = SR_VALUE(res, r, 1)[1] == 'c' ? TK_SCHEMA : TK_SEQUENCES;
+				break;
+			case 'c':
+				msg.kind = SR_VALUE(res, r, 1)[1] == 'o' && SR_VALUE(res, r, 1)[2] == 'p' ? TK_COPY : TK_CONSTRAINT;
+				break;
+			case 'i':
+				msg.kind = TK_INDEX;
+				break;
+			case 'p':
+				msg.kind = TK_POST;
+				break;
+			default:
+				msg.kind = TK_ANALYZE;
+				break;
+		}
+		if (msg.kind == TK_SCHEMA || msg.kind == TK_POST)
+			msg.statements = migrate_split_sql(SR_VALUE(res, r, 9));
+		else if (msg.kind == TK_INDEX || msg.kind == TK_CONSTRAINT)
+			msg.statement = SR_VALUE(res, r, 9);
+		else if (msg.kind == TK_COPY)
+			msg.truncate = atoi(SR_VALUE(res, r, 5)) == 0;
+		else if (msg.kind == TK_ANALYZE)
+		{
+			SourceResult *tables;
+			int			t;
+
+			begin_tx();
+			tables = state_query("SELECT DISTINCT schema_name, table_name FROM migrate.task"
+								 " WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'copy'",
+								 2, (const char *[]) {id_text(), dbname});
+			commit_tx();
+			for (t = 0; t < tables->nrows; t++)
+				msg.statements = lappend(msg.statements,
+										 quote_qualified_identifier(SR_VALUE(tables, t, 0),
+																	SR_VALUE(tables, t, 1)));
+		}
+		if ((msg.kind == TK_COPY || msg.kind == TK_SEQUENCES) && db->snapshot == NULL)
+			continue;			/* the snapshot comes first */
+
+		begin_tx();
+		state_exec("UPDATE migrate.task SET state = 'running', attempts = attempts + 1,"
+				   " started_at = coalesce(started_at, now()), retry_at = NULL"
+				   " WHERE id = $2::bigint AND migration_id = $1::bigint",
+				   2, (const char *[]) {id_text(), SR_VALUE(res, r, 0)});
+		commit_tx();
+
+		slot->task_id = msg.task_id;
+		slot->task_kind = msg.kind;
+		if (!send_task(slot, &msg))
+		{
+			begin_tx();
+			task_unknown(msg.task_id);
+			commit_tx();
+			free_slot(slot);
+		}
+	}
+
+	/*
+	 * Idle workers of databases with nothing to do leave room for those
+	 * that wait.
+	 */
+	if (starved)
+	{
+		int			i;
+
+		for (i = 0; i < max_workers; i++)
+			if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0)
+			{
+				TaskMsg		bye = {TK_EXIT};
+
+				(void) send_task(&slots[i], &bye);
+				slots[i].exiting = true;
+			}
+	}
+}
+
+/*
+ * Brings database DB to the point where its tasks can run: created, its
+ * snapshot taken, its tasks planned.  Returns false when the database is
+ * not ready for its tasks yet (or failed, which is recorded).
+ */
+static bool
+prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_copy,
+				 int64 done_copy)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ready = true;
+	const char *volatile status = db_status;
+
+	PG_TRY();
+	{
+		if (strcmp(status, "pending") == 0 || strcmp(status, "creating") == 0)
+		{
+			set_phase("databases");
+			create_database(db);
+			status = "schema";
+		}
+		if (strcmp(status, "schema") == 0 || (ntasks > 0 && open_copy > 0 && db->snapshot == NULL))
+		{
+			if (db->snapshot == NULL && (ntasks == 0 || open_copy > 0))
+			{
+				open_snapshot(db);
+				if (ntasks > 0 && done_copy > 0)
+					snapshot_moved(db);
+			}
+			if (ntasks == 0)
+			{
+				set_phase("schema");
+				plan_tasks(db);
+			}
+			else if (strcmp(status, "schema") == 0)
+			{
+				begin_tx();
+				set_db_status(db->name, "copying", NULL);
+				commit_tx();
+			}
+			ready = false;
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		char	   *msg;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		close_snapshot(db);
+		msg = migrate_redact(edata->message);
+		begin_tx();
+		set_db_status(db->name, "failed", msg);
+		migrate_event(migration_id, "database_failed",
+					  json_obj("database", db->name, "error", msg, NULL));
+		commit_tx();
+		ready = false;
+	}
+	PG_END_TRY();
+	return ready;
+}
+
+/*
+ * Moves every database along: creates it, takes its snapshot and plans
+ * its tasks, notices when it is finished.  Returns true when every
+ * database is done or failed.
+ */
+static bool
+advance_databases(void)
+{
+	SourceResult *res;
+	int			r;
+	bool		all_finished = true;
+	bool		any_copying = false;
+	bool		any_indexing = false;
+
+	begin_tx();
+	res = state_query("SELECT d.dbname, d.status,"
+					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
+					  "   AND t.dbname = d.dbname),"
+					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
+					  "   AND t.dbname = d.dbname AND t.state IN ('pending', 'running')),"
+					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
+					  "   AND t.dbname = d.dbname AND t.state IN ('pending', 'running')"
+					  "   AND t.kind IN ('copy', 'sequences')),"
+					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
+					  "   AND t.dbname = d.dbname AND t.state = 'running'),"
+					  " (SELECT min(t.error) FROM migrate.task t WHERE t.migration_id = d.migration_id"
+					  "   AND t.dbname = d.dbname AND t.state = 'failed'),"
+					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
+					  "   AND t.dbname = d.dbname AND t.state = 'done' AND t.kind = 'copy')"
+					  " FROM migrate.database_state d WHERE d.migration_id = $1::bigint"
+					  " ORDER BY d.size_bytes DESC",
+					  1, (const char *[]) {id_text()});
+	commit_tx();
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *dbname = SR_VALUE(res, r, 0);
+		const char *status = SR_VALUE(res, r, 1);
+		int64		ntasks = strtoi64(SR_VALUE(res, r, 2), NULL, 10);
+		int64		open = strtoi64(SR_VALUE(res, r, 3), NULL, 10);
+		int64		open_copy = strtoi64(SR_VALUE(res, r, 4), NULL, 10);
+		int64		running = strtoi64(SR_VALUE(res, r, 5), NULL, 10);
+		const char *failure = SR_VALUE(res, r, 6);
+		int64		done_copy = strtoi64(SR_VALUE(res, r, 7), NULL, 10);
+		DbState    *db = db_state(dbname);
+
+		CHECK_FOR_INTERRUPTS();
+		if (strcmp(status, "done") == 0 || strcmp(status, "failed") == 0)
+		{
+			close_snapshot(db);
+			continue;
+		}
+		all_finished = false;
+
+		if (!prepare_database(db, status, ntasks, open_copy, done_copy))
+			continue;
+
+		if (open_copy == 0)
+			close_snapshot(db);
+		if (open_copy > 0)
+			any_copying = true;
+		else if (open > 0)
+			any_indexing = true;
+
+		if (open == 0 && running == 0)
+		{
+			begin_tx();
+			if (failure != NULL)
+			{
+				set_db_status(dbname, "failed", failure);
+				migrate_event(migration_id, "database_failed",
+							  json_obj("database", dbname, "error", failure, NULL));
+			}
+			else
+			{
+				set_db_status(dbname, "done", NULL);
+				migrate_event(migration_id, "database_done", json_obj("database", dbname, NULL));
+			}
+			commit_tx();
+			/* its idle workers may go */
+			{
+				int			i;
+
+				for (i = 0; i < max_workers; i++)
+					if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0 &&
+						strcmp(slots[i].dbname, dbname) == 0)
+					{
+						TaskMsg		bye = {TK_EXIT};
+
+						(void) send_task(&slots[i], &bye);
+						slots[i].exiting = true;
+					}
+			}
+		}
+		else if (open_copy == 0 && strcmp(status, "copying") == 0)
+		{
+			begin_tx();
+			set_db_status(dbname, "indexing", NULL);
+			commit_tx();
+		}
+	}
+	if (any_copying)
+		set_phase("copying");
+	else if (any_indexing)
+		set_phase("indexing");
+	return all_finished;
+}
+
+/* The state the user asked for: stopping or cancelling, or NULL. */
+static char *
+requested_stop(void)
+{
+	SourceResult *res;
+
+	begin_tx();
+	res = state_query("SELECT state FROM migrate.migration WHERE id = $1::bigint",
+					  1, (const char *[]) {id_text()});
+	commit_tx();
+	if (res->nrows == 0)
+		return "cancelling";
+	if (strcmp(SR_VALUE(res, 0, 0), "stopping") == 0 ||
+		strcmp(SR_VALUE(res, 0, 0), "cancelling") == 0)
+		return SR_VALUE(res, 0, 0);
+	return NULL;
+}
+
+/* Ends the migration in STATE (stopped, cancelled, done, failed). */
+static void
+finish(const char *state, const char *error)
+{
+	const char *args[3] = {id_text(), state, error};
+
+	stop_workers();
+	begin_tx();
+	/* tasks in flight were rolled back with their workers */
+	state_exec("UPDATE migrate.task t SET state = 'pending', rows_copied = 0, bytes_copied = 0, started_at = NULL"
+			   " FROM migrate.task x WHERE x.migration_id = $1::bigint AND x.state = 'running'"
+			   " AND t.migration_id = x.migration_id"
+			   " AND (t.id = x.id OR (x.kind = 'copy' AND x.parts > 1 AND t.kind = 'copy'"
+			   "  AND t.dbname = x.dbname AND t.schema_name = x.schema_name AND t.table_name = x.table_name))",
+			   1, args);
+	state_exec("UPDATE migrate.migration SET state = $2, error = $3,"
+			   " phase = CASE WHEN $2 = 'done' THEN 'done' ELSE phase END,"
+			   " finished_at = CASE WHEN $2 IN ('done', 'failed', 'cancelled', 'stopped') THEN now() END,"
+			   " updated_at = now() WHERE id = $1::bigint",
+			   3, args);
+	migrate_event(migration_id, state, error ? json_obj("error", error, NULL) : NULL);
+	commit_tx();
+}
+
+/* Copies the roles once, as the owner, with the migration's id. */
+static void
+roles_step(void)
+{
+	SourceResult *res;
+
+	if (!options->roles)
+		return;
+	set_phase("roles");
+	begin_tx();
+	res = state_query("SELECT 1 FROM migrate.roles WHERE migration_id = $1::bigint LIMIT 1",
+					  1, (const char *[]) {id_text()});
+	if (res->nrows == 0)
+	{
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate roles",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		SourceConn *conn;
+		List	   *results;
+		ListCell   *lc;
+		int			created = 0,
+					failed = 0;
+
+		conn = source_connect(source, NULL, NULL);
+		results = migrate_copy_roles(conn, options);
+		source_close(conn);
+		migrate_record_roles(migration_id, results);
+		foreach(lc, results)
+		{
+			RoleCopyResult *rr = lfirst(lc);
+
+			if (strcmp(rr->status, "created") == 0)
+				created++;
+			else if (strcmp(rr->status, "failed") == 0)
+				failed++;
+		}
+		migrate_event(migration_id, "roles",
+					  json_obj("created", psprintf("%d", created),
+							   "failed", psprintf("%d", failed), NULL));
+		MemoryContextSwitchTo(old);
+	}
+	commit_tx();
+}
+
+/* Entry point of a coordinator; MAIN_ARG is the migration id. */
+void
+migrate_coordinator_main(Datum main_arg)
+{
+	SourceResult *res;
+	char		owner_name[NAMEDATALEN];
+	Oid			owner;
+	int			tries;
+	MemoryContext loop_context;
+
+	migration_id = DatumGetInt64(main_arg);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	memcpy(owner_name, MyBgworkerEntry->bgw_extra, NAMEDATALEN);
+	owner_name[NAMEDATALEN - 1] = '\0';
+	BackgroundWorkerInitializeConnection(migrate_database, owner_name, 0);
+	SetConfigOption("search_path", "", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("application_name", "migrate coordinator", PGC_USERSET, PGC_S_SESSION);
+	coord_context = AllocSetContextCreate(TopMemoryContext, "migrate coordinator",
+										  ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(coord_context);
+
+	/* one coordinator a migration */
+	begin_tx();
+	res = target_query(psprintf("SELECT pg_catalog.pg_try_advisory_lock(%d, %d)",
+								MIGRATE_ADVISORY_KEY, (int32) migration_id), 0, NULL, NULL);
+	commit_tx();
+	if (strcmp(SR_VALUE(res, 0, 0), "t") != 0)
+		proc_exit(0);
+
+	/* start() launches us before its transaction commits: wait for the row */
+	for (tries = 0;; tries++)
+	{
+		begin_tx();
+		res = state_query("SELECT source, options::text, state, workers, owner::oid"
+						  " FROM migrate.migration WHERE id = $1::bigint",
+						  1, (const char *[]) {id_text()});
+		commit_tx();
+		if (res->nrows > 0 || tries >= 100)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (res->nrows == 0)
+		proc_exit(0);
+
+	source_string = pstrdup(SR_VALUE(res, 0, 0));
+	owner = atooid(SR_VALUE(res, 0, 4));
+	max_workers = Min(atoi(SR_VALUE(res, 0, 3)), MAX_SLOTS);
+
+	if (strcmp(SR_VALUE(res, 0, 2), "stopping") == 0)
+	{
+		finish("stopped", NULL);
+		proc_exit(0);
+	}
+	if (strcmp(SR_VALUE(res, 0, 2), "cancelling") == 0)
+	{
+		finish("cancelled", NULL);
+		proc_exit(0);
+	}
+	if (strcmp(SR_VALUE(res, 0, 2), "pending") != 0 &&
+		strcmp(SR_VALUE(res, 0, 2), "running") != 0)
+		proc_exit(0);
+
+	PG_TRY();
+	{
+		SourceConn *conn;
+		bool		resumed = strcmp(SR_VALUE(res, 0, 2), "running") == 0;
+		Jsonb	   *opts;
+
+		begin_tx();
+		opts = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(SR_VALUE(res, 0, 1))));
+		source = migrate_parse_source(source_string);
+		source->require_password = !superuser_arg(owner);
+		options = migrate_parse_options(opts);
+		/* tasks in flight when the last coordinator stopped: outcome unknown */
+		{
+			SourceResult *running = state_query("SELECT id FROM migrate.task"
+												" WHERE migration_id = $1::bigint AND state = 'running'",
+												1, (const char *[]) {id_text()});
+			int			r;
+
+			for (r = 0; r < running->nrows; r++)
+				task_unknown(strtoi64(SR_VALUE(running, r, 0), NULL, 10));
+		}
+		state_exec("UPDATE migrate.migration SET state = 'running', updated_at = now()"
+				   " WHERE id = $1::bigint", 1, (const char *[]) {id_text()});
+		migrate_event(migration_id, resumed ? "resumed" : "running", NULL);
+		commit_tx();
+
+		conn = source_connect(source, NULL, NULL);
+		source_version = source_server_version(conn);
+		source_close(conn);
+
+		roles_step();
+		plan_databases();
+
+		loop_context = AllocSetContextCreate(coord_context, "migrate loop",
+											 ALLOCSET_DEFAULT_SIZES);
+		for (;;)
+		{
+			char	   *stop;
+			bool		finished;
+
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextSwitchTo(coord_context);
+			MemoryContextReset(loop_context);
+			MemoryContextSwitchTo(loop_context);
+			poll_workers();
+			if ((stop = requested_stop()) != NULL)
+			{
+				finish(strcmp(stop, "stopping") == 0 ? "stopped" : "cancelled", NULL);
+				break;
+			}
+			finished = advance_databases();
+			if (finished && live_slots() == 0)
+			{
+				SourceResult *failed;
+
+				begin_tx();
+				failed = state_query("SELECT string_agg(dbname || ': ' || coalesce(message, 'failed'), '; ')"
+									 " FROM migrate.database_state"
+									 " WHERE migration_id = $1::bigint AND status = 'failed'",
+									 1, (const char *[]) {id_text()});
+				commit_tx();
+				if (SR_VALUE(failed, 0, 0) != NULL)
+					finish("failed", SR_VALUE(failed, 0, 0));
+				else
+					finish("done", NULL);
+				break;
+			}
+			if (finished)
+			{
+				int			i;
+
+				for (i = 0; i < max_workers; i++)
+					if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0)
+					{
+						TaskMsg		bye = {TK_EXIT};
+
+						(void) send_task(&slots[i], &bye);
+						slots[i].exiting = true;
+					}
+			}
+			else
+				dispatch(owner);
+
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 250, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(coord_context);
+		edata = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		RESUME_INTERRUPTS();
+		/* a shutdown is not a failure: the launcher or resume continue */
+		if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			edata->sqlerrcode == ERRCODE_CRASH_SHUTDOWN)
+		{
+			stop_workers();
+			proc_exit(1);
+		}
+		finish("failed", migrate_redact(edata->message));
+	}
+	PG_END_TRY();
+	proc_exit(0);
+}

@@ -1,0 +1,392 @@
+/*-------------------------------------------------------------------------
+ *
+ * copy.c
+ *		Streaming COPY from the source straight into the target table, in
+ *		process: the source's COPY TO STDOUT is read with libpq and fed to
+ *		this server's own COPY FROM machinery through a data-source callback,
+ *		as the built-in table synchronization worker does.  Bytes cross one
+ *		socket and are parsed once; nothing is buffered beyond one message.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/copy.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_relation.h"
+#include "pgstat.h"
+#include "portability/instr_time.h"
+#include "storage/latch.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+
+#include "engine.h"
+
+/* Report progress at most this often. */
+#define PROGRESS_BYTES	(8 * 1024 * 1024)
+#define PROGRESS_MS		1000
+
+/* The stream being read; the COPY callback has no argument of its own. */
+typedef struct CopyStream
+{
+	PGconn	   *conn;
+	char	   *buf;			/* the current message from libpq */
+	int			len;
+	int			pos;
+	bool		eof;
+	int64		rows;
+	int64		bytes;
+	int64		reported_bytes;
+	instr_time	reported_at;
+	copy_progress_cb progress;
+	void	   *progress_arg;
+} CopyStream;
+
+static CopyStream *stream = NULL;
+
+/* Releases the current libpq message buffer. */
+static void
+stream_release_buffer(CopyStream *cs)
+{
+	if (cs->buf != NULL)
+	{
+		PQfreemem(cs->buf);
+		cs->buf = NULL;
+	}
+	cs->len = cs->pos = 0;
+}
+
+static void
+maybe_report(CopyStream *cs)
+{
+	instr_time	now;
+
+	if (cs->progress == NULL)
+		return;
+	if (cs->bytes - cs->reported_bytes < PROGRESS_BYTES)
+	{
+		INSTR_TIME_SET_CURRENT(now);
+		INSTR_TIME_SUBTRACT(now, cs->reported_at);
+		if (INSTR_TIME_GET_MILLISEC(now) < PROGRESS_MS)
+			return;
+	}
+	cs->progress(cs->rows, cs->bytes, cs->progress_arg);
+	cs->reported_bytes = cs->bytes;
+	INSTR_TIME_SET_CURRENT(cs->reported_at);
+}
+
+/*
+ * COPY FROM's data source: at least MINREAD and at most MAXREAD bytes of
+ * the source's COPY stream into OUTBUF; fewer only at the end.  Waits on
+ * the latch and the socket.
+ */
+static int
+copy_read_cb(void *outbuf, int minread, int maxread)
+{
+	CopyStream *cs = stream;
+	int			nread = 0;
+
+	while (nread < minread && !cs->eof)
+	{
+		int			n;
+
+		if (cs->buf != NULL && cs->pos < cs->len)
+		{
+			int			avail = Min(cs->len - cs->pos, maxread - nread);
+
+			memcpy((char *) outbuf + nread, cs->buf + cs->pos, avail);
+			cs->pos += avail;
+			nread += avail;
+			if (cs->pos == cs->len)
+				stream_release_buffer(cs);
+			continue;
+		}
+
+		CHECK_FOR_INTERRUPTS();
+		n = PQgetCopyData(cs->conn, &cs->buf, 1);
+		if (n > 0)
+		{
+			cs->len = n;
+			cs->pos = 0;
+			cs->rows++;
+			cs->bytes += n;
+			maybe_report(cs);
+			continue;
+		}
+		if (n == -1)
+		{
+			cs->eof = true;
+			break;
+		}
+		if (n == -2)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("could not read COPY data from the source: %s",
+							PQerrorMessage(cs->conn))));
+		/* nothing yet: wait for the socket */
+		{
+			int			rc = WaitLatchOrSocket(MyLatch,
+											   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
+											   PQsocket(cs->conn), -1, PG_WAIT_EXTENSION);
+
+			if (rc & WL_LATCH_SET)
+			{
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(cs->conn))
+				ereport(ERROR,
+						(errcode(ERRCODE_CONNECTION_FAILURE),
+						 errmsg("lost the connection to the source during COPY: %s",
+								PQerrorMessage(cs->conn))));
+		}
+	}
+	return nread;
+}
+
+/* Sends SQL on CONN and waits for the COPY OUT to start; raises on error. */
+static void
+start_copy_out(SourceConn *sc, const char *sql)
+{
+	PGresult   *res;
+
+	if (!PQsendQuery(sc->conn, sql))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("could not send COPY to the source: %s", PQerrorMessage(sc->conn))));
+	for (;;)
+	{
+		while (PQisBusy(sc->conn))
+		{
+			int			rc = WaitLatchOrSocket(MyLatch,
+											   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
+											   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
+
+			if (rc & WL_LATCH_SET)
+			{
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
+				ereport(ERROR,
+						(errcode(ERRCODE_CONNECTION_FAILURE),
+						 errmsg("lost the connection to the source: %s", PQerrorMessage(sc->conn))));
+		}
+		res = PQgetResult(sc->conn);
+		if (res == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("the source ended the COPY before it started")));
+		if (PQresultStatus(res) == PGRES_COPY_OUT)
+		{
+			PQclear(res);
+			return;
+		}
+		{
+			char	   *msg = pstrdup(PQresultErrorMessage(res));
+			char	   *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			int			code = ERRCODE_CONNECTION_FAILURE;
+
+			if (sqlstate != NULL && strlen(sqlstate) == 5)
+				code = MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2],
+									 sqlstate[3], sqlstate[4]);
+			PQclear(res);
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("COPY on the source failed: %s", msg)));
+		}
+	}
+}
+
+/*
+ * After the stream's end, every result must be read and checked: an error
+ * at the end of a COPY is otherwise lost.
+ */
+static void
+finish_copy_out(SourceConn *sc)
+{
+	PGresult   *res;
+
+	for (;;)
+	{
+		while (PQisBusy(sc->conn))
+		{
+			int			rc = WaitLatchOrSocket(MyLatch,
+											   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
+											   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
+
+			if (rc & WL_LATCH_SET)
+			{
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+			}
+			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
+				ereport(ERROR,
+						(errcode(ERRCODE_CONNECTION_FAILURE),
+						 errmsg("lost the connection to the source: %s", PQerrorMessage(sc->conn))));
+		}
+		res = PQgetResult(sc->conn);
+		if (res == NULL)
+			break;
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			char	   *msg = pstrdup(PQresultErrorMessage(res));
+
+			PQclear(res);
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("COPY on the source ended with an error: %s", msg)));
+		}
+		PQclear(res);
+	}
+}
+
+/*
+ * Copies the table (or block range) of TASK from the source reached by CONN,
+ * whose transaction already uses the task's snapshot, into the target table
+ * of the same name, in the current transaction.  Binary when BINARY_OK and
+ * every column's type is built in.  Returns the rows copied and sets
+ * *bytes_out to the bytes read.
+ */
+uint64
+migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
+				   copy_progress_cb progress, void *progress_arg,
+				   int64 *bytes_out)
+{
+	RangeVar   *rv = makeRangeVar(task->schema_name, task->table_name, -1);
+	Relation	rel;
+	TupleDesc	desc;
+	List	   *attnames = NIL;
+	StringInfoData cols;
+	StringInfoData sql;
+	bool		binary = binary_ok;
+	List	   *options = NIL;
+	ParseState *pstate;
+	CopyFromState cstate;
+	CopyStream	cs;
+	uint64		rows;
+	int			i;
+	AclResult	aclresult;
+	char	   *qualified = quote_qualified_identifier(task->schema_name, task->table_name);
+
+	if (task->truncate)
+	{
+		int			ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute(psprintf("TRUNCATE ONLY %s", qualified), false, 0);
+		if (ret < 0)
+			elog(ERROR, "TRUNCATE failed: %s", SPI_result_code_string(ret));
+		SPI_finish();
+	}
+
+	rel = table_openrv(rv, RowExclusiveLock);
+
+	/* BeginCopyFrom checks nothing: the owner's rights, checked here */
+	aclresult = pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_INSERT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(rel->rd_rel->relkind),
+					   RelationGetRelationName(rel));
+	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row level security of table \"%s\" applies to the migration's owner",
+						RelationGetRelationName(rel)),
+				 errhint("Run the migration as the table's owner or as a role with BYPASSRLS.")));
+
+	/* the columns to copy: all but dropped and generated ones */
+	desc = RelationGetDescr(rel);
+	initStringInfo(&cols);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->attgenerated)
+			continue;
+		attnames = lappend(attnames, makeString(pstrdup(NameStr(att->attname))));
+		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "",
+						 quote_identifier(NameStr(att->attname)));
+		/* binary only for built-in types: their OIDs are the same there */
+		if (att->atttypid >= FirstNormalObjectId)
+			binary = false;
+	}
+	if (attnames == NIL)
+	{
+		table_close(rel, NoLock);
+		*bytes_out = 0;
+		return 0;
+	}
+
+	initStringInfo(&sql);
+	if (task->block_from < 0 && task->block_to < 0)
+		appendStringInfo(&sql, "COPY %s (%s) TO STDOUT", qualified, cols.data);
+	else
+	{
+		appendStringInfo(&sql, "COPY (SELECT %s FROM ONLY %s WHERE ", cols.data, qualified);
+		if (task->block_from >= 0)
+			appendStringInfo(&sql, "ctid >= '(" INT64_FORMAT ",0)'::tid", task->block_from);
+		if (task->block_from >= 0 && task->block_to >= 0)
+			appendStringInfoString(&sql, " AND ");
+		if (task->block_to >= 0)
+			appendStringInfo(&sql, "ctid < '(" INT64_FORMAT ",0)'::tid", task->block_to);
+		appendStringInfoString(&sql, ") TO STDOUT");
+	}
+	if (binary)
+	{
+		appendStringInfoString(&sql, " (FORMAT binary)");
+		options = lappend(options, makeDefElem("format", (Node *) makeString("binary"), -1));
+	}
+	if (task->truncate && task->block_from < 0 && task->block_to < 0)
+		options = lappend(options, makeDefElem("freeze", (Node *) makeBoolean(true), -1));
+
+	start_copy_out(conn, sql.data);
+
+	memset(&cs, 0, sizeof(cs));
+	cs.conn = conn->conn;
+	cs.progress = progress;
+	cs.progress_arg = progress_arg;
+	INSTR_TIME_SET_CURRENT(cs.reported_at);
+	stream = &cs;
+
+	PG_TRY();
+	{
+		pstate = make_parsestate(NULL);
+		(void) addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock,
+											 NULL, false, false);
+		cstate = BeginCopyFrom(pstate, rel, NULL, NULL, false, copy_read_cb,
+							   attnames, options);
+		rows = CopyFrom(cstate);
+		EndCopyFrom(cstate);
+
+		/* COPY FROM may stop before the stream's end: read it to the end */
+		while (!cs.eof)
+		{
+			char		sink[8192];
+
+			(void) copy_read_cb(sink, sizeof(sink), sizeof(sink));
+		}
+		stream_release_buffer(&cs);
+		finish_copy_out(conn);
+	}
+	PG_FINALLY();
+	{
+		stream_release_buffer(&cs);
+		stream = NULL;
+	}
+	PG_END_TRY();
+
+	table_close(rel, NoLock);
+	*bytes_out = cs.bytes;
+	return rows;
+}

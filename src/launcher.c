@@ -1,0 +1,192 @@
+/*-------------------------------------------------------------------------
+ *
+ * launcher.c
+ *		Starting coordinators, and the launcher: a static background worker
+ *		(when the library is preloaded) that starts a coordinator for every
+ *		migration that should be running and has none, such as after a
+ *		crash or a server restart.
+ *
+ * Running out of worker slots is a wait and a retry, never an error.  A
+ * per-migration failure never escapes into the launcher's loop.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "engine.h"
+
+#define LAUNCHER_NAPTIME_MS 5000
+
+/*
+ * Starts the coordinator of migration MIGRATION_ID, acting as OWNER.
+ * Returns false when no worker slot is free now.
+ */
+bool
+migrate_launch_coordinator(int64 migration_id, Oid owner,
+						   BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker bgw;
+	char	   *owner_name = GetUserNameFromId(owner, false);
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	strcpy(bgw.bgw_library_name, "migrate");
+	strcpy(bgw.bgw_function_name, "migrate_coordinator_main");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "migrate coordinator " INT64_FORMAT, migration_id);
+	strcpy(bgw.bgw_type, "migrate coordinator");
+	bgw.bgw_main_arg = Int64GetDatum(migration_id);
+	strlcpy(bgw.bgw_extra, owner_name, NAMEDATALEN);
+	bgw.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&bgw, handle);
+}
+
+/* Registers the launcher; only while shared_preload_libraries loads us. */
+void
+migrate_register_launcher(void)
+{
+	BackgroundWorker bgw;
+
+	memset(&bgw, 0, sizeof(bgw));
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw.bgw_restart_time = 5;
+	strcpy(bgw.bgw_library_name, "migrate");
+	strcpy(bgw.bgw_function_name, "migrate_launcher_main");
+	strcpy(bgw.bgw_name, "migrate launcher");
+	strcpy(bgw.bgw_type, "migrate launcher");
+	RegisterBackgroundWorker(&bgw);
+}
+
+/*
+ * One round: start a coordinator for each migration that should run and
+ * whose coordinator does not hold its lock.
+ */
+static void
+launch_round(void)
+{
+	int			ret;
+	uint64		i;
+	List	   *todo = NIL;
+	ListCell   *lc;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute("SELECT m.id, m.owner::oid FROM migrate.migration m"
+					  " WHERE m.state IN ('pending', 'running', 'stopping', 'cancelling')"
+					  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
+					  "  WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_catalog.pg_database"
+					  "   WHERE datname = pg_catalog.current_database())"
+					  "  AND l.classid = " CppAsString2(MIGRATE_ADVISORY_KEY)
+					  "  AND l.objid = m.id::int4::oid AND l.objsubid = 2 AND l.granted)"
+					  " ORDER BY m.id",
+					  true, 0);
+	if (ret == SPI_OK_SELECT)
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			Oid			owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+			int64	   *item = MemoryContextAlloc(TopTransactionContext, sizeof(int64) * 2);
+
+			item[0] = id;
+			item[1] = owner;
+			todo = lappend(todo, item);
+		}
+	SPI_finish();
+
+	foreach(lc, todo)
+	{
+		int64	   *item = lfirst(lc);
+		BackgroundWorkerHandle *handle;
+
+		if (!migrate_launch_coordinator(item[0], (Oid) item[1], &handle))
+		{
+			ereport(LOG,
+					(errmsg("migrate launcher: no background worker slot free for migration " INT64_FORMAT "; will retry",
+							item[0])));
+			break;
+		}
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/* Is the extension installed in this database? */
+static bool
+extension_present(void)
+{
+	bool		present;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	present = OidIsValid(get_namespace_oid("migrate", true)) &&
+		OidIsValid(get_extension_oid("migrate", true));
+	CommitTransactionCommand();
+	return present;
+}
+
+/* Entry point of the launcher. */
+void
+migrate_launcher_main(Datum main_arg)
+{
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(migrate_database, NULL, 0);
+	pgstat_report_appname("migrate launcher");
+
+	for (;;)
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		/* one bad round is logged, never a crash loop */
+		PG_TRY();
+		{
+			if (extension_present())
+				launch_round();
+		}
+		PG_CATCH();
+		{
+			HOLD_INTERRUPTS();
+			MemoryContextSwitchTo(cxt);
+			EmitErrorReport();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			RESUME_INTERRUPTS();
+		}
+		PG_END_TRY();
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 LAUNCHER_NAPTIME_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

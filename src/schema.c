@@ -1,0 +1,438 @@
+/*-------------------------------------------------------------------------
+ *
+ * schema.c
+ *		The schema of a source database: pg_dump --schema-only of one section
+ *		at an exported snapshot, run as a child process (no shell, the
+ *		password in a 0600 passfile, never on argv), split into statements
+ *		in process, and post-data sorted into tasks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "storage/fd.h"
+#include "utils/memutils.h"
+
+#include "engine.h"
+
+/* Where passfiles live while pg_dump runs: inside the data directory. */
+#define MIGRATE_TMP_DIR "pg_migrate_tmp"
+
+typedef struct PassFile
+{
+	char	   *path;
+} PassFile;
+
+/* Memory context callback: remove the passfile. */
+static void
+passfile_release(void *arg)
+{
+	PassFile   *pf = (PassFile *) arg;
+
+	if (pf->path != NULL)
+	{
+		unlink(pf->path);
+		pf->path = NULL;
+	}
+}
+
+/* Appends S to BUF escaped for a .pgpass field. */
+static void
+append_pgpass_field(StringInfo buf, const char *s)
+{
+	for (; *s; s++)
+	{
+		if (*s == ':' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *s);
+	}
+}
+
+/* Writes a passfile holding PASSWORD for any server; removed with the context. */
+static char *
+write_passfile(const char *password)
+{
+	PassFile   *pf = palloc0(sizeof(PassFile));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+	StringInfoData content;
+	char	   *dir = psprintf("%s/%s", DataDir, MIGRATE_TMP_DIR);
+	int			fd;
+
+	if (mkdir(dir, S_IRWXU) < 0 && errno != EEXIST)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create directory \"%s\": %m", dir)));
+
+	pf->path = psprintf("%s/pass.%d.%lu", dir, MyProcPid, (unsigned long) random());
+	cb->func = passfile_release;
+	cb->arg = pf;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	fd = open(pf->path, O_WRONLY | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", pf->path)));
+	initStringInfo(&content);
+	appendStringInfoString(&content, "*:*:*:*:");
+	append_pgpass_field(&content, password);
+	appendStringInfoChar(&content, '\n');
+	if (write(fd, content.data, content.len) != content.len)
+	{
+		int			save = errno;
+
+		close(fd);
+		errno = save;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", pf->path)));
+	}
+	close(fd);
+	return pf->path;
+}
+
+/* SRC as a conninfo string for DBNAME, without its password. */
+static char *
+conninfo_without_password(const SourceInfo *src, const char *dbname)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < src->nparams; i++)
+	{
+		const char *v = src->values[i];
+		const char *p;
+
+		if (strcmp(src->keywords[i], "password") == 0 ||
+			strcmp(src->keywords[i], "dbname") == 0)
+			continue;
+		appendStringInfo(&buf, "%s='", src->keywords[i]);
+		for (p = v; *p; p++)
+		{
+			if (*p == '\'' || *p == '\\')
+				appendStringInfoChar(&buf, '\\');
+			appendStringInfoChar(&buf, *p);
+		}
+		appendStringInfoString(&buf, "' ");
+	}
+	appendStringInfoString(&buf, "dbname='");
+	for (; *dbname; dbname++)
+	{
+		if (*dbname == '\'' || *dbname == '\\')
+			appendStringInfoChar(&buf, '\\');
+		appendStringInfoChar(&buf, *dbname);
+	}
+	appendStringInfoChar(&buf, '\'');
+	return buf.data;
+}
+
+/*
+ * Runs pg_dump --schema-only --section=SECTION of database DBNAME at
+ * SNAPSHOT and returns its output.  Raises an error with pg_dump's own
+ * message when it fails.
+ */
+char *
+migrate_pg_dump(const SourceInfo *src, const char *dbname, const char *snapshot,
+				const char *section, const char *encoding)
+{
+	char	   *path = migrate_bin_path("pg_dump");
+	const char *argv[16];
+	StringInfoData out;
+	int			n = 0;
+	int			rc;
+	char	   *passfile = NULL;
+
+	if (src->password != NULL)
+		passfile = write_passfile(src->password);
+
+	argv[n++] = path;
+	argv[n++] = "--schema-only";
+	argv[n++] = psprintf("--section=%s", section);
+	argv[n++] = "--no-password";
+	argv[n++] = psprintf("--encoding=%s", encoding);
+	if (snapshot != NULL)
+		argv[n++] = psprintf("--snapshot=%s", snapshot);
+	argv[n++] = "--dbname";
+	argv[n++] = conninfo_without_password(src, dbname);
+	argv[n] = NULL;
+
+	initStringInfo(&out);
+	rc = migrate_run_program_env(path, argv, passfile, &out, 0);
+	if (rc != 0)
+	{
+		/* pg_dump's own message is on stderr, at the end of the output */
+		char	   *msg = out.data;
+		char	   *p = strstr(msg, "pg_dump: error:");
+
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
+						section, dbname, rc),
+				 errdetail("%s", migrate_redact(p ? p : (msg[0] ? msg : "no output")))));
+	}
+	return out.data;
+}
+
+/*
+ * Splits a script of SQL statements, as pg_dump writes them, into a list of
+ * statements (char *), each without its final semicolon.  Comments are
+ * dropped; psql meta-commands (\connect, \restrict ...) at the start of a
+ * line outside any statement are dropped; quotes, dollar quotes and
+ * comments are honoured, so semicolons inside them do not split.
+ */
+List *
+migrate_split_sql(const char *script)
+{
+	List	   *result = NIL;
+	StringInfoData cur;
+	const char *p = script;
+	int			parens = 0;
+
+	initStringInfo(&cur);
+	while (*p)
+	{
+		/* a meta-command: only where a statement may start */
+		if (*p == '\\' && cur.len == 0 && (p == script || p[-1] == '\n'))
+		{
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (p[0] == '-' && p[1] == '-')
+		{
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*')
+		{
+			int			depth = 1;
+
+			p += 2;
+			while (*p && depth > 0)
+			{
+				if (p[0] == '/' && p[1] == '*')
+				{
+					depth++;
+					p += 2;
+				}
+				else if (p[0] == '*' && p[1] == '/')
+				{
+					depth--;
+					p += 2;
+				}
+				else
+					p++;
+			}
+			appendStringInfoChar(&cur, ' ');
+			continue;
+		}
+		if (*p == '\'' || *p == '"')
+		{
+			char		q = *p;
+			bool		backslash = (q == '\'' && p > script &&
+									 (p[-1] == 'E' || p[-1] == 'e'));
+
+			appendStringInfoChar(&cur, *p++);
+			while (*p)
+			{
+				if (backslash && *p == '\\' && p[1])
+				{
+					appendStringInfoChar(&cur, *p++);
+					appendStringInfoChar(&cur, *p++);
+					continue;
+				}
+				if (*p == q)
+				{
+					appendStringInfoChar(&cur, *p++);
+					if (*p == q)
+					{
+						appendStringInfoChar(&cur, *p++);
+						continue;
+					}
+					break;
+				}
+				appendStringInfoChar(&cur, *p++);
+			}
+			continue;
+		}
+		if (*p == '$' && (p == script || !(isalnum((unsigned char) p[-1]) || p[-1] == '_')))
+		{
+			/* a dollar quote: $tag$ ... $tag$ */
+			const char *t = p + 1;
+
+			while (*t && (isalnum((unsigned char) *t) || *t == '_'))
+				t++;
+			if (*t == '$' && !isdigit((unsigned char) p[1]))
+			{
+				int			taglen = t - p + 1;
+				const char *end = strstr(t + 1, pnstrdup(p, taglen));
+
+				if (end == NULL)
+					end = p + strlen(p) - taglen;
+				appendBinaryStringInfo(&cur, p, end + taglen - p);
+				p = end + taglen;
+				continue;
+			}
+		}
+		if (*p == '(')
+			parens++;
+		else if (*p == ')')
+			parens--;
+		if (*p == ';' && parens <= 0)
+		{
+			char	   *s = cur.data;
+			int			len = cur.len;
+
+			while (len > 0 && isspace((unsigned char) s[len - 1]))
+				len--;
+			while (len > 0 && isspace((unsigned char) *s))
+			{
+				s++;
+				len--;
+			}
+			if (len > 0)
+				result = lappend(result, pnstrdup(s, len));
+			resetStringInfo(&cur);
+			parens = 0;
+			p++;
+			continue;
+		}
+		if (cur.len == 0 && isspace((unsigned char) *p))
+		{
+			p++;
+			continue;
+		}
+		appendStringInfoChar(&cur, *p++);
+	}
+	if (cur.len > 0)
+	{
+		char	   *s = cur.data;
+		int			len = cur.len;
+
+		while (len > 0 && isspace((unsigned char) s[len - 1]))
+			len--;
+		if (len > 0)
+			result = lappend(result, pnstrdup(s, len));
+	}
+	return result;
+}
+
+/* Session settings of a pg_dump script, which no task needs on its own. */
+static bool
+is_session_setting(const char *sql)
+{
+	return pg_strncasecmp(sql, "SET ", 4) == 0 ||
+		pg_strncasecmp(sql, "SELECT pg_catalog.set_config(", 29) == 0;
+}
+
+/* The raw parse of SQL, or NIL when it does not parse. */
+static List *
+try_raw_parse(const char *sql)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *volatile parsed = NIL;
+
+	PG_TRY();
+	{
+		parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		parsed = NIL;
+	}
+	PG_END_TRY();
+	return parsed;
+}
+
+/*
+ * Sorts post-data statements into tasks: indexes and primary, unique and
+ * exclusion keys (TK_INDEX, with their table), foreign keys
+ * (TK_CONSTRAINT), and everything else in order (TK_POST).  Returns
+ * DumpStatement *.
+ */
+List *
+migrate_classify_post_data(List *statements)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		char	   *sql = lfirst(lc);
+		DumpStatement *ds = palloc0(sizeof(DumpStatement));
+		List	   *parsed;
+
+		ds->sql = sql;
+		ds->kind = TK_POST;
+		if (is_session_setting(sql))
+			continue;
+		parsed = try_raw_parse(sql);
+
+		if (list_length(parsed) == 1)
+		{
+			Node	   *stmt = ((RawStmt *) linitial(parsed))->stmt;
+
+			if (IsA(stmt, IndexStmt))
+			{
+				IndexStmt  *is = (IndexStmt *) stmt;
+
+				ds->kind = TK_INDEX;
+				ds->schema_name = is->relation->schemaname;
+				ds->table_name = is->relation->relname;
+			}
+			else if (IsA(stmt, AlterTableStmt) &&
+					 ((AlterTableStmt *) stmt)->objtype == OBJECT_TABLE &&
+					 list_length(((AlterTableStmt *) stmt)->cmds) == 1)
+			{
+				AlterTableStmt *ats = (AlterTableStmt *) stmt;
+				AlterTableCmd *cmd = linitial(ats->cmds);
+
+				if (cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint))
+				{
+					Constraint *con = (Constraint *) cmd->def;
+
+					if (con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE ||
+						con->contype == CONSTR_EXCLUSION)
+					{
+						ds->kind = TK_INDEX;
+						ds->schema_name = ats->relation->schemaname;
+						ds->table_name = ats->relation->relname;
+					}
+					else if (con->contype == CONSTR_FOREIGN)
+						ds->kind = TK_CONSTRAINT;
+				}
+			}
+		}
+		result = lappend(result, ds);
+	}
+	return result;
+}
+
+/*
+ * Statements of a dump whose failure does not stop a migration: ownership,
+ * privileges and comments, which a non-superuser may not be able to give.
+ */
+bool
+migrate_statement_tolerated(const char *sql)
+{
+	if (pg_strncasecmp(sql, "GRANT ", 6) == 0 ||
+		pg_strncasecmp(sql, "REVOKE ", 7) == 0 ||
+		pg_strncasecmp(sql, "COMMENT ON ", 11) == 0 ||
+		pg_strncasecmp(sql, "SECURITY LABEL ", 15) == 0 ||
+		pg_strncasecmp(sql, "ALTER DEFAULT PRIVILEGES ", 25) == 0)
+		return true;
+	if (pg_strncasecmp(sql, "ALTER ", 6) == 0 && strstr(sql, " OWNER TO ") != NULL)
+		return true;
+	return false;
+}

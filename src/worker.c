@@ -1,0 +1,473 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *		Copy workers: dynamic background workers bound to one target
+ *		database, acting as the migration's owner.  Each takes tasks from its
+ *		coordinator's queue, runs each in a transaction of its own, and
+ *		reports the result; an error fails the task, never the worker.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/proc.h"
+#include "storage/shm_toc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "engine.h"
+
+/* ---- message encoding ------------------------------------------------ */
+
+static void
+put_int64(StringInfo buf, int64 v)
+{
+	appendBinaryStringInfo(buf, (char *) &v, sizeof(v));
+}
+
+static void
+put_str(StringInfo buf, const char *s)
+{
+	int32		len = s ? (int32) strlen(s) : -1;
+
+	appendBinaryStringInfo(buf, (char *) &len, sizeof(len));
+	if (s)
+		appendBinaryStringInfo(buf, s, len);
+}
+
+typedef struct Reader
+{
+	const char *data;
+	Size		len;
+	Size		pos;
+} Reader;
+
+static int64
+get_int64(Reader *r)
+{
+	int64		v;
+
+	if (r->pos + sizeof(v) > r->len)
+		elog(ERROR, "truncated migrate message");
+	memcpy(&v, r->data + r->pos, sizeof(v));
+	r->pos += sizeof(v);
+	return v;
+}
+
+static char *
+get_str(Reader *r)
+{
+	int32		len;
+	char	   *s;
+
+	if (r->pos + sizeof(len) > r->len)
+		elog(ERROR, "truncated migrate message");
+	memcpy(&len, r->data + r->pos, sizeof(len));
+	r->pos += sizeof(len);
+	if (len < 0)
+		return NULL;
+	if (r->pos + len > r->len)
+		elog(ERROR, "truncated migrate message");
+	s = pnstrdup(r->data + r->pos, len);
+	r->pos += len;
+	return s;
+}
+
+void
+task_msg_encode(StringInfo buf, const TaskMsg *msg)
+{
+	appendStringInfoChar(buf, msg->kind);
+	put_int64(buf, msg->task_id);
+	put_int64(buf, msg->attempt);
+	put_str(buf, msg->schema_name);
+	put_str(buf, msg->table_name);
+	put_int64(buf, msg->block_from);
+	put_int64(buf, msg->block_to);
+	put_int64(buf, msg->truncate ? 1 : 0);
+	put_str(buf, msg->snapshot);
+	put_str(buf, msg->statement);
+	put_int64(buf, list_length(msg->statements));
+	{
+		ListCell   *lc;
+
+		foreach(lc, msg->statements)
+			put_str(buf, lfirst(lc));
+	}
+}
+
+void
+task_msg_decode(const char *data, Size len, TaskMsg *msg)
+{
+	Reader		r = {data, len, 1};
+
+	if (len < 1)
+		elog(ERROR, "empty migrate message");
+	msg->kind = data[0];
+	msg->task_id = get_int64(&r);
+	msg->attempt = (int) get_int64(&r);
+	msg->schema_name = get_str(&r);
+	msg->table_name = get_str(&r);
+	msg->block_from = get_int64(&r);
+	msg->block_to = get_int64(&r);
+	msg->truncate = get_int64(&r) != 0;
+	msg->snapshot = get_str(&r);
+	msg->statement = get_str(&r);
+	{
+		int64		n = get_int64(&r);
+
+		msg->statements = NIL;
+		while (n-- > 0)
+			msg->statements = lappend(msg->statements, get_str(&r));
+	}
+}
+
+void
+result_msg_encode(StringInfo buf, const ResultMsg *msg)
+{
+	appendStringInfoChar(buf, msg->kind);
+	put_int64(buf, msg->task_id);
+	put_int64(buf, msg->rows);
+	put_int64(buf, msg->bytes);
+	put_str(buf, msg->sqlstate);
+	put_str(buf, msg->text);
+}
+
+void
+result_msg_decode(const char *data, Size len, ResultMsg *msg)
+{
+	Reader		r = {data, len, 1};
+
+	if (len < 1)
+		elog(ERROR, "empty migrate message");
+	msg->kind = data[0];
+	msg->task_id = get_int64(&r);
+	msg->rows = get_int64(&r);
+	msg->bytes = get_int64(&r);
+	msg->sqlstate = get_str(&r);
+	msg->text = get_str(&r);
+}
+
+/* ---- the worker ------------------------------------------------------- */
+
+static shm_mq_handle *task_queue;
+static shm_mq_handle *result_queue;
+static WorkerShared *shared;
+static SourceInfo *source_info;
+static MemoryContext worker_context;
+
+/* The source connection of the current snapshot, kept between tasks. */
+static SourceConn *snap_conn = NULL;
+static char *snap_name = NULL;
+static MemoryContext snap_context = NULL;
+
+static void
+send_result(const ResultMsg *msg, bool nowait)
+{
+	StringInfoData buf;
+	shm_mq_result res;
+
+	initStringInfo(&buf);
+	result_msg_encode(&buf, msg);
+	res = shm_mq_send(result_queue, buf.len, buf.data, nowait, true);
+	pfree(buf.data);
+	if (res == SHM_MQ_DETACHED)
+		ereport(FATAL,
+				(errcode(ERRCODE_ADMIN_SHUTDOWN),
+				 errmsg("migrate coordinator has gone away")));
+}
+
+/* Live progress of a running copy; dropped when the queue is full. */
+static void
+report_progress(int64 rows, int64 bytes, void *arg)
+{
+	ResultMsg	msg = {RK_PROGRESS, *(int64 *) arg, rows, bytes, NULL, NULL};
+
+	send_result(&msg, true);
+}
+
+static void
+drop_snapshot_conn(void)
+{
+	if (snap_context != NULL)
+		MemoryContextDelete(snap_context);	/* closes the connection */
+	snap_context = NULL;
+	snap_conn = NULL;
+	snap_name = NULL;
+}
+
+/*
+ * A source connection to this worker's database in a REPEATABLE READ READ
+ * ONLY transaction at SNAPSHOT, reused from task to task.
+ */
+static SourceConn *
+snapshot_conn(const char *snapshot)
+{
+	MemoryContext old;
+
+	if (snap_conn != NULL && snap_name != NULL && snapshot != NULL &&
+		strcmp(snap_name, snapshot) == 0 &&
+		PQstatus(snap_conn->conn) == CONNECTION_OK)
+	{
+		(void) source_query(snap_conn, "COMMIT", 0, NULL);
+	}
+	else
+	{
+		drop_snapshot_conn();
+		snap_context = AllocSetContextCreate(worker_context, "migrate source",
+											 ALLOCSET_SMALL_SIZES);
+		old = MemoryContextSwitchTo(snap_context);
+		snap_conn = source_connect(source_info, shared->dbname, NULL);
+		snap_name = snapshot ? pstrdup(snapshot) : NULL;
+		MemoryContextSwitchTo(old);
+	}
+	(void) source_query(snap_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+	if (snapshot != NULL)
+		(void) source_query(snap_conn,
+							psprintf("SET TRANSACTION SNAPSHOT %s", quote_literal_cstr(snapshot)),
+							0, NULL);
+	return snap_conn;
+}
+
+/*
+ * Runs the statements of TASK in the current transaction, each in a
+ * subtransaction.  Ownership, privileges and comments that cannot be given
+ * become warnings; on a retry, objects that already exist are taken as
+ * done.  Anything else fails the task.
+ */
+static void
+run_script(const TaskMsg *task, StringInfo warnings)
+{
+	ListCell   *lc;
+
+	foreach(lc, task->statements)
+	{
+		const char *sql = lfirst(lc);
+		char	   *err = NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		/* this session's encoding is the database's already */
+		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
+			continue;
+		if (target_exec_isolated(sql, &err))
+			continue;
+		if (migrate_statement_tolerated(sql) ||
+			(task->attempt > 1 && strstr(err, "already exists") != NULL))
+		{
+			if (warnings->len < 8000)
+				appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
+			continue;
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("%s", err),
+				 errcontext("statement: %.400s", sql)));
+	}
+}
+
+/* Runs one task in a transaction of its own. */
+static void
+run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, psprintf("migrate task " INT64_FORMAT, task->task_id));
+
+	switch (task->kind)
+	{
+		case TK_SCHEMA:
+		case TK_POST:
+			{
+				/* the script's own SET statements belong to this session only */
+				run_script(task, warnings);
+				break;
+			}
+		case TK_INDEX:
+		case TK_CONSTRAINT:
+			{
+				char	   *err = NULL;
+
+				if (!target_exec_isolated(task->statement, &err))
+				{
+					if (!(task->attempt > 1 && strstr(err, "already exists") != NULL))
+						ereport(ERROR,
+								(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+								 errmsg("%s", err),
+								 errcontext("statement: %.400s", task->statement)));
+				}
+				break;
+			}
+		case TK_COPY:
+			{
+				SourceConn *conn = snapshot_conn(task->snapshot);
+				int64		bytes = 0;
+				bool		binary = (shared->source_version / 10000 == PG_VERSION_NUM / 10000);
+
+				result->rows = migrate_copy_table(conn, task, binary, report_progress,
+												  (void *) &task->task_id, &bytes);
+				result->bytes = bytes;
+				break;
+			}
+		case TK_SEQUENCES:
+			{
+				SourceConn *conn = snapshot_conn(task->snapshot);
+				SourceResult *res;
+				int			r;
+
+				res = source_query(conn,
+								   "SELECT schemaname, sequencename, last_value FROM pg_sequences"
+								   " WHERE last_value IS NOT NULL",
+								   0, NULL);
+				for (r = 0; r < res->nrows; r++)
+				{
+					char	   *err = NULL;
+					char	   *sql = psprintf("SELECT pg_catalog.setval(%s, %s, true)",
+											   quote_literal_cstr(quote_qualified_identifier(SR_VALUE(res, r, 0),
+																							 SR_VALUE(res, r, 1))),
+											   SR_VALUE(res, r, 2));
+
+					if (!target_exec_isolated(sql, &err) && warnings->len < 8000)
+						appendStringInfo(warnings, "%ssequence %s.%s: %s", warnings->len ? "; " : "",
+										 SR_VALUE(res, r, 0), SR_VALUE(res, r, 1), err);
+				}
+				result->rows = res->nrows;
+				break;
+			}
+		case TK_ANALYZE:
+			{
+				ListCell   *lc;
+
+				/* the qualified names of the copied tables */
+				foreach(lc, task->statements)
+				{
+					char	   *err = NULL;
+
+					CHECK_FOR_INTERRUPTS();
+					if (!target_exec_isolated(psprintf("ANALYZE %s", (char *) lfirst(lc)), &err) &&
+						warnings->len < 8000)
+						appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
+				}
+				break;
+			}
+		default:
+			elog(ERROR, "unknown migrate task kind '%c'", task->kind);
+	}
+
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* Entry point of a copy worker; MAIN_ARG is the DSM handle. */
+void
+migrate_worker_main(Datum main_arg)
+{
+	dsm_segment *seg;
+	shm_toc    *toc;
+	shm_mq	   *mq;
+	MemoryContext task_context;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	worker_context = AllocSetContextCreate(TopMemoryContext, "migrate worker",
+										   ALLOCSET_DEFAULT_SIZES);
+	CurrentResourceOwner = ResourceOwnerCreate(NULL, "migrate worker");
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not map the migrate worker's shared memory")));
+	toc = shm_toc_attach(MIGRATE_ADVISORY_KEY, dsm_segment_address(seg));
+	if (toc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("invalid migrate worker shared memory")));
+	shared = shm_toc_lookup(toc, 1, false);
+
+	mq = shm_toc_lookup(toc, 2, false);
+	shm_mq_set_receiver(mq, MyProc);
+	task_queue = shm_mq_attach(mq, seg, NULL);
+	mq = shm_toc_lookup(toc, 3, false);
+	shm_mq_set_sender(mq, MyProc);
+	result_queue = shm_mq_attach(mq, seg, NULL);
+
+	BackgroundWorkerInitializeConnectionByOid(shared->dboid, shared->owner, 0);
+	/* nothing chosen by the source runs through an unqualified name */
+	SetConfigOption("search_path", "", PGC_USERSET, PGC_S_SESSION);
+	SetConfigOption("application_name", "migrate worker", PGC_USERSET, PGC_S_SESSION);
+
+	{
+		MemoryContext old = MemoryContextSwitchTo(worker_context);
+
+		source_info = migrate_parse_source(shared->source);
+		source_info->require_password = !superuser_arg(shared->owner);
+		MemoryContextSwitchTo(old);
+	}
+
+	task_context = AllocSetContextCreate(worker_context, "migrate task",
+										 ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		Size		len;
+		void	   *data;
+		shm_mq_result res;
+		TaskMsg		task;
+		ResultMsg	result;
+		StringInfoData warnings;
+
+		MemoryContextReset(task_context);
+		MemoryContextSwitchTo(task_context);
+		res = shm_mq_receive(task_queue, &len, &data, false);
+		if (res != SHM_MQ_SUCCESS)
+			break;				/* the coordinator is gone */
+		task_msg_decode(data, len, &task);
+		if (task.kind == TK_EXIT)
+			break;
+
+		memset(&result, 0, sizeof(result));
+		result.task_id = task.task_id;
+		initStringInfo(&warnings);
+
+		PG_TRY();
+		{
+			run_task(&task, &result, &warnings);
+			result.kind = RK_DONE;
+			result.text = warnings.len ? warnings.data : NULL;
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			HOLD_INTERRUPTS();
+			MemoryContextSwitchTo(task_context);
+			edata = CopyErrorData();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			/* a broken source connection is not reused */
+			drop_snapshot_conn();
+			MemoryContextSwitchTo(task_context);
+			RESUME_INTERRUPTS();
+
+			result.kind = RK_ERROR;
+			result.sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+			result.text = edata->context ?
+				psprintf("%s (%s)", edata->message, edata->context) : edata->message;
+			result.text = migrate_redact(result.text);
+		}
+		PG_END_TRY();
+
+		send_result(&result, false);
+	}
+	drop_snapshot_conn();
+	proc_exit(0);
+}
