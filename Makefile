@@ -13,7 +13,7 @@ DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
 
 # pg_regress inputs live in sql/ and expected/ (one file a topic).
-REGRESS      = api options validate
+REGRESS      = api options validate engine
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 PG_CONFIG   ?= pg_config

@@ -114,6 +114,7 @@ CREATE TABLE migrate.task (
     block_to bigint,
     statement text,
     size_bytes bigint NOT NULL DEFAULT 0,
+    unlogged boolean NOT NULL DEFAULT false,
     state text NOT NULL DEFAULT 'pending'
         CHECK (state IN ('pending', 'running', 'done', 'failed')),
     attempts int NOT NULL DEFAULT 0,

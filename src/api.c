@@ -191,8 +191,8 @@ coordinator_alive(int64 id)
 	SourceResult *res = target_query(psprintf("SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
 											  " AND database = (SELECT oid FROM pg_catalog.pg_database"
 											  "  WHERE datname = pg_catalog.current_database())"
-											  " AND classid = %d AND objid = %d AND objsubid = 2 AND granted",
-											  MIGRATE_ADVISORY_KEY, (int32) id),
+											  " AND classid = %u AND objid = %u AND objsubid = 2 AND granted",
+											  (uint32) MIGRATE_ADVISORY_KEY, (uint32) (int32) id),
 									 0, NULL, NULL);
 
 	return res->nrows > 0;

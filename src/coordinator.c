@@ -732,9 +732,10 @@ table_selected(const char *dbname, const char *nsp, const char *rel)
 
 static void
 insert_task(const char *dbname, const char *kind, const char *nsp, const char *rel,
-			int part, int parts, int64 from, int64 to, const char *statement, int64 size)
+			int part, int parts, int64 from, int64 to, const char *statement, int64 size,
+			bool unlogged)
 {
-	const char *args[11];
+	const char *args[12];
 
 	args[0] = id_text();
 	args[1] = dbname;
@@ -747,10 +748,11 @@ insert_task(const char *dbname, const char *kind, const char *nsp, const char *r
 	args[8] = to >= 0 ? psprintf(INT64_FORMAT, to) : NULL;
 	args[9] = statement;
 	args[10] = psprintf(INT64_FORMAT, size);
+	args[11] = unlogged ? "true" : "false";
 	state_exec("INSERT INTO migrate.task (migration_id, dbname, kind, schema_name, table_name,"
-			   " part, parts, block_from, block_to, statement, size_bytes)"
+			   " part, parts, block_from, block_to, statement, size_bytes, unlogged)"
 			   " VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7::int, $8::bigint, $9::bigint, $10,"
-			   " $11::bigint)", 11, args);
+			   " $11::bigint, $12::boolean)", 12, args);
 }
 
 /* Plans database DB: schema, copy, post-data, sequences and analyze tasks. */
@@ -788,7 +790,8 @@ plan_tasks(DbState *db)
 
 	res = source_query(db->snap_conn,
 					   "SELECT n.nspname, c.relname, pg_relation_size(c.oid),"
-					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint"
+					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
+					   " c.relpersistence"
 					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 					   " WHERE c.relkind = 'r'"
 					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
@@ -800,13 +803,14 @@ plan_tasks(DbState *db)
 					   1, (const char *[]) {options->replicate_extension_tables ? "true" : "false"});
 
 	begin_tx();
-	insert_task(db->name, "schema", NULL, NULL, 0, 1, -1, -1, pre, 0);
+	insert_task(db->name, "schema", NULL, NULL, 0, 1, -1, -1, pre, 0, false);
 	for (r = 0; r < res->nrows; r++)
 	{
 		const char *nsp = SR_VALUE(res, r, 0);
 		const char *rel = SR_VALUE(res, r, 1);
 		int64		size = strtoi64(SR_VALUE(res, r, 2), NULL, 10);
 		int64		pages = strtoi64(SR_VALUE(res, r, 3), NULL, 10);
+		bool		unlogged = SR_VALUE(res, r, 4)[0] == 'u';
 		int64		parts = 1;
 		int64		p;
 
@@ -820,7 +824,7 @@ plan_tasks(DbState *db)
 			int64		from = parts == 1 ? -1 : (p == 0 ? -1 : pages * p / parts);
 			int64		to = parts == 1 ? -1 : (p == parts - 1 ? -1 : pages * (p + 1) / parts);
 			insert_task(db->name, "copy", nsp, rel, (int) p, (int) parts, from, to, NULL,
-						parts == 1 ? size : size / parts);
+						parts == 1 ? size : size / parts, unlogged);
 		}
 	}
 
@@ -830,16 +834,16 @@ plan_tasks(DbState *db)
 		DumpStatement *ds = lfirst(lc);
 
 		if (ds->kind == TK_INDEX)
-			insert_task(db->name, "index", ds->schema_name, ds->table_name, 0, 1, -1, -1, ds->sql, 0);
+			insert_task(db->name, "index", ds->schema_name, ds->table_name, 0, 1, -1, -1, ds->sql, 0, false);
 		else if (ds->kind == TK_CONSTRAINT)
-			insert_task(db->name, "constraint", NULL, NULL, 0, 1, -1, -1, ds->sql, 0);
+			insert_task(db->name, "constraint", NULL, NULL, 0, 1, -1, -1, ds->sql, 0, false);
 		else
 			appendStringInfo(&rest, "%s;\n", ds->sql);
 	}
 	if (rest.len > 0)
-		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0);
-	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0);
-	insert_task(db->name, "analyze", NULL, NULL, 0, 1, -1, -1, NULL, 0);
+		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0, false);
+	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	insert_task(db->name, "analyze", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	set_db_status(db->name, "copying", NULL);
 	migrate_event(migration_id, "database_planned",
 				  json_obj("database", db->name, "snapshot", db->snapshot, NULL));
@@ -1394,6 +1398,19 @@ migrate_coordinator_main(Datum main_arg)
 			for (r = 0; r < running->nrows; r++)
 				task_unknown(strtoi64(SR_VALUE(running, r, 0), NULL, 10));
 		}
+
+		/*
+		 * The last coordinator did not end cleanly (a crash, a kill, a
+		 * restart).  Crash recovery empties unlogged tables: those already
+		 * copied are copied again.
+		 */
+		if (resumed)
+			state_exec("UPDATE migrate.task SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
+					   " started_at = NULL, finished_at = NULL"
+					   " WHERE migration_id = $1::bigint AND kind = 'copy' AND unlogged AND state = 'done'"
+					   " AND dbname IN (SELECT dbname FROM migrate.database_state"
+					   "  WHERE migration_id = $1::bigint AND status <> 'done')",
+					   1, (const char *[]) {id_text()});
 		state_exec("UPDATE migrate.migration SET state = 'running', updated_at = now()"
 				   " WHERE id = $1::bigint", 1, (const char *[]) {id_text()});
 		migrate_event(migration_id, resumed ? "resumed" : "running", NULL);

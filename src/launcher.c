@@ -92,14 +92,14 @@ launch_round(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT m.id, m.owner::oid FROM migrate.migration m"
-					  " WHERE m.state IN ('pending', 'running', 'stopping', 'cancelling')"
-					  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
-					  "  WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_catalog.pg_database"
-					  "   WHERE datname = pg_catalog.current_database())"
-					  "  AND l.classid = " CppAsString2(MIGRATE_ADVISORY_KEY)
-					  "  AND l.objid = m.id::int4::oid AND l.objsubid = 2 AND l.granted)"
-					  " ORDER BY m.id",
+	ret = SPI_execute(psprintf("SELECT m.id, m.owner::oid FROM migrate.migration m"
+							   " WHERE m.state IN ('pending', 'running', 'stopping', 'cancelling')"
+							   " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
+							   "  WHERE l.locktype = 'advisory' AND l.database = %u"
+							   "  AND l.classid = %u AND l.objid = m.id::int4::oid"
+							   "  AND l.objsubid = 2 AND l.granted)"
+							   " ORDER BY m.id",
+							   MyDatabaseId, (uint32) MIGRATE_ADVISORY_KEY),
 					  true, 0);
 	if (ret == SPI_OK_SELECT)
 		for (i = 0; i < SPI_processed; i++)

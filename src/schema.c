@@ -135,7 +135,7 @@ conninfo_without_password(const SourceInfo *src, const char *dbname)
 }
 
 /*
- * Runs pg_dump --schema-only --section=SECTION of database DBNAME at
+ * Runs pg_dump --section=SECTION (pre-data or post-data) of database DBNAME at
  * SNAPSHOT and returns its output.  Raises an error with pg_dump's own
  * message when it fails.
  */
@@ -154,7 +154,7 @@ migrate_pg_dump(const SourceInfo *src, const char *dbname, const char *snapshot,
 		passfile = write_passfile(src->password);
 
 	argv[n++] = path;
-	argv[n++] = "--schema-only";
+	/* no --schema-only: post-data then carries REFRESH MATERIALIZED VIEW */
 	argv[n++] = psprintf("--section=%s", section);
 	argv[n++] = "--no-password";
 	argv[n++] = psprintf("--encoding=%s", encoding);

@@ -8,7 +8,7 @@ use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
-our @EXPORT = qw(new_source new_target checks rows_of source_uri);
+our @EXPORT = qw(new_source new_target checks rows_of source_uri table_fingerprints poll_until);
 
 # pg_hba: the OS user (the tests' superuser) and role trust_user get in
 # without a password; everyone else must give one.
@@ -82,6 +82,41 @@ sub checks
 	my %h;
 	push @{ $h{ $_->[0] } }, [ @$_[ 1 .. 3 ] ] for rows_of(@_);
 	return \%h;
+}
+
+# Row count and an order-independent checksum of every table of database DB
+# on NODE: { "schema.table" => "count:md5" }.
+sub table_fingerprints
+{
+	my ($node, $db) = @_;
+	my %fp;
+	my @tables = split /\n/, $node->safe_psql($db, q{
+		SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+		WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1});
+	for my $t (@tables)
+	{
+		$fp{$t} = $node->safe_psql($db,
+			"SELECT count(*) || ':' || coalesce(md5(string_agg(md5(x::text), '' ORDER BY md5(x::text))), '')"
+			  . " FROM $t x");
+	}
+	return \%fp;
+}
+
+# Runs SQL on NODE's database postgres until it returns EXPECTED (a regexp),
+# at most TIMEOUT seconds; returns the last result.
+sub poll_until
+{
+	my ($node, $sql, $expected, $timeout) = @_;
+	$timeout //= 180;
+	my $last = '';
+	for (my $i = 0; $i < $timeout * 10; $i++)
+	{
+		my ($ret, $out) = $node->psql('postgres', $sql);
+		$last = $out // '';
+		return $last if $ret == 0 && $last =~ $expected;
+		select(undef, undef, undef, 0.1);
+	}
+	return $last;
 }
 
 1;

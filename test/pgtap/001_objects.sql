@@ -1,6 +1,6 @@
 -- The installed objects: schema, functions, privileges, search_path.
 BEGIN;
-SELECT plan(24);
+SELECT plan(31);
 
 SELECT has_schema('migrate', 'the extension creates schema migrate');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'migrate'), false,
@@ -32,6 +32,27 @@ SELECT columns_are('migrate', 'roles',
                    'migrate.roles has the contract''s columns');
 SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'migrate.roles'::regclass),
           'migrate.roles has row level security');
+SELECT columns_are('migrate', 'status',
+                   ARRAY['id', 'source', 'method', 'state', 'phase', 'databases_total', 'databases_done',
+                         'tables_total', 'tables_done', 'rows_copied', 'bytes_copied', 'bytes_total',
+                         'percent', 'bytes_per_second', 'eta', 'lag_bytes', 'started_at', 'finished_at', 'error'],
+                   'migrate.status has the contract''s columns');
+SELECT columns_are('migrate', 'databases', ARRAY['migration_id', 'dbname', 'method', 'status', 'message'],
+                   'migrate.databases has the contract''s columns');
+SELECT columns_are('migrate', 'table_progress',
+                   ARRAY['migration_id', 'dbname', 'schema_name', 'table_name', 'parts_total', 'parts_done',
+                         'parts_failed', 'rows_copied', 'bytes_copied', 'state', 'first_error'],
+                   'migrate.table_progress has the contract''s columns');
+SELECT columns_are('migrate', 'errors', ARRAY['migration_id', 'dbname', 'task', 'error', 'at'],
+                   'migrate.errors has the contract''s columns');
+SELECT columns_are('migrate', 'event', ARRAY['migration_id', 'at', 'kind', 'detail'],
+                   'migrate.event has the contract''s columns');
+SELECT is_empty($$SELECT c.relname FROM pg_class c
+                 WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity$$,
+                'every state table has row level security');
+SELECT is_empty($$SELECT 1 FROM pg_class WHERE oid = 'migrate.status'::regclass
+                   AND NOT ('security_invoker=true' = ANY (coalesce(reloptions, '{}')))$$,
+                'the status view applies the caller''s row level security');
 SELECT is_empty($$SELECT c.relname FROM pg_class c
                  WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind IN ('r', 'v')
                    AND (has_table_privilege('public', c.oid, 'SELECT')

@@ -1,0 +1,152 @@
+# migrate.start: whole databases copied by background workers, identical to
+# the source; progress while a table copies; stop and resume; a copy worker
+# killed with SIGKILL, the coordinator terminated, the target restarted, all
+# in the middle of the copy, and still identical; bad inputs.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use MigrateTest;
+
+my $os_user = getpwuid($<);
+
+my $source = new_source('source');
+$source->safe_psql('postgres', 'CREATE DATABASE shop; CREATE DATABASE bench');
+$source->safe_psql('shop', slurp_file('test/data/engine_source.sql'));
+$source->command_ok([ 'pgbench', '-i', '-s', '3', '-q', '-d', $source->connstr('bench') ], 'pgbench data');
+
+my $src = source_uri($source, $os_user, undef);
+my %expected = (shop => table_fingerprints($source, 'shop'), bench => table_fingerprints($source, 'bench'));
+
+my $target = new_target('target', preload => 1,
+	conf => "max_worker_processes = 24\nmigrate.max_workers = 3\nlog_min_messages = log");
+
+# the databases of the target equal the source's, table by table
+sub identical
+{
+	my ($node, $label) = @_;
+	for my $db (sort keys %expected)
+	{
+		my $got = table_fingerprints($node, $db);
+		is_deeply($got, $expected{$db}, "$label: database $db identical to the source")
+		  or diag explain { source => $expected{$db}, target => $got };
+	}
+}
+
+sub state_of
+{
+	my ($node, $id) = @_;
+	return $node->safe_psql('postgres', "SELECT state FROM migrate.migration WHERE id = $id");
+}
+
+# ---- bad input: an error, and nothing started ---------------------------------
+my ($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('host=127.0.0.1 port=1 user=x password=nopenope1')");
+like($err, qr/the source cannot be migrated: 1 check failed.*\n.*connection: cannot connect/, 'unreachable source refused');
+($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"workers\": \"many\"}')");
+like($err, qr/option "workers" must be an integer/, 'wrongly typed option refused');
+($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"nope\"]}')");
+like($err, qr/databases: the pattern "nope" of option "databases" matches no database/, 'a filter that matches nothing');
+is($target->safe_psql('postgres', 'SELECT count(*) FROM migrate.migration'), '0', 'nothing was started');
+
+# ---- a whole migration, with a table split in parts -------------------------------
+my $opts = '{"databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
+my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '$opts')");
+is($id, '1', 'start returns the migration id');
+
+($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '$opts')");
+like($err, qr/migration 1 of this source is (pending|running)/, 'a second start of the same source is refused');
+
+# progress while the slow table copies
+my $progress = poll_until($target,
+	"SELECT rows_copied > 0 AND state = 'copying' FROM migrate.table_progress"
+	  . " WHERE migration_id = $id AND table_name = 'slow'", qr/^t$/);
+is($progress, 't', 'table_progress shows rows of a table still being copied');
+like($target->safe_psql('postgres', "SELECT state || ' ' || phase FROM migrate.status WHERE id = $id"),
+	qr/^running (copying|indexing|schema)$/, 'status says running');
+
+my $state = $target->safe_psql('postgres', "SET client_min_messages = notice; SELECT migrate.wait($id, 'done', '300 s')");
+is($state, 'done', 'wait returns done');
+my ($r2, $o2, $notices) = $target->psql('postgres', "SELECT migrate.wait($id)");
+like($notices, qr/NOTICE:  migration 1: done, done, 100\.0% \(.* of .*\), .*\/s, ETA -, tables \d+\/\d+, databases 2\/2/,
+	'wait prints a progress line');
+identical($target, 'first run');
+is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.table_progress WHERE migration_id = $id AND parts_total > 1"),
+	'1', 'pgbench_accounts was split into parts');
+is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.errors WHERE migration_id = $id"), '0', 'no errors');
+
+# the schema came along: indexes, keys, foreign keys, sequences, matview, types, generated columns
+is($target->safe_psql('shop', q{
+	SELECT count(*) FROM pg_indexes WHERE schemaname = 'app'}),
+	$source->safe_psql('shop', q{SELECT count(*) FROM pg_indexes WHERE schemaname = 'app'}), 'all indexes');
+is($target->safe_psql('shop', q{SELECT count(*) FROM pg_constraint WHERE contype = 'f'}), '1', 'the foreign key');
+is($target->safe_psql('shop', q{SELECT last_value FROM app.orders_id_seq}), '50000', 'sequence value');
+is($target->safe_psql('shop', q{SELECT count(*) FROM app.customer_totals}),
+	$source->safe_psql('shop', q{SELECT count(*) FROM app.customer_totals}), 'materialized view refreshed');
+is($target->safe_psql('shop', q{SELECT name_upper FROM app.customers WHERE id = 7}), 'CUSTOMER 7', 'generated column');
+ok($target->safe_psql('bench', q{SELECT reltuples > 0 FROM pg_class WHERE relname = 'pgbench_accounts'}) eq 't',
+	'the target was analyzed');
+like($target->safe_psql('postgres', "SELECT string_agg(kind, ',' ORDER BY at) FROM migrate.event WHERE migration_id = $id"),
+	qr/^pending,running,roles,.*database_planned.*database_done.*done$/, 'the events tell the story');
+
+# ---- stop and resume ---------------------------------------------------------------
+sub fresh_target
+{
+	my ($name, %o) = @_;
+	return new_target($name, preload => 1,
+		conf => "max_worker_processes = 24\nmigrate.max_workers = 3\n" . ($o{conf} // ''));
+}
+
+my $t2 = fresh_target('t2');
+$id = $t2->safe_psql('postgres', "SELECT migrate.start('$src', '$opts')");
+poll_until($t2, "SELECT state FROM migrate.table_progress WHERE migration_id = $id AND table_name = 'slow'", qr/^copying$/);
+like($t2->safe_psql('postgres', "SELECT migrate.stop($id)"), qr/^stopp(ing|ed)$/, 'stop');
+is(poll_until($t2, "SELECT state FROM migrate.migration WHERE id = $id", qr/^stopped$/), 'stopped', 'stopped');
+is($t2->safe_psql('postgres', "SELECT count(*) FROM migrate.task WHERE migration_id = $id AND state = 'running'"),
+	'0', 'no task is left running');
+is($t2->safe_psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'migrate %' AND backend_type <> 'migrate launcher'"),
+	'0', 'no worker is left');
+my $done_before = $t2->safe_psql('postgres', "SELECT count(*) FROM migrate.task WHERE migration_id = $id AND state = 'done'");
+is($t2->safe_psql('postgres', "SELECT migrate.resume($id)"), 'pending', 'resume');
+is($t2->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'resumed migration done');
+ok($t2->safe_psql('postgres', "SELECT count(*) FROM migrate.task WHERE migration_id = $id AND attempts > 1") <
+	$done_before + 1, 'finished tasks were not redone');
+identical($t2, 'stop/resume');
+
+# ---- a copy worker killed with SIGKILL mid-copy: the server restarts, the
+# launcher resumes --------------------------------------------------------------------
+my $t3 = fresh_target('t3', conf => "restart_after_crash = on\n");
+$id = $t3->safe_psql('postgres', "SELECT migrate.start('$src', '$opts')");
+poll_until($t3, "SELECT state FROM migrate.table_progress WHERE migration_id = $id AND table_name = 'slow'", qr/^copying$/);
+my $pid = $t3->safe_psql('postgres', q{
+	SELECT pid FROM pg_stat_activity WHERE backend_type = 'migrate worker' AND query LIKE 'migrate task%' LIMIT 1});
+ok($pid =~ /^\d+$/, 'found a copy worker at work');
+kill 'KILL', $pid;
+is(poll_until($t3, "SELECT state FROM migrate.migration WHERE id = $id", qr/^done$/, 300), 'done',
+	'after SIGKILL of a worker the migration resumes by itself and finishes');
+identical($t3, 'SIGKILL of a worker');
+like($t3->safe_psql('postgres', "SELECT string_agg(kind, ',') FROM migrate.event WHERE migration_id = $id"),
+	qr/resumed/, 'the event trail shows the resume');
+
+# ---- the coordinator terminated, then the target restarted, mid-copy ---------------
+my $t4 = fresh_target('t4');
+$id = $t4->safe_psql('postgres', "SELECT migrate.start('$src', '$opts')");
+poll_until($t4, "SELECT state FROM migrate.table_progress WHERE migration_id = $id AND table_name = 'slow'", qr/^copying$/);
+$t4->safe_psql('postgres', q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'});
+poll_until($t4, "SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'", qr/^t$/);
+$t4->restart;
+is(poll_until($t4, "SELECT state FROM migrate.migration WHERE id = $id", qr/^done$/, 300), 'done',
+	'after the coordinator was terminated and the server restarted, the migration finishes');
+identical($t4, 'terminate + restart');
+like($t4->safe_psql('postgres', "SELECT string_agg(kind, ',') FROM migrate.event WHERE migration_id = $id"),
+	qr/snapshot_moved/, 'the consistency point moved, and an event says so');
+
+# ---- without shared_preload_libraries, start launches the coordinator itself ------
+my $t5 = new_target('t5', conf => "max_worker_processes = 24");
+$id = $t5->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"workers\": 2}')");
+is($t5->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'not preloaded: done');
+is_deeply(table_fingerprints($t5, 'shop'), $expected{shop}, 'not preloaded: shop identical');
+($ret, $out, $err) = $t5->psql('postgres', "SELECT migrate.cancel($id)");
+like($err, qr/migration $id is done and cannot be cancelled/, 'a finished migration cannot be cancelled');
+
+done_testing();
