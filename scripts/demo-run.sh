@@ -19,7 +19,7 @@ echo "source: PostgreSQL on 127.0.0.1:$sport    target: PostgreSQL on 127.0.0.1:
 
 echo "== loading the sample database \"shop\" into the source"
 psql -qX -h "$work/source" -p "$sport" -d postgres -v ON_ERROR_STOP=1 -f test/data/sample.sql >/dev/null
-pgbench -i -s 5 -q -h "$work/source" -p "$sport" shop >/dev/null 2>&1
+PGPASSWORD=demo-password pgbench -i -s 20 -q -U shop_owner -h "$work/source" -p "$sport" shop >/dev/null 2>&1
 
 tpsql() { psql -qX -h "$work/target" -p "$tport" -v ON_ERROR_STOP=1 -P pager=off "$@"; }
 src="postgresql://shop_owner:demo-password@127.0.0.1:$sport/postgres"

@@ -25,7 +25,7 @@
 
 #include "engine.h"
 
-#define WAIT_NOTICE_MS 3000
+#define WAIT_NOTICE_MS 2000
 
 /* host:port of SRC, to tell one source server from another. */
 static char *

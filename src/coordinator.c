@@ -1104,7 +1104,9 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 		FlushErrorState();
 		AbortCurrentTransaction();
 		close_snapshot(db);
-		msg = migrate_redact(edata->message);
+		msg = migrate_redact(edata->detail ?
+							 psprintf("%s: %s", edata->message, edata->detail) :
+							 edata->message);
 		begin_tx();
 		set_db_status(db->name, "failed", msg);
 		migrate_event(migration_id, "database_failed",
