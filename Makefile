@@ -6,7 +6,7 @@ EXTVERSION   = 0.1.0
 MODULE_big   = migrate
 OBJS         = src/migrate.o src/options.o src/conninfo.o src/source.o src/target.o \
                src/child.o src/validate.o src/roles.o src/schema.o src/copy.o \
-               src/worker.o src/coordinator.o src/launcher.o src/api.o
+               src/worker.o src/coordinator.o src/launcher.o src/api.o src/notify.o
 PGFILEDESC   = "migrate - pull a whole PostgreSQL server into this one"
 
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
@@ -18,7 +18,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 PG_CONFIG   ?= pg_config
 PG_CPPFLAGS  = -I$(shell $(PG_CONFIG) --includedir) -Isrc
-SHLIB_LINK_INTERNAL = -L$(shell $(PG_CONFIG) --libdir) -lpq
+SHLIB_LINK_INTERNAL = -L$(shell $(PG_CONFIG) --libdir) -lpq -lcurl
 
 # Warnings are errors when WERROR=1 (make test and CI set it).  PostgreSQL's
 # headers are not -Wextra clean, so the noisy classes are turned off.

@@ -35,6 +35,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
 #include "mb/pg_wchar.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -77,6 +78,8 @@ static WorkerSlot slots[MAX_SLOTS];
 static List *dbstates = NIL;
 static MemoryContext coord_context;
 
+static void flush_notices(void);
+
 /* ---- small transactions on the state --------------------------------- */
 
 /*
@@ -102,6 +105,7 @@ commit_tx(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	MemoryContextSwitchTo(cxt);
+	flush_notices();
 }
 
 /* Runs one state statement with text parameters, as the extension owner. */
@@ -202,6 +206,119 @@ json_obj(const char *first,...)
 	va_end(args);
 	appendStringInfoChar(&buf, '}');
 	return buf.data;
+}
+
+/* Webhook documents waiting for the end of the transaction that made them. */
+static List *pending_notices = NIL;
+static bool flushing_notices = false;
+
+/* The text of KEY in the JSON object DETAIL_JSON, or NULL. */
+static char *
+json_field(const char *detail_json, const char *key)
+{
+	Jsonb	   *jb;
+	JsonbValue	k;
+	JsonbValue *v;
+
+	if (detail_json == NULL)
+		return NULL;
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail_json)));
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/*
+ * Records an event of this migration and, when the migration has a
+ * notify_url, prepares its webhook (sent once the transaction commits).
+ * Every state change and every failure is sent; warnings and retries are
+ * only recorded.
+ */
+static void
+coord_event(const char *kind, const char *detail_json)
+{
+	SourceResult *res;
+	StringInfoData body;
+	MemoryContext old;
+	char	   *database;
+	char	   *error;
+
+	migrate_event(migration_id, kind, detail_json);
+	if (options == NULL || options->notify_url == NULL ||
+		strcmp(kind, "warning") == 0 || strcmp(kind, "task_retry") == 0)
+		return;
+
+	res = state_query("SELECT state, phase, percent::text,"
+					  " to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+					  " FROM migrate.status WHERE id = $1::bigint",
+					  1, (const char *[]) {id_text()});
+	if (res->nrows == 0)
+		return;
+	database = json_field(detail_json, "database");
+	error = json_field(detail_json, "error");
+
+	initStringInfo(&body);
+	appendStringInfo(&body, "{\"migration_id\": " INT64_FORMAT ", \"event\": ", migration_id);
+	escape_json(&body, kind);
+	appendStringInfoString(&body, ", \"state\": ");
+	escape_json(&body, SR_VALUE(res, 0, 0));
+	appendStringInfoString(&body, ", \"phase\": ");
+	escape_json(&body, SR_VALUE(res, 0, 1));
+	appendStringInfoString(&body, ", \"database\": ");
+	if (database)
+		escape_json(&body, database);
+	else
+		appendStringInfoString(&body, "null");
+	appendStringInfo(&body, ", \"percent\": %s, \"error\": ",
+					 SR_VALUE(res, 0, 2) ? SR_VALUE(res, 0, 2) : "null");
+	if (error)
+		escape_json(&body, migrate_redact(error));
+	else
+		appendStringInfoString(&body, "null");
+	appendStringInfoString(&body, ", \"at\": ");
+	escape_json(&body, SR_VALUE(res, 0, 3));
+	appendStringInfoChar(&body, '}');
+
+	old = MemoryContextSwitchTo(coord_context);
+	pending_notices = lappend(pending_notices, pstrdup(body.data));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Sends the webhooks prepared by committed transactions.  A delivery that
+ * fails is an event of its own, never a failure of the migration.
+ */
+static void
+flush_notices(void)
+{
+	List	   *todo;
+	ListCell   *lc;
+
+	if (flushing_notices || pending_notices == NIL)
+		return;
+	flushing_notices = true;
+	todo = pending_notices;
+	pending_notices = NIL;
+	foreach(lc, todo)
+	{
+		char	   *failure = migrate_notify_post(options->notify_url, lfirst(lc));
+
+		if (failure != NULL)
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			migrate_event(migration_id, "notify_failed", json_obj("error", failure, NULL));
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+		}
+	}
+	list_free_deep(todo);
+	flushing_notices = false;
 }
 
 static void
@@ -404,7 +521,7 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 					   " bytes_copied = $4::bigint, finished_at = now(), error = NULL"
 					   " WHERE id = $2::bigint AND migration_id = $1::bigint", 4, args);
 			if (msg->text != NULL)
-				migrate_event(migration_id, "warning",
+				coord_event("warning",
 							  json_obj("task", args[1], "database", slot->dbname,
 									   "message", msg->text, NULL));
 			slot->task_id = 0;
@@ -431,7 +548,7 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 				else
 					state_exec("UPDATE migrate.task SET state = 'failed', finished_at = now()"
 							   " WHERE id = $2::bigint AND migration_id = $1::bigint", 2, args);
-				migrate_event(migration_id, transient ? "task_retry" : "task_failed",
+				coord_event(transient ? "task_retry" : "task_failed",
 							  json_obj("task", args[1], "database", slot->dbname,
 									   "sqlstate", msg->sqlstate, "error", args[4], NULL));
 				slot->task_id = 0;
@@ -475,7 +592,7 @@ poll_workers(void)
 				{
 					begin_tx();
 					task_unknown(slot->task_id);
-					migrate_event(migration_id, "worker_lost",
+					coord_event("worker_lost",
 								  json_obj("database", slot->dbname,
 										   "task", psprintf(INT64_FORMAT, slot->task_id), NULL));
 					commit_tx();
@@ -669,7 +786,7 @@ create_database(DbState *db)
 	state_exec("UPDATE migrate.database_state SET status = 'schema', created_here = true"
 			   " WHERE migration_id = $1::bigint AND dbname = $2",
 			   2, (const char *[]) {id_text(), db->name});
-	migrate_event(migration_id, "database_created", json_obj("database", db->name, NULL));
+	coord_event("database_created", json_obj("database", db->name, NULL));
 	commit_tx();
 	MemoryContextSwitchTo(old);
 }
@@ -845,7 +962,7 @@ plan_tasks(DbState *db)
 	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	insert_task(db->name, "analyze", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	set_db_status(db->name, "copying", NULL);
-	migrate_event(migration_id, "database_planned",
+	coord_event("database_planned",
 				  json_obj("database", db->name, "snapshot", db->snapshot, NULL));
 	commit_tx();
 
@@ -874,7 +991,7 @@ snapshot_moved(DbState *db)
 			   2, args);
 	state_exec("UPDATE migrate.migration SET snapshot_moves = snapshot_moves + 1 WHERE id = $1::bigint",
 			   1, args);
-	migrate_event(migration_id, "snapshot_moved",
+	coord_event("snapshot_moved",
 				  json_obj("database", db->name, "snapshot", db->snapshot,
 						   "detail", "the consistency point moved: tables copied from here on see a later state of the source",
 						   NULL));
@@ -1109,7 +1226,7 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 							 edata->message);
 		begin_tx();
 		set_db_status(db->name, "failed", msg);
-		migrate_event(migration_id, "database_failed",
+		coord_event("database_failed",
 					  json_obj("database", db->name, "error", msg, NULL));
 		commit_tx();
 		ready = false;
@@ -1188,13 +1305,13 @@ advance_databases(void)
 			if (failure != NULL)
 			{
 				set_db_status(dbname, "failed", failure);
-				migrate_event(migration_id, "database_failed",
+				coord_event("database_failed",
 							  json_obj("database", dbname, "error", failure, NULL));
 			}
 			else
 			{
 				set_db_status(dbname, "done", NULL);
-				migrate_event(migration_id, "database_done", json_obj("database", dbname, NULL));
+				coord_event("database_done", json_obj("database", dbname, NULL));
 			}
 			commit_tx();
 			/* its idle workers may go */
@@ -1264,7 +1381,7 @@ finish(const char *state, const char *error)
 			   " finished_at = CASE WHEN $2 IN ('done', 'failed', 'cancelled', 'stopped') THEN now() END,"
 			   " updated_at = now() WHERE id = $1::bigint",
 			   3, args);
-	migrate_event(migration_id, state, error ? json_obj("error", error, NULL) : NULL);
+	coord_event(state, error ? json_obj("error", error, NULL) : NULL);
 	commit_tx();
 }
 
@@ -1304,7 +1421,7 @@ roles_step(void)
 			else if (strcmp(rr->status, "failed") == 0)
 				failed++;
 		}
-		migrate_event(migration_id, "roles",
+		coord_event("roles",
 					  json_obj("created", psprintf("%d", created),
 							   "failed", psprintf("%d", failed), NULL));
 		MemoryContextSwitchTo(old);
@@ -1415,7 +1532,7 @@ migrate_coordinator_main(Datum main_arg)
 					   1, (const char *[]) {id_text()});
 		state_exec("UPDATE migrate.migration SET state = 'running', updated_at = now()"
 				   " WHERE id = $1::bigint", 1, (const char *[]) {id_text()});
-		migrate_event(migration_id, resumed ? "resumed" : "running", NULL);
+		coord_event(resumed ? "resumed" : "running", NULL);
 		commit_tx();
 
 		conn = source_connect(source, NULL, NULL);

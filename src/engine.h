@@ -123,6 +123,9 @@ extern uint64 migrate_copy_table(SourceConn *conn, const TaskMsg *task,
 								 bool binary_ok, copy_progress_cb progress,
 								 void *progress_arg, int64 *bytes_out);
 
+/* Webhooks (notify.c). */
+extern char *migrate_notify_post(const char *url, const char *body);
+
 /* Events (coordinator.c). */
 extern void migrate_event(int64 migration_id, const char *kind, const char *detail_json);
 extern void migrate_exec_toplevel(const char *sql);
