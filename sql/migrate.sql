@@ -99,13 +99,13 @@ CREATE TABLE migrate.database_state (
 -- The units of work.  kind: schema (pre-data script), copy (a table or a
 -- block range of one), index (post-data: indexes and keys), constraint
 -- (post-data: foreign keys), post (the rest of post-data, in order),
--- sequences, analyze.
+-- sequences, large_objects (their data; pre-data creates them), analyze.
 CREATE TABLE migrate.task (
     id bigserial PRIMARY KEY,
     migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
     dbname name NOT NULL,
     kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
-                                       'sequences', 'analyze')),
+                                       'sequences', 'large_objects', 'analyze')),
     schema_name name,
     table_name name,
     part int NOT NULL DEFAULT 0,

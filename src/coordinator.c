@@ -960,6 +960,9 @@ plan_tasks(DbState *db)
 	if (rest.len > 0)
 		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0, false);
 	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	res = source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
+	if (SR_VALUE(res, 0, 0)[0] == 't')
+		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	insert_task(db->name, "analyze", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	set_db_status(db->name, "copying", NULL);
 	coord_event("database_planned",
@@ -1033,6 +1036,7 @@ dispatch(Oid owner)
 					  "  WHEN 'sequences' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
 					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
 					  "   AND c.kind = 'copy' AND c.state <> 'done')"
+					  "  WHEN 'large_objects' THEN true"
 					  "  WHEN 'constraint' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
 					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
 					  "   AND c.kind IN ('copy', 'index') AND c.state <> 'done')"
@@ -1044,7 +1048,8 @@ dispatch(Oid owner)
 					  "   AND c.kind <> 'analyze' AND c.state <> 'done')"
 					  "  ELSE true END"
 					  " ORDER BY CASE t.kind WHEN 'schema' THEN 0 WHEN 'index' THEN 1 WHEN 'copy' THEN 2"
-					  "  WHEN 'sequences' THEN 3 WHEN 'constraint' THEN 4 WHEN 'post' THEN 5 ELSE 6 END,"
+					  "  WHEN 'sequences' THEN 3 WHEN 'large_objects' THEN 3 WHEN 'constraint' THEN 4"
+					  "  WHEN 'post' THEN 5 ELSE 6 END,"
 					  "  t.size_bytes DESC, t.id",
 					  1, (const char *[]) {id_text()});
 	commit_tx();
@@ -1103,6 +1108,9 @@ dispatch(Oid owner)
 			case 'p':
 				msg.kind = TK_POST;
 				break;
+			case 'l':
+				msg.kind = TK_LARGE_OBJECTS;
+				break;
 			default:
 				msg.kind = TK_ANALYZE;
 				break;
@@ -1128,7 +1136,8 @@ dispatch(Oid owner)
 										 quote_qualified_identifier(SR_VALUE(tables, t, 0),
 																	SR_VALUE(tables, t, 1)));
 		}
-		if ((msg.kind == TK_COPY || msg.kind == TK_SEQUENCES) && db->snapshot == NULL)
+		if ((msg.kind == TK_COPY || msg.kind == TK_SEQUENCES || msg.kind == TK_LARGE_OBJECTS) &&
+			db->snapshot == NULL)
 			continue;			/* the snapshot comes first */
 
 		begin_tx();
@@ -1257,7 +1266,7 @@ advance_databases(void)
 					  "   AND t.dbname = d.dbname AND t.state IN ('pending', 'running')),"
 					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
 					  "   AND t.dbname = d.dbname AND t.state IN ('pending', 'running')"
-					  "   AND t.kind IN ('copy', 'sequences')),"
+					  "   AND t.kind IN ('copy', 'sequences', 'large_objects')),"
 					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
 					  "   AND t.dbname = d.dbname AND t.state = 'running'),"
 					  " (SELECT min(t.error) FROM migrate.task t WHERE t.migration_id = d.migration_id"

@@ -34,6 +34,7 @@ typedef enum TaskKind
 	TK_CONSTRAINT = 'f',		/* one post-data statement (foreign key) */
 	TK_POST = 'p',				/* the rest of post-data, in order */
 	TK_SEQUENCES = 'q',			/* set sequences from the snapshot */
+	TK_LARGE_OBJECTS = 'l',		/* the data of large objects */
 	TK_ANALYZE = 'a',			/* ANALYZE the copied tables */
 	TK_EXIT = 'x'				/* no more work: exit */
 } TaskKind;

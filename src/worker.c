@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -340,6 +341,54 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 										 SR_VALUE(res, r, 0), SR_VALUE(res, r, 1), err);
 				}
 				result->rows = res->nrows;
+				break;
+			}
+		case TK_LARGE_OBJECTS:
+			{
+				SourceConn *conn = snapshot_conn(task->snapshot);
+				SourceResult *los;
+				int			r;
+				int64		bytes = 0;
+
+				/* pre-data created them empty, with owners and rights */
+				los = source_query(conn, "SELECT oid::text FROM pg_largeobject_metadata ORDER BY oid",
+								   0, NULL);
+				for (r = 0; r < los->nrows; r++)
+				{
+					int64		offset = 0;
+
+					for (;;)
+					{
+						/* 4MB at a time, whatever the object's size */
+						const char *params[2] = {SR_VALUE(los, r, 0), psprintf(INT64_FORMAT, offset)};
+						SourceResult *chunk;
+						Oid			types[3] = {OIDOID, INT8OID, BYTEAOID};
+						Datum		args[3];
+						int			ret;
+
+						CHECK_FOR_INTERRUPTS();
+						chunk = source_query(conn,
+											 "SELECT lo_get($1::oid, $2::bigint, 4194304), "
+											 "length(lo_get($1::oid, $2::bigint, 4194304))",
+											 2, params);
+						if (atoi(SR_VALUE(chunk, 0, 1)) == 0)
+							break;
+						args[0] = ObjectIdGetDatum(atooid(SR_VALUE(los, r, 0)));
+						args[1] = Int64GetDatum(offset);
+						args[2] = DirectFunctionCall1(byteain, CStringGetDatum(SR_VALUE(chunk, 0, 0)));
+						if (SPI_connect() != SPI_OK_CONNECT)
+							elog(ERROR, "SPI_connect failed");
+						ret = SPI_execute_with_args("SELECT pg_catalog.lo_put($1, $2, $3)", 3, types, args,
+													NULL, false, 0);
+						if (ret < 0)
+							elog(ERROR, "lo_put failed: %s", SPI_result_code_string(ret));
+						SPI_finish();
+						offset += atoi(SR_VALUE(chunk, 0, 1));
+						bytes += atoi(SR_VALUE(chunk, 0, 1));
+					}
+				}
+				result->rows = los->nrows;
+				result->bytes = bytes;
 				break;
 			}
 		case TK_ANALYZE:

@@ -56,5 +56,8 @@ INSERT INTO app.measurements SELECT i % 50, date '2023-01-01' + i / 50, i % 40 F
 INSERT INTO "Odd ""Schema"""."Mixed Case ""Table""" SELECT i, 'a;b;' || i FROM generate_series(1, 100) i;
 INSERT INTO app.slow SELECT i, 'value ' || i FROM generate_series(1, 1500) i;
 REFRESH MATERIALIZED VIEW app.customer_totals;
+-- large objects: a small one and one that takes several chunks
+SELECT lo_from_bytea(0, 'a small large object'::bytea);
+SELECT lo_from_bytea(0, decode(repeat(md5('x'), 300000), 'hex'));
 SELECT setval('app.orders_id_seq', 50000);
 ANALYZE;

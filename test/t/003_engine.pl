@@ -74,6 +74,8 @@ identical($target, 'first run');
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.table_progress WHERE migration_id = $id AND parts_total > 1"),
 	'1', 'pgbench_accounts was split into parts');
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.errors WHERE migration_id = $id"), '0', 'no errors');
+my $lo_sql = q{SELECT count(*) || ':' || md5(string_agg(md5(lo_get(oid)), ',' ORDER BY oid)) FROM pg_largeobject_metadata};
+is($target->safe_psql('shop', $lo_sql), $source->safe_psql('shop', $lo_sql), 'large objects copied, data and all');
 
 # the schema came along: indexes, keys, foreign keys, sequences, matview, types, generated columns
 is($target->safe_psql('shop', q{
