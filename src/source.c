@@ -192,6 +192,10 @@ source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
 
 	sc->cancel_on_close = true;
 	(void) source_query(sc, session_setup, 0, NULL);
+	/* a snapshot is held open in a transaction while tables copy */
+	if (PQserverVersion(sc->conn) >= 90600)
+		(void) source_query(sc, "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false)",
+							0, NULL);
 	return sc;
 }
 
