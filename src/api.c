@@ -17,7 +17,9 @@
 #include "pgstat.h"
 #include "portability/instr_time.h"
 #include "storage/latch.h"
+#include "access/xact.h"
 #include "utils/acl.h"
+#include "utils/memutils.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
@@ -198,15 +200,24 @@ coordinator_alive(int64 id)
 	return res->nrows > 0;
 }
 
+/*
+ * Moves migration ID to STATE if it is still in one of the states FROM
+ * (comma-separated): the coordinator may have moved it meanwhile.
+ */
 static void
-set_state(int64 id, const char *state, const char *event)
+set_state(int64 id, const char *state, const char *event, const char *from)
 {
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2] = {Int64GetDatum(id), CStringGetTextDatum(state)};
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3] = {Int64GetDatum(id), CStringGetTextDatum(state), CStringGetTextDatum(from)};
 
 	migrate_state_exec("UPDATE migrate.migration SET state = $2, updated_at = now(),"
 					   " finished_at = CASE WHEN $2 IN ('stopped', 'cancelled') THEN now() ELSE NULL END"
-					   " WHERE id = $1", 2, types, values, NULL);
+					   " WHERE id = $1 AND state = ANY (string_to_array($3, ','))", 3, types, values, NULL);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration " INT64_FORMAT " changed state meanwhile", id),
+				 errhint("Look at migrate.status and try again.")));
 	migrate_event(id, event, NULL);
 }
 
@@ -226,10 +237,10 @@ migrate_stop(PG_FUNCTION_ARGS)
 				 errmsg("migration " INT64_FORMAT " is %s and cannot be stopped", id, state)));
 	if (coordinator_alive(id))
 	{
-		set_state(id, "stopping", "stop_requested");
+		set_state(id, "stopping", "stop_requested", "pending,running");
 		PG_RETURN_TEXT_P(cstring_to_text("stopping"));
 	}
-	set_state(id, "stopped", "stopped");
+	set_state(id, "stopped", "stopped", "pending,running");
 	PG_RETURN_TEXT_P(cstring_to_text("stopped"));
 }
 
@@ -249,10 +260,10 @@ migrate_cancel(PG_FUNCTION_ARGS)
 				 errmsg("migration " INT64_FORMAT " is %s and cannot be cancelled", id, state)));
 	if (coordinator_alive(id))
 	{
-		set_state(id, "cancelling", "cancel_requested");
+		set_state(id, "cancelling", "cancel_requested", "pending,running,stopping,stopped,failed");
 		PG_RETURN_TEXT_P(cstring_to_text("cancelling"));
 	}
-	set_state(id, "cancelled", "cancelled");
+	set_state(id, "cancelled", "cancelled", "pending,running,stopping,stopped,failed,cancelling");
 	PG_RETURN_TEXT_P(cstring_to_text("cancelled"));
 }
 
@@ -291,8 +302,10 @@ migrate_resume(PG_FUNCTION_ARGS)
 						   "  AND t.dbname = database_state.dbname) THEN 'copying' ELSE 'pending' END,"
 						   " message = NULL"
 						   " WHERE migration_id = $1 AND status = 'failed'", 1, types, values, NULL);
-		migrate_state_exec("UPDATE migrate.migration SET state = 'pending', error = NULL,"
-						   " finished_at = NULL, updated_at = now() WHERE id = $1",
+		/* running, with its coordinator gone: it did not end cleanly, say so */
+		migrate_state_exec("UPDATE migrate.migration SET"
+						   " state = CASE WHEN state = 'running' THEN 'running' ELSE 'pending' END,"
+						   " error = NULL, finished_at = NULL, updated_at = now() WHERE id = $1",
 						   1, types, values, NULL);
 		migrate_event(id, "resume_requested", NULL);
 		res = owner_query("SELECT owner::oid FROM migrate.migration WHERE id = $1", 1, types, values);
@@ -330,6 +343,8 @@ migrate_wait(PG_FUNCTION_ARGS)
 	instr_time	start,
 				last_notice;
 	bool		first = true;
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext loop_cxt;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -356,6 +371,13 @@ migrate_wait(PG_FUNCTION_ARGS)
 	}
 	check_migration_owner(id, &state);
 
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migrate.wait cannot see progress in a REPEATABLE READ or SERIALIZABLE transaction"),
+				 errhint("Call it in a READ COMMITTED transaction, or on its own.")));
+
+	loop_cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate wait", ALLOCSET_SMALL_SIZES);
 	INSTR_TIME_SET_CURRENT(start);
 	INSTR_TIME_SET_CURRENT(last_notice);
 	for (;;)
@@ -366,12 +388,19 @@ migrate_wait(PG_FUNCTION_ARGS)
 		double		elapsed;
 
 		CHECK_FOR_INTERRUPTS();
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(loop_cxt);
+		MemoryContextSwitchTo(loop_cxt);
 		res = owner_query("SELECT state, phase, coalesce(percent, 0), bytes_copied, coalesce(bytes_total, 0),"
 						  " coalesce(bytes_per_second, 0), eta::text, tables_done, tables_total,"
 						  " databases_done, databases_total, error"
 						  " FROM migrate.status WHERE id = $1",
 						  1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
-		state = SR_VALUE(res, 0, 0);
+		if (res->nrows == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("migration " INT64_FORMAT " does not exist any more", id)));
+		state = MemoryContextStrdup(outer, SR_VALUE(res, 0, 0));
 
 		INSTR_TIME_SET_CURRENT(now);
 		INSTR_TIME_SUBTRACT(now, last_notice);
@@ -412,5 +441,6 @@ migrate_wait(PG_FUNCTION_ARGS)
 						 500, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
+	MemoryContextSwitchTo(outer);
 	PG_RETURN_TEXT_P(cstring_to_text(state));
 }

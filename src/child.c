@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,12 +52,20 @@ child_release(void *arg)
 /* In the child: stdout and stderr to the pipe, a clean slate, then exec. */
 static void
 exec_child(const char *path, const char *const *argv, const char *passfile,
-		   int pipefd)
+		   const char *stderr_path, int pipefd)
 {
 	sigset_t	all;
 	int			fd;
 
-	if (dup2(pipefd, STDOUT_FILENO) < 0 || dup2(pipefd, STDERR_FILENO) < 0)
+	if (dup2(pipefd, STDOUT_FILENO) < 0)
+		_exit(127);
+	if (stderr_path != NULL)
+	{
+		fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, S_IRUSR | S_IWUSR);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(127);
+	}
+	else if (dup2(pipefd, STDERR_FILENO) < 0)
 		_exit(127);
 	fd = open("/dev/null", O_RDONLY);
 	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
@@ -89,13 +98,17 @@ int
 migrate_run_program(const char *path, const char *const *argv,
 					StringInfo output, int timeout_ms)
 {
-	return migrate_run_program_env(path, argv, NULL, output, timeout_ms);
+	return migrate_run_program_env(path, argv, NULL, NULL, output, timeout_ms);
 }
 
-/* The same, with PGPASSFILE set to PASSFILE (if not NULL) in the child. */
+/*
+ * The same, with PGPASSFILE set to PASSFILE (if not NULL) in the child, and
+ * its stderr written to the file STDERR_PATH (if not NULL) instead of OUTPUT.
+ */
 int
 migrate_run_program_env(const char *path, const char *const *argv,
-						const char *passfile, StringInfo output, int timeout_ms)
+						const char *passfile, const char *stderr_path,
+						StringInfo output, int timeout_ms)
 {
 	ChildProc  *cp = palloc0(sizeof(ChildProc));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
@@ -127,7 +140,7 @@ migrate_run_program_env(const char *path, const char *const *argv,
 				 errmsg("could not start \"%s\": %m", path)));
 	}
 	if (cp->pid == 0)
-		exec_child(path, argv, passfile, pipefd[1]);
+		exec_child(path, argv, passfile, stderr_path, pipefd[1]);
 
 	close(pipefd[1]);
 	cp->fd = pipefd[0];

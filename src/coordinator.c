@@ -475,14 +475,67 @@ send_task(WorkerSlot *slot, const TaskMsg *msg)
 /* ---- task state -------------------------------------------------------- */
 
 /*
+ * Task TASK_ID failed for good: the tasks that can only run after it will
+ * never run, and fail with it, so that its database comes to an end.
+ */
+static void
+fail_dependents(int64 task_id)
+{
+	const char *args[2] = {id_text(), psprintf(INT64_FORMAT, task_id)};
+
+	state_exec("UPDATE migrate.task t SET state = 'failed', finished_at = now(),"
+			   " error = 'not run: it depends on ' || x.kind || ' task ' || x.id || ', which failed'"
+			   " FROM migrate.task x"
+			   " WHERE x.id = $2::bigint AND t.migration_id = $1::bigint AND t.dbname = x.dbname"
+			   " AND t.state = 'pending' AND t.id <> x.id"
+			   " AND CASE x.kind"
+			   "  WHEN 'schema' THEN true"
+			   "  WHEN 'copy' THEN t.kind IN ('sequences', 'constraint', 'post', 'analyze')"
+			   "   OR (t.kind = 'index' AND (t.table_name IS NULL OR"
+			   "    (t.schema_name = x.schema_name AND t.table_name = x.table_name)))"
+			   "   OR (t.kind = 'copy' AND x.part = 0 AND t.schema_name = x.schema_name"
+			   "    AND t.table_name = x.table_name)"
+			   "  WHEN 'index' THEN t.kind IN ('constraint', 'post', 'analyze')"
+			   "  WHEN 'constraint' THEN t.kind IN ('post', 'analyze')"
+			   "  ELSE t.kind = 'analyze' END",
+			   2, args);
+}
+
+/*
  * The task TASK_ID's outcome is unknown (its worker died, or a previous
  * coordinator did): run it again from nothing.  All parts of a split table
- * go back together.
+ * go back together; workers still copying other parts of it are stopped
+ * first, so that no late part survives the new first part's TRUNCATE.
  */
 static void
 task_unknown(int64 task_id)
 {
 	const char *args[2] = {id_text(), psprintf(INT64_FORMAT, task_id)};
+	SourceResult *siblings;
+	int			r,
+				i;
+
+	siblings = state_query("SELECT t.id FROM migrate.task t JOIN migrate.task x"
+						   " ON x.id = $2::bigint AND x.kind = 'copy' AND x.parts > 1"
+						   " WHERE t.migration_id = $1::bigint AND t.kind = 'copy' AND t.id <> x.id"
+						   " AND t.dbname = x.dbname AND t.schema_name = x.schema_name"
+						   " AND t.table_name = x.table_name AND t.state = 'running'",
+						   2, args);
+	for (r = 0; r < siblings->nrows; r++)
+	{
+		int64		sibling = strtoi64(SR_VALUE(siblings, r, 0), NULL, 10);
+
+		for (i = 0; i < max_workers; i++)
+			if (slots[i].in_use && slots[i].task_id == sibling)
+			{
+				if (slots[i].handle != NULL)
+				{
+					TerminateBackgroundWorker(slots[i].handle);
+					(void) WaitForBackgroundWorkerShutdown(slots[i].handle);
+				}
+				free_slot(&slots[i]);
+			}
+	}
 
 	state_exec("UPDATE migrate.task t SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
 			   " started_at = NULL"
@@ -490,12 +543,15 @@ task_unknown(int64 task_id)
 			   " WHERE x.id = $2::bigint AND t.migration_id = $1::bigint"
 			   " AND (t.id = x.id OR (x.kind = 'copy' AND x.parts > 1 AND t.kind = 'copy'"
 			   "  AND t.dbname = x.dbname AND t.schema_name = x.schema_name"
-			   "  AND t.table_name = x.table_name))",
+			   "  AND t.table_name = x.table_name AND t.state <> 'failed'))",
 			   2, args);
-	state_exec("UPDATE migrate.task SET state = 'failed', finished_at = now(),"
-			   " error = coalesce(error, 'the worker running this task stopped ' || attempts || ' times')"
-			   " WHERE id = $2::bigint AND migration_id = $1::bigint AND attempts >= " CppAsString2(MAX_ATTEMPTS),
-			   2, args);
+	siblings = state_query("UPDATE migrate.task SET state = 'failed', finished_at = now(),"
+						   " error = coalesce(error, 'the worker running this task stopped ' || attempts || ' times')"
+						   " WHERE id = $2::bigint AND migration_id = $1::bigint"
+						   " AND attempts >= " CppAsString2(MAX_ATTEMPTS) " RETURNING id",
+						   2, args);
+	if (siblings->nrows > 0)
+		fail_dependents(task_id);
 }
 
 /* Handles one message of a worker. */
@@ -514,12 +570,12 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 	{
 		case RK_PROGRESS:
 			state_exec("UPDATE migrate.task SET rows_copied = $3::bigint, bytes_copied = $4::bigint"
-					   " WHERE id = $2::bigint AND migration_id = $1::bigint", 4, args);
+					   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 4, args);
 			break;
 		case RK_DONE:
 			state_exec("UPDATE migrate.task SET state = 'done', rows_copied = $3::bigint,"
 					   " bytes_copied = $4::bigint, finished_at = now(), error = NULL"
-					   " WHERE id = $2::bigint AND migration_id = $1::bigint", 4, args);
+					   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 4, args);
 			if (msg->text != NULL)
 				coord_event("warning",
 							  json_obj("task", args[1], "database", slot->dbname,
@@ -533,7 +589,8 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 					 strcmp(msg->sqlstate, "40001") == 0 ||
 					 strcmp(msg->sqlstate, "40P01") == 0 ||
 					 strcmp(msg->sqlstate, "57P01") == 0 ||
-					 strcmp(msg->sqlstate, "55P03") == 0);
+					 strcmp(msg->sqlstate, "55P03") == 0 ||
+					 (msg->text != NULL && strstr(msg->text, "snapshot") != NULL));
 
 				args[4] = msg->text ? msg->text : "unknown error";
 				/* the first error of a task is kept */
@@ -544,10 +601,14 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 							   " state = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN 'failed' ELSE 'pending' END,"
 							   " finished_at = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN now() END,"
 							   " retry_at = now() + make_interval(secs => power(2, attempts))"
-							   " WHERE id = $2::bigint AND migration_id = $1::bigint", 2, args);
+							   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 2, args);
 				else
 					state_exec("UPDATE migrate.task SET state = 'failed', finished_at = now()"
-							   " WHERE id = $2::bigint AND migration_id = $1::bigint", 2, args);
+							   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 2, args);
+				if (!transient || state_query("SELECT 1 FROM migrate.task WHERE id = $2::bigint"
+											  " AND migration_id = $1::bigint AND state = 'failed'",
+											  2, args)->nrows > 0)
+					fail_dependents(msg->task_id);
 				coord_event(transient ? "task_retry" : "task_failed",
 							  json_obj("task", args[1], "database", slot->dbname,
 									   "sqlstate", msg->sqlstate, "error", args[4], NULL));
@@ -601,7 +662,11 @@ poll_workers(void)
 					GetBackgroundWorkerPid(slot->handle, &pid) == BGWH_STOPPED)
 					free_slot(slot);
 				else
+				{
+					/* on its way out: never given another task */
 					slot->task_id = 0;
+					slot->exiting = true;
+				}
 			}
 			break;
 		}
@@ -1298,6 +1363,20 @@ advance_databases(void)
 		}
 		all_finished = false;
 
+		/* the connection that holds the snapshot is gone: a new snapshot */
+		if (db->snap_conn != NULL && db->snap_conn->conn != NULL &&
+			PQstatus(db->snap_conn->conn) == CONNECTION_OK)
+			PQconsumeInput(db->snap_conn->conn);
+		if (db->snapshot != NULL &&
+			(db->snap_conn == NULL || db->snap_conn->conn == NULL ||
+			 PQstatus(db->snap_conn->conn) != CONNECTION_OK))
+		{
+			close_snapshot(db);
+			begin_tx();
+			coord_event("snapshot_lost", json_obj("database", dbname, NULL));
+			commit_tx();
+		}
+
 		if (!prepare_database(db, status, ntasks, open_copy, done_copy))
 			continue;
 
@@ -1532,18 +1611,20 @@ migrate_coordinator_main(Datum main_arg)
 		 * restart).  Crash recovery empties unlogged tables: those already
 		 * copied are copied again.
 		 */
-		if (resumed)
-			state_exec("UPDATE migrate.task SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
-					   " started_at = NULL, finished_at = NULL"
-					   " WHERE migration_id = $1::bigint AND kind = 'copy' AND unlogged AND state = 'done'"
-					   " AND dbname IN (SELECT dbname FROM migrate.database_state"
-					   "  WHERE migration_id = $1::bigint AND status <> 'done')",
-					   1, (const char *[]) {id_text()});
+		state_exec(psprintf("UPDATE migrate.task SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
+							" started_at = NULL, finished_at = NULL"
+							" WHERE migration_id = $1::bigint AND kind = 'copy' AND unlogged AND state = 'done'"
+							" AND (%s OR finished_at < pg_postmaster_start_time())"
+							" AND dbname IN (SELECT dbname FROM migrate.database_state"
+							"  WHERE migration_id = $1::bigint AND status <> 'done')",
+							resumed ? "true" : "false"),
+				   1, (const char *[]) {id_text()});
 		state_exec("UPDATE migrate.migration SET state = 'running', updated_at = now()"
 				   " WHERE id = $1::bigint", 1, (const char *[]) {id_text()});
 		coord_event(resumed ? "resumed" : "running", NULL);
 		commit_tx();
 
+		migrate_clean_tmp_dir();
 		conn = source_connect(source, NULL, NULL);
 		source_version = source_server_version(conn);
 		source_close(conn);
@@ -1617,13 +1698,7 @@ migrate_coordinator_main(Datum main_arg)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		RESUME_INTERRUPTS();
-		/* a shutdown is not a failure: the launcher or resume continue */
-		if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_CRASH_SHUTDOWN)
-		{
-			stop_workers();
-			proc_exit(1);
-		}
+		/* (a shutdown of this server is a FATAL and never comes here) */
 		finish("failed", migrate_redact(edata->message));
 	}
 	PG_END_TRY();

@@ -117,6 +117,7 @@ extern char *migrate_pg_dump(const SourceInfo *src, const char *dbname,
 extern List *migrate_split_sql(const char *script);
 extern List *migrate_classify_post_data(List *statements);
 extern bool migrate_statement_tolerated(const char *sql);
+extern void migrate_clean_tmp_dir(void);
 
 /* Copy (copy.c). */
 typedef void (*copy_progress_cb) (int64 rows, int64 bytes, void *arg);

@@ -7,7 +7,9 @@
  *		crash or a server restart.
  *
  * Running out of worker slots is a wait and a retry, never an error.  A
- * per-migration failure never escapes into the launcher's loop.
+ * round that fails is logged and the next one tried: a failure never
+ * escapes into the launcher's loop.  Migrations whose owner was dropped are
+ * left alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -96,8 +98,9 @@ launch_round(void)
 							   " WHERE m.state IN ('pending', 'running', 'stopping', 'cancelling')"
 							   " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
 							   "  WHERE l.locktype = 'advisory' AND l.database = %u"
-							   "  AND l.classid = %u AND l.objid = m.id::int4::oid"
+							   "  AND l.classid = %u AND l.objid = (m.id %% 4294967296)::oid"
 							   "  AND l.objsubid = 2 AND l.granted)"
+							   " AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = m.owner)"
 							   " ORDER BY m.id",
 							   MyDatabaseId, (uint32) MIGRATE_ADVISORY_KEY),
 					  true, 0);

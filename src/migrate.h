@@ -150,7 +150,7 @@ extern void migrate_record_roles(int64 migration_id, List *results);
 extern int	migrate_run_program(const char *path, const char *const *argv,
 								StringInfo output, int timeout_ms);
 extern int	migrate_run_program_env(const char *path, const char *const *argv,
-									const char *passfile, StringInfo output,
-									int timeout_ms);
+									const char *passfile, const char *stderr_path,
+									StringInfo output, int timeout_ms);
 
 #endif							/* MIGRATE_H */

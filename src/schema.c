@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,31 +56,90 @@ append_pgpass_field(StringInfo buf, const char *s)
 	}
 }
 
-/* Writes a passfile holding PASSWORD for any server; removed with the context. */
+/* The directory of passfiles and error files: inside the data directory. */
 static char *
-write_passfile(const char *password)
+tmp_dir(void)
 {
-	PassFile   *pf = palloc0(sizeof(PassFile));
-	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
-	StringInfoData content;
 	char	   *dir = psprintf("%s/%s", DataDir, MIGRATE_TMP_DIR);
-	int			fd;
 
 	if (mkdir(dir, S_IRWXU) < 0 && errno != EEXIST)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not create directory \"%s\": %m", dir)));
+	return dir;
+}
 
-	pf->path = psprintf("%s/pass.%d.%lu", dir, MyProcPid, (unsigned long) random());
+/* A new file name there, removed when the current memory context goes. */
+static char *
+tmp_file_path(const char *kind)
+{
+	PassFile   *pf = palloc0(sizeof(PassFile));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+
+	pf->path = psprintf("%s/%s.%d.%lu", tmp_dir(), kind, MyProcPid, (unsigned long) random());
 	cb->func = passfile_release;
 	cb->arg = pf;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+	return pf->path;
+}
 
-	fd = open(pf->path, O_WRONLY | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
+/* The first 8kB of file PATH, or "" when it cannot be read. */
+static char *
+read_small_file(const char *path)
+{
+	char		buf[8192];
+	int			fd = open(path, O_RDONLY);
+	ssize_t		n;
+
+	if (fd < 0)
+		return "";
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return "";
+	buf[n] = '\0';
+	return pstrdup(buf);
+}
+
+/*
+ * Removes what processes that are gone left in the directory (a process
+ * that exits with FATAL runs no callbacks).
+ */
+void
+migrate_clean_tmp_dir(void)
+{
+	char	   *dir = psprintf("%s/%s", DataDir, MIGRATE_TMP_DIR);
+	DIR		   *d = AllocateDir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = ReadDirExtended(d, dir, LOG)) != NULL)
+	{
+		char	   *dot = strchr(de->d_name, '.');
+		int			pid;
+
+		if (dot == NULL || sscanf(dot + 1, "%d.", &pid) != 1)
+			continue;
+		if (pid != MyProcPid && kill(pid, 0) != 0 && errno == ESRCH)
+			unlink(psprintf("%s/%s", dir, de->d_name));
+	}
+	FreeDir(d);
+}
+
+/* Writes a passfile holding PASSWORD for any server; removed with the context. */
+static char *
+write_passfile(const char *password)
+{
+	char	   *path = tmp_file_path("pass");
+	StringInfoData content;
+	int			fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
 	if (fd < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not create file \"%s\": %m", pf->path)));
+				 errmsg("could not create file \"%s\": %m", path)));
 	initStringInfo(&content);
 	appendStringInfoString(&content, "*:*:*:*:");
 	append_pgpass_field(&content, password);
@@ -92,10 +152,10 @@ write_passfile(const char *password)
 		errno = save;
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not write file \"%s\": %m", pf->path)));
+				 errmsg("could not write file \"%s\": %m", path)));
 	}
 	close(fd);
-	return pf->path;
+	return path;
 }
 
 /* SRC as a conninfo string for DBNAME, without its password. */
@@ -143,42 +203,61 @@ char *
 migrate_pg_dump(const SourceInfo *src, const char *dbname, const char *snapshot,
 				const char *section, const char *encoding)
 {
-	char	   *path = migrate_bin_path("pg_dump");
-	const char *argv[16];
-	StringInfoData out;
-	int			n = 0;
-	int			rc;
-	char	   *passfile = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate pg_dump",
+											  ALLOCSET_DEFAULT_SIZES);
+	char	   *volatile result = NULL;
 
-	if (src->password != NULL)
-		passfile = write_passfile(src->password);
-
-	argv[n++] = path;
-	/* no --schema-only: post-data then carries REFRESH MATERIALIZED VIEW */
-	argv[n++] = psprintf("--section=%s", section);
-	argv[n++] = "--no-password";
-	argv[n++] = psprintf("--encoding=%s", encoding);
-	if (snapshot != NULL)
-		argv[n++] = psprintf("--snapshot=%s", snapshot);
-	argv[n++] = "--dbname";
-	argv[n++] = conninfo_without_password(src, dbname);
-	argv[n] = NULL;
-
-	initStringInfo(&out);
-	rc = migrate_run_program_env(path, argv, passfile, &out, 0);
-	if (rc != 0)
+	/* the passfile and the child go with this context, error or not */
+	PG_TRY();
 	{
-		/* pg_dump's own message is on stderr, at the end of the output */
-		char	   *msg = out.data;
-		char	   *p = strstr(msg, "pg_dump: error:");
+		char	   *path;
+		const char *argv[16];
+		StringInfoData out;
+		int			n = 0;
+		int			rc;
+		char	   *passfile = NULL;
+		char	   *errfile;
 
-		ereport(ERROR,
-				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-				 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
-						section, dbname, rc),
-				 errdetail("%s", migrate_redact(p ? p : (msg[0] ? msg : "no output")))));
+		MemoryContextSwitchTo(cxt);
+		path = migrate_bin_path("pg_dump");
+		if (src->password != NULL)
+			passfile = write_passfile(src->password);
+		errfile = tmp_file_path("stderr");
+
+		argv[n++] = path;
+		/* no --schema-only: post-data then carries REFRESH MATERIALIZED VIEW */
+		argv[n++] = psprintf("--section=%s", section);
+		argv[n++] = "--no-password";
+		argv[n++] = psprintf("--encoding=%s", encoding);
+		if (snapshot != NULL)
+			argv[n++] = psprintf("--snapshot=%s", snapshot);
+		argv[n++] = "--dbname";
+		argv[n++] = conninfo_without_password(src, dbname);
+		argv[n] = NULL;
+
+		initStringInfo(&out);
+		rc = migrate_run_program_env(path, argv, passfile, errfile, &out, 0);
+		if (rc != 0)
+		{
+			char	   *msg = read_small_file(errfile);
+			char	   *p = strstr(msg, "pg_dump: error:");
+
+			ereport(ERROR,
+					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+					 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
+							section, dbname, rc),
+					 errdetail("%s", migrate_redact(p ? p : (msg[0] ? msg : "no output")))));
+		}
+		result = MemoryContextStrdup(outer, out.data);
 	}
-	return out.data;
+	PG_FINALLY();
+	{
+		MemoryContextSwitchTo(outer);
+		MemoryContextDelete(cxt);
+	}
+	PG_END_TRY();
+	return result;
 }
 
 /*

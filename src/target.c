@@ -143,7 +143,8 @@ migrate_extension_owner(void)
 /*
  * Runs the DML statement SQL with ARGS as the extension's owner, whatever
  * the caller may do: callers check the caller's rights first.  An error
- * restores the identity through transaction abort.
+ * restores the identity through transaction abort.  SPI_processed holds the
+ * number of rows affected afterwards.
  */
 void
 migrate_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *args,
@@ -152,6 +153,7 @@ migrate_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *args,
 	Oid			saved_user;
 	int			saved_sec;
 	int			ret;
+	uint64		processed;
 
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
 	SetUserIdAndSecContext(migrate_extension_owner(),
@@ -161,6 +163,8 @@ migrate_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *args,
 	ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	processed = SPI_processed;
 	SPI_finish();
 	SetUserIdAndSecContext(saved_user, saved_sec);
+	SPI_processed = processed;
 }

@@ -170,29 +170,75 @@ static SourceConn *snap_conn = NULL;
 static char *snap_name = NULL;
 static MemoryContext snap_context = NULL;
 
-static void
-send_result(const ResultMsg *msg, bool nowait)
-{
-	StringInfoData buf;
-	shm_mq_result res;
+/*
+ * A progress message that did not fit in the queue.  shm_mq may have written
+ * part of it: it must be finished, with the same bytes, before anything
+ * else is sent.
+ */
+static StringInfoData unsent;
+static bool unsent_pending = false;
 
-	initStringInfo(&buf);
-	result_msg_encode(&buf, msg);
-	res = shm_mq_send(result_queue, buf.len, buf.data, nowait, true);
-	pfree(buf.data);
+static void
+check_send(shm_mq_result res)
+{
 	if (res == SHM_MQ_DETACHED)
 		ereport(FATAL,
 				(errcode(ERRCODE_ADMIN_SHUTDOWN),
 				 errmsg("migrate coordinator has gone away")));
 }
 
-/* Live progress of a running copy; dropped when the queue is full. */
+/* Finishes the unsent progress message; waits for room when WAIT. */
+static bool
+flush_unsent(bool wait)
+{
+	shm_mq_result res;
+
+	if (!unsent_pending)
+		return true;
+	res = shm_mq_send(result_queue, unsent.len, unsent.data, !wait, true);
+	check_send(res);
+	if (res == SHM_MQ_SUCCESS)
+		unsent_pending = false;
+	return !unsent_pending;
+}
+
+/* Sends a result (done or error), after any unfinished progress message. */
+static void
+send_result(const ResultMsg *msg)
+{
+	StringInfoData buf;
+
+	flush_unsent(true);
+	initStringInfo(&buf);
+	result_msg_encode(&buf, msg);
+	check_send(shm_mq_send(result_queue, buf.len, buf.data, false, true));
+	pfree(buf.data);
+}
+
+/*
+ * Live progress of a running copy.  Never waits: while the coordinator is
+ * busy, newer figures replace those it has not taken yet.
+ */
 static void
 report_progress(int64 rows, int64 bytes, void *arg)
 {
 	ResultMsg	msg = {RK_PROGRESS, *(int64 *) arg, rows, bytes, NULL, NULL};
+	shm_mq_result res;
 
-	send_result(&msg, true);
+	if (!flush_unsent(false))
+		return;
+	if (unsent.data == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		initStringInfo(&unsent);
+		MemoryContextSwitchTo(old);
+	}
+	resetStringInfo(&unsent);
+	result_msg_encode(&unsent, &msg);
+	res = shm_mq_send(result_queue, unsent.len, unsent.data, true, true);
+	check_send(res);
+	unsent_pending = (res == SHM_MQ_WOULD_BLOCK);
 }
 
 static void
@@ -331,10 +377,10 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				for (r = 0; r < res->nrows; r++)
 				{
 					char	   *err = NULL;
-					char	   *sql = psprintf("SELECT pg_catalog.setval(%s, %s, true)",
+					char	   *sql = psprintf("SELECT pg_catalog.setval(%s, %s::bigint, true)",
 											   quote_literal_cstr(quote_qualified_identifier(SR_VALUE(res, r, 0),
 																							 SR_VALUE(res, r, 1))),
-											   SR_VALUE(res, r, 2));
+											   quote_literal_cstr(SR_VALUE(res, r, 2)));
 
 					if (!target_exec_isolated(sql, &err) && warnings->len < 8000)
 						appendStringInfo(warnings, "%ssequence %s.%s: %s", warnings->len ? "; " : "",
@@ -359,32 +405,44 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 
 					for (;;)
 					{
-						/* 4MB at a time, whatever the object's size */
+						/* 4MB at a time in a context of its own: bounded memory */
+						MemoryContext chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
+																		"migrate large object",
+																		ALLOCSET_DEFAULT_SIZES);
+						MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
 						const char *params[2] = {SR_VALUE(los, r, 0), psprintf(INT64_FORMAT, offset)};
 						SourceResult *chunk;
 						Oid			types[3] = {OIDOID, INT8OID, BYTEAOID};
 						Datum		args[3];
+						bytea	   *data;
+						int			len;
 						int			ret;
 
 						CHECK_FOR_INTERRUPTS();
-						chunk = source_query(conn,
-											 "SELECT lo_get($1::oid, $2::bigint, 4194304), "
-											 "length(lo_get($1::oid, $2::bigint, 4194304))",
+						chunk = source_query(conn, "SELECT lo_get($1::oid, $2::bigint, 4194304)",
 											 2, params);
-						if (atoi(SR_VALUE(chunk, 0, 1)) == 0)
+						data = DatumGetByteaPP(DirectFunctionCall1(byteain,
+																   CStringGetDatum(SR_VALUE(chunk, 0, 0))));
+						len = VARSIZE_ANY_EXHDR(data);
+						if (len > 0)
+						{
+							args[0] = ObjectIdGetDatum(atooid(SR_VALUE(los, r, 0)));
+							args[1] = Int64GetDatum(offset);
+							args[2] = PointerGetDatum(data);
+							if (SPI_connect() != SPI_OK_CONNECT)
+								elog(ERROR, "SPI_connect failed");
+							ret = SPI_execute_with_args("SELECT pg_catalog.lo_put($1, $2, $3)", 3, types,
+														args, NULL, false, 0);
+							if (ret < 0)
+								elog(ERROR, "lo_put failed: %s", SPI_result_code_string(ret));
+							SPI_finish();
+						}
+						MemoryContextSwitchTo(old);
+						MemoryContextDelete(chunk_cxt);
+						if (len == 0)
 							break;
-						args[0] = ObjectIdGetDatum(atooid(SR_VALUE(los, r, 0)));
-						args[1] = Int64GetDatum(offset);
-						args[2] = DirectFunctionCall1(byteain, CStringGetDatum(SR_VALUE(chunk, 0, 0)));
-						if (SPI_connect() != SPI_OK_CONNECT)
-							elog(ERROR, "SPI_connect failed");
-						ret = SPI_execute_with_args("SELECT pg_catalog.lo_put($1, $2, $3)", 3, types, args,
-													NULL, false, 0);
-						if (ret < 0)
-							elog(ERROR, "lo_put failed: %s", SPI_result_code_string(ret));
-						SPI_finish();
-						offset += atoi(SR_VALUE(chunk, 0, 1));
-						bytes += atoi(SR_VALUE(chunk, 0, 1));
+						offset += len;
+						bytes += len;
 					}
 				}
 				result->rows = los->nrows;
@@ -515,7 +573,7 @@ migrate_worker_main(Datum main_arg)
 		}
 		PG_END_TRY();
 
-		send_result(&result, false);
+		send_result(&result);
 	}
 	drop_snapshot_conn();
 	proc_exit(0);
