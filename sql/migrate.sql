@@ -186,7 +186,8 @@ LEFT JOIN LATERAL (
            COALESCE(pg_catalog.sum(x.bytes_copied), 0)::bigint AS bytes_copied,
            COALESCE(pg_catalog.sum(x.size_bytes), 0)::bigint AS bytes_total,
            COALESCE(pg_catalog.sum(x.bytes_done), 0)::bigint AS bytes_done,
-           EXTRACT(epoch FROM COALESCE(m.finished_at, pg_catalog.now()) OPERATOR(pg_catalog.-)
+           -- clock time: a caller's transaction (migrate.wait) lasts
+           EXTRACT(epoch FROM COALESCE(m.finished_at, pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.-)
                    pg_catalog.min(x.started_at))::float8 AS copy_seconds
     FROM (SELECT pg_catalog.bool_and(tk.state OPERATOR(pg_catalog.=) 'done') AS done,
                  pg_catalog.sum(tk.rows_copied) AS rows_copied,

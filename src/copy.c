@@ -71,7 +71,8 @@ maybe_report(CopyStream *cs)
 {
 	instr_time	now;
 
-	if (cs->progress == NULL)
+	/* the clock is read every 1024 rows, not for every row */
+	if (cs->progress == NULL || (cs->rows & 1023) != 0)
 		return;
 	if (cs->bytes - cs->reported_bytes < PROGRESS_BYTES)
 	{
@@ -95,8 +96,13 @@ copy_read_cb(void *outbuf, int minread, int maxread)
 {
 	CopyStream *cs = stream;
 	int			nread = 0;
+	bool		consumed = false;
 
-	while (nread < minread && !cs->eof)
+	/*
+	 * Fill at least MINREAD bytes, waiting if need be; past that, keep taking
+	 * what libpq already holds, up to MAXREAD, without waiting.
+	 */
+	while (nread < maxread && !cs->eof)
 	{
 		int			n;
 
@@ -116,6 +122,7 @@ copy_read_cb(void *outbuf, int minread, int maxread)
 		n = PQgetCopyData(cs->conn, &cs->buf, 1);
 		if (n > 0)
 		{
+			consumed = false;
 			cs->len = n;
 			cs->pos = 0;
 			cs->rows++;
@@ -133,7 +140,21 @@ copy_read_cb(void *outbuf, int minread, int maxread)
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("could not read COPY data from the source: %s",
 							PQerrorMessage(cs->conn))));
-		/* nothing yet: wait for the socket */
+		/* nothing buffered: enough for now; or take what the socket has */
+		if (nread >= minread)
+			break;
+		if (!consumed)
+		{
+			if (!PQconsumeInput(cs->conn))
+				ereport(ERROR,
+						(errcode(ERRCODE_CONNECTION_FAILURE),
+						 errmsg("lost the connection to the source during COPY: %s",
+								PQerrorMessage(cs->conn))));
+			consumed = true;
+			continue;
+		}
+		/* the socket had nothing either: wait for it */
+		consumed = false;
 		{
 			int			rc = WaitLatchOrSocket(MyLatch,
 											   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
@@ -144,11 +165,6 @@ copy_read_cb(void *outbuf, int minread, int maxread)
 				ResetLatch(MyLatch);
 				CHECK_FOR_INTERRUPTS();
 			}
-			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(cs->conn))
-				ereport(ERROR,
-						(errcode(ERRCODE_CONNECTION_FAILURE),
-						 errmsg("lost the connection to the source during COPY: %s",
-								PQerrorMessage(cs->conn))));
 		}
 	}
 	return nread;
