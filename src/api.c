@@ -50,22 +50,6 @@ source_key(const SourceInfo *src)
 	return psprintf("%s:%s", hostaddr ? hostaddr : (host ? host : "localhost"), port);
 }
 
-/* Rows of a query on the state, run as the extension owner. */
-static SourceResult *
-owner_query(const char *sql, int nargs, Oid *types, Datum *values)
-{
-	Oid			saved_user;
-	int			saved_sec;
-	SourceResult *res;
-
-	GetUserIdAndSecContext(&saved_user, &saved_sec);
-	SetUserIdAndSecContext(migrate_extension_owner(),
-						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
-	res = target_query(sql, nargs, types, values);
-	SetUserIdAndSecContext(saved_user, saved_sec);
-	return res;
-}
-
 PG_FUNCTION_INFO_V1(migrate_start);
 
 /* SQL: migrate.start(source text, options jsonb) returns bigint */
@@ -99,7 +83,7 @@ migrate_start(PG_FUNCTION_ARGS)
 				 errhint("Use \"method\": \"dump\" or \"auto\"; auto copies with the dump method.")));
 
 	/* one migration of a source at a time */
-	res = owner_query("SELECT id, state FROM migrate.migration"
+	res = migrate_state_query("SELECT id, state FROM migrate.migration"
 					  " WHERE source_key = $1 AND state IN ('pending', 'running', 'stopping', 'stopped', 'cancelling')",
 					  1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(key)});
 	if (res->nrows > 0)
@@ -174,7 +158,7 @@ migrate_start(PG_FUNCTION_ARGS)
 static void
 check_migration_owner(int64 id, char **state_out)
 {
-	SourceResult *res = owner_query("SELECT owner::oid, state FROM migrate.migration WHERE id = $1",
+	SourceResult *res = migrate_state_query("SELECT owner::oid, state FROM migrate.migration WHERE id = $1",
 									1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
 
 	if (res->nrows == 0 ||
@@ -308,7 +292,7 @@ migrate_resume(PG_FUNCTION_ARGS)
 						   " error = NULL, finished_at = NULL, updated_at = now() WHERE id = $1",
 						   1, types, values, NULL);
 		migrate_event(id, "resume_requested", NULL);
-		res = owner_query("SELECT owner::oid FROM migrate.migration WHERE id = $1", 1, types, values);
+		res = migrate_state_query("SELECT owner::oid FROM migrate.migration WHERE id = $1", 1, types, values);
 		owner = atooid(SR_VALUE(res, 0, 0));
 	}
 	if (!migrate_launch_coordinator(id, owner, &handle))
@@ -391,7 +375,7 @@ migrate_wait(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(outer);
 		MemoryContextReset(loop_cxt);
 		MemoryContextSwitchTo(loop_cxt);
-		res = owner_query("SELECT state, phase, coalesce(percent, 0), bytes_copied, coalesce(bytes_total, 0),"
+		res = migrate_state_query("SELECT state, phase, coalesce(percent, 0), bytes_copied, coalesce(bytes_total, 0),"
 						  " coalesce(bytes_per_second, 0), eta::text, tables_done, tables_total,"
 						  " databases_done, databases_total, error"
 						  " FROM migrate.status WHERE id = $1",

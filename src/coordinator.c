@@ -140,11 +140,8 @@ state_exec_tx(const char *sql, int nargs, const char **args)
 static SourceResult *
 state_query(const char *sql, int nargs, const char **args)
 {
-	Oid			saved_user;
-	int			saved_sec;
 	Oid		   *types = palloc(sizeof(Oid) * Max(nargs, 1));
 	Datum	   *values = palloc(sizeof(Datum) * Max(nargs, 1));
-	SourceResult *res;
 	int			i;
 
 	for (i = 0; i < nargs; i++)
@@ -152,12 +149,7 @@ state_query(const char *sql, int nargs, const char **args)
 		types[i] = TEXTOID;
 		values[i] = CStringGetTextDatum(args[i]);
 	}
-	GetUserIdAndSecContext(&saved_user, &saved_sec);
-	SetUserIdAndSecContext(migrate_extension_owner(),
-						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
-	res = target_query(sql, nargs, types, values);
-	SetUserIdAndSecContext(saved_user, saved_sec);
-	return res;
+	return migrate_state_query(sql, nargs, types, values);
 }
 
 static char *
@@ -687,6 +679,23 @@ poll_workers(void)
 			}
 		}
 	}
+}
+
+/* Tells the idle workers (of DBNAME, or of every database) to exit. */
+static void
+dismiss_idle_workers(const char *dbname)
+{
+	int			i;
+
+	for (i = 0; i < max_workers; i++)
+		if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0 &&
+			(dbname == NULL || strcmp(slots[i].dbname, dbname) == 0))
+		{
+			TaskMsg		bye = {TK_EXIT};
+
+			(void) send_task(&slots[i], &bye);
+			slots[i].exiting = true;
+		}
 }
 
 /* Stops every worker and waits for them. */
@@ -1228,18 +1237,7 @@ dispatch(Oid owner)
 	 * that wait.
 	 */
 	if (starved)
-	{
-		int			i;
-
-		for (i = 0; i < max_workers; i++)
-			if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0)
-			{
-				TaskMsg		bye = {TK_EXIT};
-
-				(void) send_task(&slots[i], &bye);
-				slots[i].exiting = true;
-			}
-	}
+		dismiss_idle_workers(NULL);
 }
 
 /*
@@ -1403,19 +1401,7 @@ advance_databases(void)
 			}
 			commit_tx();
 			/* its idle workers may go */
-			{
-				int			i;
-
-				for (i = 0; i < max_workers; i++)
-					if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0 &&
-						strcmp(slots[i].dbname, dbname) == 0)
-					{
-						TaskMsg		bye = {TK_EXIT};
-
-						(void) send_task(&slots[i], &bye);
-						slots[i].exiting = true;
-					}
-			}
+			dismiss_idle_workers(dbname);
 		}
 		else if (open_copy == 0 && strcmp(status, "copying") == 0)
 		{
@@ -1667,18 +1653,7 @@ migrate_coordinator_main(Datum main_arg)
 				break;
 			}
 			if (finished)
-			{
-				int			i;
-
-				for (i = 0; i < max_workers; i++)
-					if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0)
-					{
-						TaskMsg		bye = {TK_EXIT};
-
-						(void) send_task(&slots[i], &bye);
-						slots[i].exiting = true;
-					}
-			}
+				dismiss_idle_workers(NULL);
 			else
 				dispatch(owner);
 

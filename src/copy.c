@@ -182,22 +182,7 @@ start_copy_out(SourceConn *sc, const char *sql)
 				 errmsg("could not send COPY to the source: %s", PQerrorMessage(sc->conn))));
 	for (;;)
 	{
-		while (PQisBusy(sc->conn))
-		{
-			int			rc = WaitLatchOrSocket(MyLatch,
-											   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
-											   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
-
-			if (rc & WL_LATCH_SET)
-			{
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
-			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
-				ereport(ERROR,
-						(errcode(ERRCODE_CONNECTION_FAILURE),
-						 errmsg("lost the connection to the source: %s", PQerrorMessage(sc->conn))));
-		}
+		source_await_result(sc);
 		res = PQgetResult(sc->conn);
 		if (res == NULL)
 			ereport(ERROR,
@@ -235,22 +220,7 @@ finish_copy_out(SourceConn *sc)
 
 	for (;;)
 	{
-		while (PQisBusy(sc->conn))
-		{
-			int			rc = WaitLatchOrSocket(MyLatch,
-											   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
-											   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
-
-			if (rc & WL_LATCH_SET)
-			{
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
-			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
-				ereport(ERROR,
-						(errcode(ERRCODE_CONNECTION_FAILURE),
-						 errmsg("lost the connection to the source: %s", PQerrorMessage(sc->conn))));
-		}
+		source_await_result(sc);
 		res = PQgetResult(sc->conn);
 		if (res == NULL)
 			break;

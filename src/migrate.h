@@ -132,6 +132,7 @@ extern SourceConn *source_connect(const SourceInfo *src, const char *dbname,
 extern SourceResult *source_query(SourceConn *sc, const char *sql,
 								  int nparams, const char *const *params);
 extern void source_close(SourceConn *sc);
+extern void source_await_result(SourceConn *sc);
 extern int	source_server_version(SourceConn *sc);
 
 /* Statements on the target (target.c). */
@@ -139,6 +140,8 @@ extern SourceResult *target_query(const char *sql, int nargs, Oid *argtypes,
 								  Datum *args);
 extern bool target_exec_isolated(const char *sql, char **errmsg);
 extern Oid	migrate_extension_owner(void);
+extern SourceResult *migrate_state_query(const char *sql, int nargs,
+										 Oid *argtypes, Datum *args);
 extern void migrate_state_exec(const char *sql, int nargs, Oid *argtypes,
 							   Datum *args, const char *nulls);
 

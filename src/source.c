@@ -241,6 +241,34 @@ raise_remote_error(SourceConn *sc, PGresult *res, const char *sql)
 }
 
 /*
+ * Waits, on the latch and the socket, until SC's next result can be read
+ * without blocking.
+ */
+void
+source_await_result(SourceConn *sc)
+{
+	while (PQisBusy(sc->conn))
+	{
+		int			rc;
+
+		rc = WaitLatchOrSocket(MyLatch,
+							   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
+							   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+		if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("lost the connection to the source %s",
+							source_dbname_label(sc)),
+					 errdetail("%s", conn_error_message(sc->conn))));
+	}
+}
+
+/*
  * Runs SQL (with text parameters PARAMS) on the source, waiting on the latch,
  * and returns its rows copied into palloc'd memory.  Raises the source's
  * error as our own.
@@ -265,25 +293,7 @@ source_query(SourceConn *sc, const char *sql, int nparams,
 
 	for (;;)
 	{
-		while (PQisBusy(sc->conn))
-		{
-			int			rc;
-
-			rc = WaitLatchOrSocket(MyLatch,
-								   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
-								   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
-			if (rc & WL_LATCH_SET)
-			{
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
-			if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
-				ereport(ERROR,
-						(errcode(ERRCODE_CONNECTION_FAILURE),
-						 errmsg("lost the connection to the source %s",
-								source_dbname_label(sc)),
-						 errdetail("%s", conn_error_message(sc->conn))));
-		}
+		source_await_result(sc);
 		res = PQgetResult(sc->conn);
 		if (res == NULL)
 			break;

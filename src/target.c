@@ -141,6 +141,25 @@ migrate_extension_owner(void)
 }
 
 /*
+ * Rows of query SQL on the state, run as the extension's owner (who sees
+ * every row); callers check the caller's rights first.
+ */
+SourceResult *
+migrate_state_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
+{
+	Oid			saved_user;
+	int			saved_sec;
+	SourceResult *res;
+
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	SetUserIdAndSecContext(migrate_extension_owner(),
+						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+	res = target_query(sql, nargs, argtypes, args);
+	SetUserIdAndSecContext(saved_user, saved_sec);
+	return res;
+}
+
+/*
  * Runs the DML statement SQL with ARGS as the extension's owner, whatever
  * the caller may do: callers check the caller's rights first.  An error
  * restores the identity through transaction abort.  SPI_processed holds the
