@@ -1088,7 +1088,8 @@ dispatch(Oid owner)
 	begin_tx();
 	res = state_query(
 					  "SELECT t.id, t.kind, t.dbname, t.schema_name, t.table_name, t.part, t.parts,"
-					  " coalesce(t.block_from, -1), coalesce(t.block_to, -1), t.statement, t.attempts"
+					  " coalesce(t.block_from, -1), coalesce(t.block_to, -1), t.statement, t.attempts,"
+					  " d.created_here"
 					  " FROM migrate.task t JOIN migrate.database_state d"
 					  "  ON d.migration_id = t.migration_id AND d.dbname = t.dbname"
 					  " WHERE t.migration_id = $1::bigint AND t.state = 'pending'"
@@ -1191,6 +1192,8 @@ dispatch(Oid owner)
 		}
 		if (msg.kind == TK_SCHEMA || msg.kind == TK_POST)
 			msg.statements = migrate_split_sql(SR_VALUE(res, r, 9));
+		if (msg.kind == TK_SCHEMA && !options->if_exists_merge)
+			msg.truncate = strcmp(SR_VALUE(res, r, 11), "f") == 0;
 		else if (msg.kind == TK_INDEX || msg.kind == TK_CONSTRAINT)
 			msg.statement = SR_VALUE(res, r, 9);
 		else if (msg.kind == TK_COPY)
@@ -1360,6 +1363,30 @@ advance_databases(void)
 			continue;
 		}
 		all_finished = false;
+
+		/* the database went away on the target (dropped by hand): start it over */
+		if (strcmp(status, "pending") != 0 && strcmp(status, "creating") != 0)
+		{
+			Oid			dboid;
+
+			begin_tx();
+			dboid = get_database_oid(dbname, true);
+			if (!OidIsValid(dboid))
+			{
+				state_exec("DELETE FROM migrate.task WHERE migration_id = $1::bigint AND dbname = $2",
+						   2, (const char *[]) {id_text(), dbname});
+				state_exec("UPDATE migrate.database_state SET status = 'pending', created_here = false,"
+						   " message = NULL WHERE migration_id = $1::bigint AND dbname = $2",
+						   2, (const char *[]) {id_text(), dbname});
+				coord_event("database_missing", json_obj("database", dbname, NULL));
+			}
+			commit_tx();
+			if (!OidIsValid(dboid))
+			{
+				close_snapshot(db);
+				continue;
+			}
+		}
 
 		/* the connection that holds the snapshot is gone: a new snapshot */
 		if (db->snap_conn != NULL && db->snap_conn->conn != NULL &&

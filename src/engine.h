@@ -57,7 +57,9 @@ typedef struct TaskMsg
 	char	   *table_name;
 	int64		block_from;		/* -1: from the start */
 	int64		block_to;		/* -1: to the end */
-	bool		truncate;		/* empty the table first, same transaction */
+	bool		truncate;		/* copy: empty the table first, same
+								 * transaction; schema: the database existed,
+								 * refuse it if it has user tables */
 	char	   *snapshot;		/* exported snapshot of the source database */
 	char	   *statement;		/* one SQL statement */
 	List	   *statements;		/* a script (char *), or table names */

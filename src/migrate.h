@@ -70,6 +70,7 @@ typedef struct MigrateOptions
 	int64		dbs_max_total_size; /* bytes, -1 when not given */
 	MigrateVerify verify;
 	char	   *notify_url;
+	bool		if_exists_merge;	/* migrate into existing user tables */
 } MigrateOptions;
 
 extern MigrateOptions *migrate_parse_options(Jsonb *options);

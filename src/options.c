@@ -58,6 +58,7 @@ static const OptSpec opt_specs[] = {
 	{"dbs_max_total_size", OPT_BYTES, NULL, 0, PG_INT64_MAX},
 	{"verify", OPT_ENUM, "none, counts, checksums"},
 	{"notify_url", OPT_URL},
+	{"if_exists", OPT_ENUM, "error, merge"},
 };
 
 #define NUM_OPTS lengthof(opt_specs)
@@ -414,6 +415,15 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 						opts->method = METHOD_REPLICATION;
 					else if (strcmp(s, "dump") == 0)
 						opts->method = METHOD_DUMP;
+					else
+						goto bad_enum;
+				}
+				else if (strcmp(name, "if_exists") == 0)
+				{
+					if (strcmp(s, "error") == 0)
+						opts->if_exists_merge = false;
+					else if (strcmp(s, "merge") == 0)
+						opts->if_exists_merge = true;
 					else
 						goto bad_enum;
 				}

@@ -334,6 +334,26 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 		case TK_SCHEMA:
 		case TK_POST:
 			{
+				if (task->kind == TK_SCHEMA && task->truncate && task->attempt == 1)
+				{
+					/* a database that was here before must hold no user tables */
+					SourceResult *res = target_query("SELECT count(*) FROM pg_catalog.pg_class c"
+													 " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+													 " WHERE c.relkind IN ('r', 'p')"
+													 " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+													 " AND n.nspname !~ '^pg_toast'"
+													 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+													 "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+													 "  AND d.objid = c.oid AND d.deptype = 'e')",
+													 0, NULL, NULL);
+
+					if (strcmp(SR_VALUE(res, 0, 0), "0") != 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_DUPLICATE_TABLE),
+								 errmsg("database \"%s\" already exists on the target with %s user tables",
+										shared->dbname, SR_VALUE(res, 0, 0)),
+								 errhint("Migrate into a new database (drop or rename this one), or set \"if_exists\": \"merge\" to migrate into it as it is.")));
+				}
 				/* the script's own SET statements belong to this session only */
 				run_script(task, warnings);
 				break;

@@ -144,8 +144,17 @@ like($t4->safe_psql('postgres', "SELECT string_agg(kind, ',') FROM migrate.event
 	qr/snapshot_moved/, 'the consistency point moved, and an event says so');
 
 # ---- without shared_preload_libraries, start launches the coordinator itself ------
+# (and a database that exists on the target with user tables is refused)
 my $t5 = new_target('t5', conf => "max_worker_processes = 24");
+$t5->safe_psql('postgres', 'CREATE DATABASE shop');
+$t5->safe_psql('shop', 'CREATE TABLE mine (id int)');
 $id = $t5->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"workers\": 2}')");
+is($t5->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed', 'an existing database with user tables: failed');
+like($t5->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id"),
+	qr/database "shop" already exists on the target with 1 user tables/, 'and says why');
+is($t5->safe_psql('shop', q{SELECT count(*) FROM pg_tables WHERE schemaname = 'app'}), '0', 'nothing was created in it');
+$t5->safe_psql('postgres', 'DROP DATABASE shop');
+is($t5->safe_psql('postgres', "SELECT migrate.resume($id)"), 'pending', 'resume after dropping it');
 is($t5->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'not preloaded: done');
 is_deeply(table_fingerprints($t5, 'shop'), $expected{shop}, 'not preloaded: shop identical');
 ($ret, $out, $err) = $t5->psql('postgres', "SELECT migrate.cancel($id)");
