@@ -9,7 +9,7 @@ packages=(
 	libcurl4-openssl-dev
 	libipc-run-perl libtap-parser-sourcehandler-pgtap-perl
 )
-[ "${1:-}" = "--bench" ] && packages+=(pgcopydb postgresql-contrib-15 time)
+[ "${1:-}" = "--bench" ] && packages+=(pgcopydb bc procps)
 
 missing=()
 for p in "${packages[@]}"; do

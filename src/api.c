@@ -422,7 +422,7 @@ migrate_wait(PG_FUNCTION_ARGS)
 			break;
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 500, PG_WAIT_EXTENSION);
+						 100, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 	MemoryContextSwitchTo(outer);
