@@ -59,12 +59,11 @@ COMMENT ON FUNCTION migrate.copy_roles(text, jsonb) IS
 -- role sees the rows of the migrations it started (row level security).
 -- ---------------------------------------------------------------------------
 
--- One row a migration.  source holds the password and is readable by the
--- extension owner only; everyone else sees source_masked.
+-- One row a migration.  The source string, with its password, is kept apart
+-- in migrate_private.source (below); here is source_masked.
 CREATE TABLE migrate.migration (
     id bigserial PRIMARY KEY,
     owner regrole NOT NULL,
-    source text NOT NULL,
     source_masked text NOT NULL,
     source_key text NOT NULL,
     options jsonb NOT NULL,
@@ -81,6 +80,17 @@ CREATE TABLE migrate.migration (
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE migrate.migration IS 'one row a migration started with migrate.start';
+
+-- The source strings, passwords and all: in a schema of their own that
+-- nobody but the extension's owner may use, whatever is granted on schema
+-- migrate.
+CREATE SCHEMA migrate_private;
+REVOKE ALL ON SCHEMA migrate_private FROM PUBLIC;
+CREATE TABLE migrate_private.source (
+    migration_id bigint PRIMARY KEY REFERENCES migrate.migration ON DELETE CASCADE,
+    source text NOT NULL
+);
+REVOKE ALL ON migrate_private.source FROM PUBLIC;
 
 -- One row a database of a migration.
 CREATE TABLE migrate.database_state (

@@ -76,6 +76,16 @@ migrate_start(PG_FUNCTION_ARGS)
 	migrate_check_source_rules(src, GetUserId());
 	key = source_key(src);
 
+	/* the workers act as the caller and log in as it */
+	res = migrate_state_query("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE oid = $1",
+							  1, (Oid[]) {OIDOID}, (Datum[]) {ObjectIdGetDatum(GetUserId())});
+	if (res->nrows == 0 || strcmp(SR_VALUE(res, 0, 0), "t") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot log in, so the background workers cannot act as it",
+						GetUserNameFromId(GetUserId(), false)),
+				 errhint("Start the migration as a role with LOGIN.")));
+
 	if (opts->method == METHOD_REPLICATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -132,11 +142,18 @@ migrate_start(PG_FUNCTION_ARGS)
 		GetUserIdAndSecContext(&saved_user, &saved_sec);
 		SetUserIdAndSecContext(migrate_extension_owner(),
 							   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
-		res = target_query("INSERT INTO migrate.migration (owner, source, source_masked, source_key,"
-						   " options, method, workers) VALUES ($1::regrole, $2, $3, $4, $5, $6, $7)"
+		res = target_query("INSERT INTO migrate.migration (owner, source_masked, source_key,"
+						   " options, method, workers) VALUES ($1::regrole, $3, $4, $5, $6, $7)"
 						   " RETURNING id",
 						   7, types, values);
 		id = strtoi64(SR_VALUE(res, 0, 0), NULL, 10);
+		{
+			Oid			stypes[2] = {INT8OID, TEXTOID};
+			Datum		svalues[2] = {Int64GetDatum(id), values[1]};
+
+			(void) target_query("INSERT INTO migrate_private.source (migration_id, source)"
+								" VALUES ($1, $2)", 2, stypes, svalues);
+		}
 		migrate_event(id, "pending", NULL);
 		SetUserIdAndSecContext(saved_user, saved_sec);
 	}

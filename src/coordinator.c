@@ -287,15 +287,15 @@ coord_event(const char *kind, const char *detail_json)
 static void
 flush_notices(void)
 {
-	List	   *todo;
+	List	   *batch;
 	ListCell   *lc;
 
 	if (flushing_notices || pending_notices == NIL)
 		return;
 	flushing_notices = true;
-	todo = pending_notices;
+	batch = pending_notices;
 	pending_notices = NIL;
-	foreach(lc, todo)
+	foreach(lc, batch)
 	{
 		char	   *failure = migrate_notify_post(options->notify_url, lfirst(lc));
 
@@ -309,7 +309,7 @@ flush_notices(void)
 			CommitTransactionCommand();
 		}
 	}
-	list_free_deep(todo);
+	list_free_deep(batch);
 	flushing_notices = false;
 }
 
@@ -1565,8 +1565,9 @@ migrate_coordinator_main(Datum main_arg)
 	for (tries = 0;; tries++)
 	{
 		begin_tx();
-		res = state_query("SELECT source, options::text, state, workers, owner::oid"
-						  " FROM migrate.migration WHERE id = $1::bigint",
+		res = state_query("SELECT s.source, m.options::text, m.state, m.workers, m.owner::oid"
+						  " FROM migrate.migration m JOIN migrate_private.source s ON s.migration_id = m.id"
+						  " WHERE m.id = $1::bigint",
 						  1, (const char *[]) {id_text()});
 		commit_tx();
 		if (res->nrows > 0 || tries >= 100)

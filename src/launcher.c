@@ -86,7 +86,7 @@ launch_round(void)
 {
 	int			ret;
 	uint64		i;
-	List	   *todo = NIL;
+	List	   *to_launch = NIL;
 	ListCell   *lc;
 
 	SetCurrentStatementStartTimestamp();
@@ -114,11 +114,11 @@ launch_round(void)
 
 			item[0] = id;
 			item[1] = owner;
-			todo = lappend(todo, item);
+			to_launch = lappend(to_launch, item);
 		}
 	SPI_finish();
 
-	foreach(lc, todo)
+	foreach(lc, to_launch)
 	{
 		int64	   *item = lfirst(lc);
 		BackgroundWorkerHandle *handle;

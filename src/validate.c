@@ -357,6 +357,18 @@ check_target_databases(Checks *c, List *dbs)
 			if (strcmp(SR_VALUE(res, r, 0), db->name) == 0)
 				existing = lappend(existing, (char *) quote_identifier(db->name));
 	}
+	{
+		SourceResult *cdb = target_query("SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles"
+										 " WHERE rolname = current_user", 0, NULL, NULL);
+
+		if (list_length(existing) < list_length(dbs) &&
+			(cdb->nrows == 0 || strcmp(SR_VALUE(cdb, 0, 0), "t") != 0))
+			add_row(c, "target_databases", "error",
+					"Grant CREATEDB to this role, or create the databases on the target beforehand.",
+					"this role lacks CREATEDB, and %d database%s to migrate must be created on the target",
+					list_length(dbs) - list_length(existing),
+					list_length(dbs) - list_length(existing) == 1 ? "" : "s");
+	}
 	if (existing != NIL)
 		add_row(c, "target_databases", "warning",
 				"Databases that exist are migrated into as they are; their user tables must not clash with the source's.",

@@ -1,6 +1,6 @@
 -- The installed objects: schema, functions, privileges, search_path.
 BEGIN;
-SELECT plan(31);
+SELECT plan(32);
 
 SELECT has_schema('migrate', 'the extension creates schema migrate');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'migrate'), false,
@@ -8,10 +8,11 @@ SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'migrate'), f
 SELECT is((SELECT nspowner FROM pg_namespace WHERE nspname = 'migrate'),
           (SELECT extowner FROM pg_extension WHERE extname = 'migrate'),
           'schema migrate belongs to the extension owner');
-SELECT is((SELECT count(*)::int FROM pg_depend
+SELECT is((SELECT array_agg(objid::regnamespace::text ORDER BY 1) FROM pg_depend
            WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'migrate')
-             AND classid = 'pg_namespace'::regclass AND deptype = 'e'), 1,
-          'schema migrate is a member of the extension');
+             AND classid = 'pg_namespace'::regclass AND deptype = 'e'),
+          ARRAY['migrate', 'migrate_private'],
+          'schemas migrate and migrate_private are members of the extension');
 
 SELECT has_function('migrate', 'validate', ARRAY['text', 'jsonb'], 'migrate.validate(text, jsonb) exists');
 SELECT function_returns('migrate', 'validate', ARRAY['text', 'jsonb'], 'setof record',
@@ -66,6 +67,8 @@ SELECT is_empty($$SELECT p.oid FROM pg_proc p
                    AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
                 'no function of schema migrate is executable by PUBLIC');
 SELECT ok(NOT has_schema_privilege('public', 'migrate', 'USAGE'), 'PUBLIC has no USAGE on schema migrate');
+SELECT ok(NOT has_schema_privilege('public', 'migrate_private', 'USAGE'),
+          'PUBLIC has no USAGE on schema migrate_private, where source strings are kept');
 SELECT is_empty($$SELECT p.proname FROM pg_proc p
                  WHERE p.pronamespace = 'migrate'::regnamespace
                    AND (p.proconfig IS NULL

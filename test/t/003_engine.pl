@@ -160,4 +160,31 @@ is_deeply(table_fingerprints($t5, 'shop'), $expected{shop}, 'not preloaded: shop
 ($ret, $out, $err) = $t5->psql('postgres', "SELECT migrate.cancel($id)");
 like($err, qr/migration $id is done and cannot be cancelled/, 'a finished migration cannot be cancelled');
 
+# ---- a non-superuser admin (CREATEROLE, CREATEDB) runs a whole migration ----------
+my $pw = 'Mover-pa55word-1';
+$source->safe_psql('postgres', "CREATE ROLE mover LOGIN SUPERUSER PASSWORD '$pw'");
+my $t6 = fresh_target('t6');
+$t6->safe_psql('postgres', q{
+	CREATE ROLE admin LOGIN CREATEROLE CREATEDB;
+	CREATE ROLE nologin_admin NOLOGIN CREATEROLE CREATEDB;
+	GRANT USAGE ON SCHEMA migrate TO admin, nologin_admin;
+	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA migrate TO admin, nologin_admin;
+	GRANT SELECT ON ALL TABLES IN SCHEMA migrate TO admin, nologin_admin;
+});
+my $mover = source_uri($source, 'mover', $pw);
+($ret, $out, $err) = $t6->psql('postgres',
+	"SET ROLE nologin_admin; SELECT migrate.start('$mover', '{\"databases\": [\"shop\"]}')");
+like($err, qr/role "nologin_admin" cannot log in/, 'a role without LOGIN cannot start a migration');
+$id = $t6->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '{\"databases\": [\"shop\"]}')");
+is($t6->safe_psql('postgres', "SET ROLE admin; SELECT migrate.wait($id, 'done', '300 s')"), 'done',
+	'non-superuser admin: done');
+is_deeply(table_fingerprints($t6, 'shop'), $expected{shop}, 'non-superuser admin: shop identical');
+is($t6->safe_psql('postgres', "SET ROLE admin; SELECT count(*) FROM migrate.status"), '1', 'the admin sees its migration');
+like($t6->safe_psql('postgres', "SET ROLE admin; SELECT source FROM migrate.status"), qr/password=\*{8}/,
+	'with the password masked');
+($ret, $out, $err) = $t6->psql('postgres', "SET ROLE admin; SELECT source FROM migrate_private.source");
+like($err, qr/permission denied for schema migrate_private/, 'the stored source string is not readable by the admin');
+unlike($t6->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(t::text, ' ') FROM migrate.migration t"),
+	qr/\Q$pw\E/, 'no password in what the admin can read');
+
 done_testing();
