@@ -136,6 +136,8 @@ CREATE TABLE migrate.task (
     finished_at timestamptz
 );
 CREATE INDEX ON migrate.task (migration_id, dbname, state);
+-- the scheduler looks up the other parts and the indexes of a table
+CREATE INDEX ON migrate.task (migration_id, dbname, schema_name, table_name);
 
 -- The audit trail.
 CREATE TABLE migrate.event (
