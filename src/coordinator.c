@@ -861,6 +861,17 @@ create_database(DbState *db)
 			   " WHERE migration_id = $1::bigint AND dbname = $2",
 			   2, (const char *[]) {id_text(), db->name});
 	coord_event("database_created", json_obj("database", db->name, NULL));
+	/* the role settings IN DATABASE that had to wait for it */
+	if (options->roles)
+	{
+		char	   *failures;
+
+		conn = source_connect(source, NULL, NULL);
+		failures = migrate_copy_database_role_settings(conn, migration_id, db->name);
+		source_close(conn);
+		if (failures != NULL)
+			coord_event("warning", json_obj("database", db->name, "message", failures, NULL));
+	}
 	commit_tx();
 	MemoryContextSwitchTo(old);
 }

@@ -149,6 +149,10 @@ extern void migrate_state_exec(const char *sql, int nargs, Oid *argtypes,
 /* Role copy, continued (roles.c). */
 extern List *migrate_copy_roles(SourceConn *conn, const MigrateOptions *opts);
 extern void migrate_record_roles(int64 migration_id, List *results);
+extern char *migrate_role_setting_statement(const char *rolname, const char *dbname,
+											const char *name, const char *value);
+extern char *migrate_copy_database_role_settings(SourceConn *conn, int64 migration_id,
+												 const char *dbname);
 
 /* Child processes (child.c). */
 extern int	migrate_run_program(const char *path, const char *const *argv,

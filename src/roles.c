@@ -188,9 +188,9 @@ missing_right(SourceRole *role, bool *why_createrole)
  * and the like) is given element by element, so that "app, public" stays
  * two schemas and does not become one quoted name.
  */
-static char *
-setting_statement(const char *rolname, const char *dbname,
-				  const char *name, const char *value)
+char *
+migrate_role_setting_statement(const char *rolname, const char *dbname,
+							   const char *name, const char *value)
 {
 	StringInfoData sql;
 	int			flags = GetConfigOptionFlags(name, true);
@@ -519,10 +519,57 @@ copy_settings(SourceConn *conn, List *roles)
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		if (!target_exec_isolated(setting_statement(role->name, dbname, item, eq + 1), &err))
+		if (!target_exec_isolated(migrate_role_setting_statement(role->name, dbname, item, eq + 1), &err))
 			note(role, "setting %s%s%s not applied: %s", item,
 				 dbname ? " in database " : "", dbname ? quote_identifier(dbname) : "", err);
 	}
+}
+
+/*
+ * The settings IN DATABASE DBNAME of the roles that migration MIGRATION_ID
+ * created, once that database exists on the target.  Returns what could not
+ * be applied, or NULL.
+ */
+char *
+migrate_copy_database_role_settings(SourceConn *conn, int64 migration_id,
+									const char *dbname)
+{
+	SourceResult *res;
+	StringInfoData failures;
+	int			r;
+
+	res = source_query(conn,
+					   "SELECT r.rolname, c.item"
+					   " FROM pg_db_role_setting s"
+					   " JOIN pg_roles r ON r.oid = s.setrole"
+					   " JOIN pg_database d ON d.oid = s.setdatabase,"
+					   " unnest(s.setconfig) WITH ORDINALITY c(item, n)"
+					   " WHERE d.datname = $1 ORDER BY 1, c.n",
+					   1, (const char *[]) {dbname});
+	initStringInfo(&failures);
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *item = SR_VALUE(res, r, 1);
+		char	   *eq = strchr(item, '=');
+		SourceResult *ours;
+		char	   *err;
+
+		if (eq == NULL)
+			continue;
+		ours = migrate_state_query("SELECT 1 FROM migrate.roles WHERE migration_id = $1"
+								   " AND rolname = $2 AND status = 'created'",
+								   2, (Oid[]) {INT8OID, TEXTOID},
+								   (Datum[]) {Int64GetDatum(migration_id),
+											  CStringGetTextDatum(SR_VALUE(res, r, 0))});
+		if (ours->nrows == 0)
+			continue;
+		*eq = '\0';
+		if (!target_exec_isolated(migrate_role_setting_statement(SR_VALUE(res, r, 0), dbname,
+																 item, eq + 1), &err))
+			appendStringInfo(&failures, "%srole %s setting %s: %s", failures.len ? "; " : "",
+							 quote_identifier(SR_VALUE(res, r, 0)), item, err);
+	}
+	return failures.len ? failures.data : NULL;
 }
 
 /* Comments on the roles this run created. */

@@ -13,6 +13,11 @@ my $os_user = getpwuid($<);
 
 my $source = new_source('source');
 $source->safe_psql('postgres', 'CREATE DATABASE shop; CREATE DATABASE bench');
+$source->safe_psql('postgres', q{
+	CREATE ROLE reporter LOGIN;
+	ALTER ROLE reporter IN DATABASE shop SET work_mem = '3MB';
+	ALTER ROLE reporter IN DATABASE shop SET search_path = app, "Odd ""Schema""";
+});
 $source->safe_psql('shop', slurp_file('test/data/engine_source.sql'));
 $source->command_ok([ 'pgbench', '-i', '-s', '3', '-q', '-d', $source->connstr('bench') ], 'pgbench data');
 
@@ -74,6 +79,10 @@ identical($target, 'first run');
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.table_progress WHERE migration_id = $id AND parts_total > 1"),
 	'1', 'pgbench_accounts was split into parts');
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.errors WHERE migration_id = $id"), '0', 'no errors');
+is($target->safe_psql('postgres', q{
+	SELECT array_to_string(s.setconfig, ' | ') FROM pg_db_role_setting s
+	JOIN pg_database d ON d.oid = s.setdatabase WHERE s.setrole = 'reporter'::regrole AND d.datname = 'shop'}),
+	'work_mem=3MB | search_path=app, "Odd ""Schema"""', 'role settings IN DATABASE applied once the database exists');
 my $lo_sql = q{SELECT count(*) || ':' || md5(string_agg(md5(lo_get(oid)), ',' ORDER BY oid)) FROM pg_largeobject_metadata};
 is($target->safe_psql('shop', $lo_sql), $source->safe_psql('shop', $lo_sql), 'large objects copied, data and all');
 
