@@ -877,6 +877,55 @@ create_database(DbState *db)
 }
 
 /*
+ * The database's own settings (ALTER DATABASE ... SET) and comment, given
+ * once its tasks are done: a setting such as default_transaction_read_only
+ * or statement_timeout must not apply to the workers that fill it.  Called
+ * in a transaction.
+ */
+static void
+database_properties(DbState *db)
+{
+	SourceConn *conn = source_connect(source, NULL, NULL);
+	SourceResult *res;
+	StringInfoData failures;
+	int			r;
+
+	res = source_query(conn,
+					   "SELECT c.item, NULL FROM pg_db_role_setting s JOIN pg_database d"
+					   "  ON d.oid = s.setdatabase, unnest(s.setconfig) WITH ORDINALITY c(item, n)"
+					   " WHERE d.datname = $1 AND s.setrole = 0"
+					   " UNION ALL SELECT NULL, shobj_description(d.oid, 'pg_database')"
+					   " FROM pg_database d WHERE d.datname = $1"
+					   " AND shobj_description(d.oid, 'pg_database') IS NOT NULL",
+					   1, (const char *[]) {db->name});
+	source_close(conn);
+	initStringInfo(&failures);
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *item = SR_VALUE(res, r, 0);
+		char	   *stmt;
+		char	   *err;
+
+		if (item != NULL)
+		{
+			char	   *eq = strchr(item, '=');
+
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			stmt = migrate_role_setting_statement(NULL, db->name, item, eq + 1);
+		}
+		else
+			stmt = psprintf("COMMENT ON DATABASE %s IS %s", quote_identifier(db->name),
+							quote_literal_cstr(SR_VALUE(res, r, 1)));
+		if (!target_exec_isolated(stmt, &err))
+			appendStringInfo(&failures, "%s%s", failures.len ? "; " : "", err);
+	}
+	if (failures.len > 0)
+		coord_event("warning", json_obj("database", db->name, "message", failures.data, NULL));
+}
+
+/*
  * The exported snapshot of database DB, held open by a connection of its
  * own while the database's tables are copied.
  */
@@ -1434,6 +1483,7 @@ advance_databases(void)
 			}
 			else
 			{
+				database_properties(db);
 				set_db_status(dbname, "done", NULL);
 				coord_event("database_done", json_obj("database", dbname, NULL));
 			}

@@ -183,8 +183,8 @@ missing_right(SourceRole *role, bool *why_createrole)
 }
 
 /*
- * The statement that sets NAME = VALUE for a role (IN DATABASE DBNAME when
- * not NULL).  A list-valued setting whose elements are quoted (search_path
+ * The statement that sets NAME = VALUE for role ROLNAME (IN DATABASE DBNAME
+ * when not NULL), or for database DBNAME when ROLNAME is NULL.  A list-valued setting whose elements are quoted (search_path
  * and the like) is given element by element, so that "app, public" stays
  * two schemas and does not become one quoted name.
  */
@@ -196,9 +196,14 @@ migrate_role_setting_statement(const char *rolname, const char *dbname,
 	int			flags = GetConfigOptionFlags(name, true);
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "ALTER ROLE %s", quote_identifier(rolname));
-	if (dbname != NULL)
-		appendStringInfo(&sql, " IN DATABASE %s", quote_identifier(dbname));
+	if (rolname == NULL)
+		appendStringInfo(&sql, "ALTER DATABASE %s", quote_identifier(dbname));
+	else
+	{
+		appendStringInfo(&sql, "ALTER ROLE %s", quote_identifier(rolname));
+		if (dbname != NULL)
+			appendStringInfo(&sql, " IN DATABASE %s", quote_identifier(dbname));
+	}
 	appendStringInfo(&sql, " SET %s TO ", quote_identifier(name));
 
 	if (flags & GUC_LIST_QUOTE)

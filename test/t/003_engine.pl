@@ -17,6 +17,8 @@ $source->safe_psql('postgres', q{
 	CREATE ROLE reporter LOGIN;
 	ALTER ROLE reporter IN DATABASE shop SET work_mem = '3MB';
 	ALTER ROLE reporter IN DATABASE shop SET search_path = app, "Odd ""Schema""";
+	ALTER DATABASE shop SET statement_timeout = '1h';
+	COMMENT ON DATABASE shop IS 'the shop''s data';
 });
 $source->safe_psql('shop', slurp_file('test/data/engine_source.sql'));
 $source->command_ok([ 'pgbench', '-i', '-s', '3', '-q', '-d', $source->connstr('bench') ], 'pgbench data');
@@ -83,6 +85,11 @@ is($target->safe_psql('postgres', q{
 	SELECT array_to_string(s.setconfig, ' | ') FROM pg_db_role_setting s
 	JOIN pg_database d ON d.oid = s.setdatabase WHERE s.setrole = 'reporter'::regrole AND d.datname = 'shop'}),
 	'work_mem=3MB | search_path=app, "Odd ""Schema"""', 'role settings IN DATABASE applied once the database exists');
+is($target->safe_psql('postgres', q{
+	SELECT array_to_string(s.setconfig, ' | ') || ' / ' || shobj_description(d.oid, 'pg_database')
+	FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+	WHERE s.setrole = 0 AND d.datname = 'shop'}),
+	"statement_timeout=1h / the shop's data", "the database's own settings and comment");
 my $lo_sql = q{SELECT count(*) || ':' || md5(string_agg(md5(lo_get(oid)), ',' ORDER BY oid)) FROM pg_largeobject_metadata};
 is($target->safe_psql('shop', $lo_sql), $source->safe_psql('shop', $lo_sql), 'large objects copied, data and all');
 
