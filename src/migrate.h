@@ -140,6 +140,7 @@ extern int	source_server_version(SourceConn *sc);
 extern SourceResult *target_query(const char *sql, int nargs, Oid *argtypes,
 								  Datum *args);
 extern bool target_exec_isolated(const char *sql, char **errmsg);
+extern bool target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode);
 extern Oid	migrate_extension_owner(void);
 extern SourceResult *migrate_state_query(const char *sql, int nargs,
 										 Oid *argtypes, Datum *args);

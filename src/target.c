@@ -71,6 +71,15 @@ target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
 bool
 target_exec_isolated(const char *sql, char **errmsg)
 {
+	int			code;
+
+	return target_exec_isolated_code(sql, errmsg, &code);
+}
+
+/* The same, setting *SQLERRCODE to the error's code when it fails. */
+bool
+target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode)
+{
 	MemoryContext outer = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	volatile bool ok = true;
@@ -110,6 +119,7 @@ target_exec_isolated(const char *sql, char **errmsg)
 			edata->elevel >= FATAL)
 			ReThrowError(edata);
 		*errmsg = migrate_redact(edata->message);
+		*sqlerrcode = edata->sqlerrcode;
 		ok = false;
 	}
 	PG_END_TRY();

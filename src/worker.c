@@ -159,6 +159,22 @@ result_msg_decode(const char *data, Size len, ResultMsg *msg)
 
 /* ---- the worker ------------------------------------------------------- */
 
+/*
+ * Did a statement fail because what it creates is there already?  On a
+ * retry that means a previous attempt committed it before its result was
+ * recorded: done, not failed.
+ */
+static bool
+already_there(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_DUPLICATE_TABLE ||
+		sqlerrcode == ERRCODE_DUPLICATE_OBJECT ||
+		sqlerrcode == ERRCODE_DUPLICATE_SCHEMA ||
+		sqlerrcode == ERRCODE_DUPLICATE_FUNCTION ||
+		sqlerrcode == ERRCODE_DUPLICATE_DATABASE ||
+		sqlerrcode == ERRCODE_INVALID_TABLE_DEFINITION;	/* a second primary key */
+}
+
 static shm_mq_handle *task_queue;
 static shm_mq_handle *result_queue;
 static WorkerShared *shared;
@@ -299,15 +315,16 @@ run_script(const TaskMsg *task, StringInfo warnings)
 	{
 		const char *sql = lfirst(lc);
 		char	   *err = NULL;
+		int			code = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		/* this session's encoding is the database's already */
 		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
 			continue;
-		if (target_exec_isolated(sql, &err))
+		if (target_exec_isolated_code(sql, &err, &code))
 			continue;
 		if (migrate_statement_tolerated(sql) ||
-			(task->attempt > 1 && strstr(err, "already exists") != NULL))
+			(task->attempt > 1 && already_there(code)))
 		{
 			if (warnings->len < 8000)
 				appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
@@ -362,10 +379,11 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 		case TK_CONSTRAINT:
 			{
 				char	   *err = NULL;
+				int			code = 0;
 
-				if (!target_exec_isolated(task->statement, &err))
+				if (!target_exec_isolated_code(task->statement, &err, &code))
 				{
-					if (!(task->attempt > 1 && strstr(err, "already exists") != NULL))
+					if (!(task->attempt > 1 && already_there(code)))
 						ereport(ERROR,
 								(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 								 errmsg("%s", err),
