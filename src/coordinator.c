@@ -423,14 +423,8 @@ start_worker(const char *dbname, Oid dboid, Oid owner)
 	shm_mq_set_receiver(mq, MyProc);
 	slot->results = shm_mq_attach(mq, slot->seg, NULL);
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strcpy(bgw.bgw_library_name, "migrate");
-	strcpy(bgw.bgw_function_name, "migrate_worker_main");
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "migrate worker " INT64_FORMAT " %s", migration_id, dbname);
-	strcpy(bgw.bgw_type, "migrate worker");
+	migrate_bgworker_init(&bgw, "migrate_worker_main", "migrate worker",
+						  psprintf("migrate worker " INT64_FORMAT " %s", migration_id, dbname));
 	bgw.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(slot->seg));
 	bgw.bgw_notify_pid = MyProcPid;
 

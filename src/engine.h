@@ -100,6 +100,8 @@ extern PGDLLEXPORT void migrate_worker_main(Datum main_arg);
 extern PGDLLEXPORT void migrate_launcher_main(Datum main_arg);
 
 /* Starting workers (launcher.c). */
+extern void migrate_bgworker_init(BackgroundWorker *bgw, const char *function,
+								  const char *type, const char *name);
 extern bool migrate_launch_coordinator(int64 migration_id, Oid owner,
 									   BackgroundWorkerHandle **handle);
 extern void migrate_register_launcher(void);

@@ -35,6 +35,21 @@
 
 #define LAUNCHER_NAPTIME_MS 5000
 
+/* A background worker of this library running FUNCTION, of type TYPE. */
+void
+migrate_bgworker_init(BackgroundWorker *bgw, const char *function,
+					  const char *type, const char *name)
+{
+	memset(bgw, 0, sizeof(*bgw));
+	bgw->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	bgw->bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(bgw->bgw_library_name, "migrate", BGW_MAXLEN);
+	strlcpy(bgw->bgw_function_name, function, BGW_MAXLEN);
+	strlcpy(bgw->bgw_type, type, BGW_MAXLEN);
+	strlcpy(bgw->bgw_name, name, BGW_MAXLEN);
+}
+
 /*
  * Starts the coordinator of migration MIGRATION_ID, acting as OWNER.
  * Returns false when no worker slot is free now.
@@ -46,14 +61,8 @@ migrate_launch_coordinator(int64 migration_id, Oid owner,
 	BackgroundWorker bgw;
 	char	   *owner_name = GetUserNameFromId(owner, false);
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	bgw.bgw_restart_time = BGW_NEVER_RESTART;
-	strcpy(bgw.bgw_library_name, "migrate");
-	strcpy(bgw.bgw_function_name, "migrate_coordinator_main");
-	snprintf(bgw.bgw_name, BGW_MAXLEN, "migrate coordinator " INT64_FORMAT, migration_id);
-	strcpy(bgw.bgw_type, "migrate coordinator");
+	migrate_bgworker_init(&bgw, "migrate_coordinator_main", "migrate coordinator",
+						  psprintf("migrate coordinator " INT64_FORMAT, migration_id));
 	bgw.bgw_main_arg = Int64GetDatum(migration_id);
 	strlcpy(bgw.bgw_extra, owner_name, NAMEDATALEN);
 	bgw.bgw_notify_pid = 0;
@@ -66,14 +75,9 @@ migrate_register_launcher(void)
 {
 	BackgroundWorker bgw;
 
-	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	migrate_bgworker_init(&bgw, "migrate_launcher_main", "migrate launcher",
+						  "migrate launcher");
 	bgw.bgw_restart_time = 5;
-	strcpy(bgw.bgw_library_name, "migrate");
-	strcpy(bgw.bgw_function_name, "migrate_launcher_main");
-	strcpy(bgw.bgw_name, "migrate launcher");
-	strcpy(bgw.bgw_type, "migrate launcher");
 	RegisterBackgroundWorker(&bgw);
 }
 

@@ -108,6 +108,8 @@ typedef struct RoleCopyResult
 	char	   *message;
 } RoleCopyResult;
 
+extern const char *migrate_role_missing_right(bool super, bool replication,
+											  bool bypassrls, bool *why_createrole);
 extern bool migrate_role_skipped(const char *rolname, const MigrateOptions *opts,
 								 const char **why);
 

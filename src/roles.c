@@ -149,12 +149,16 @@ append_attributes(StringInfo sql, SourceRole *role)
 }
 
 /*
- * The attribute of ROLE this caller may not give, or NULL.  On PostgreSQL 15
- * only a superuser creates superuser, replication and bypassrls roles; from
- * 16 on, a CREATEROLE role may give what it has itself.
+ * The attribute of a source role (SUPER, REPLICATION, BYPASSRLS) that the
+ * current user may not give, or NULL; "CREATEROLE" with *WHY_CREATEROLE set
+ * when it may create no role at all.  On PostgreSQL 15 only a superuser
+ * creates superuser, replication and bypassrls roles; from 16 on, a
+ * CREATEROLE role may give what it has itself.  validate and the role copy
+ * both ask here, so that they never disagree.
  */
-static const char *
-missing_right(SourceRole *role, bool *why_createrole)
+const char *
+migrate_role_missing_right(bool super, bool replication, bool bypassrls,
+						   bool *why_createrole)
 {
 	Oid			me = GetUserId();
 	bool		su = superuser();
@@ -173,11 +177,11 @@ missing_right(SourceRole *role, bool *why_createrole)
 		*why_createrole = true;
 		return "CREATEROLE";
 	}
-	if (role->super && !su)
+	if (super && !su)
 		return "SUPERUSER";
-	if (role->replication && !can_replication)
+	if (replication && !can_replication)
 		return "REPLICATION";
-	if (role->bypassrls && !can_bypassrls)
+	if (bypassrls && !can_bypassrls)
 		return "BYPASSRLS";
 	return NULL;
 }
@@ -354,7 +358,8 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 	const char *password = NULL;
 	char	   *err;
 
-	missing = missing_right(role, &why_createrole);
+	missing = migrate_role_missing_right(role->super, role->replication, role->bypassrls,
+										 &why_createrole);
 
 	if (exists && !opts->sync_existing_roles)
 	{

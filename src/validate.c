@@ -703,22 +703,12 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 {
 	SourceResult *res;
 	SourceResult *existing;
-	Oid			me = GetUserId();
-	bool		su = superuser();
-	bool		createrole = has_createrole_privilege(me);
-	bool		can_replication = su;
-	bool		can_bypassrls = su;
+	bool		no_createrole = false;
 	int			to_create = 0,
 				exist = 0,
-				skipped = 0,
-				problems = 0;
+				skipped = 0;
 	int			r;
 	ListCell   *lc;
-
-#if PG_VERSION_NUM >= 160000
-	can_replication = su || (createrole && has_rolreplication(me));
-	can_bypassrls = su || (createrole && has_bypassrls_privilege(me));
-#endif
 
 	if (!opts->roles)
 	{
@@ -747,7 +737,6 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 					"Give passwords only for roles of the source.",
 					"option \"role_passwords\" names role \"%s\", which the source does not have",
 					rp->rolname);
-			problems++;
 		}
 	}
 
@@ -756,8 +745,9 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 		const char *name = SR_VALUE(res, r, 0);
 		bool		exists = false;
 		int			e;
-		const char *missing = NULL;
+		const char *missing;
 		const char *why;
+		bool		why_createrole;
 
 		if (str_true(SR_VALUE(res, r, 4)) || migrate_role_skipped(name, opts, &why))
 		{
@@ -771,28 +761,23 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 			exist++;
 			continue;
 		}
-		if (str_true(SR_VALUE(res, r, 1)) && !su)
-			missing = "SUPERUSER";
-		else if (str_true(SR_VALUE(res, r, 2)) && !can_replication)
-			missing = "REPLICATION";
-		else if (str_true(SR_VALUE(res, r, 3)) && !can_bypassrls)
-			missing = "BYPASSRLS";
-		else if (!su && !createrole)
-			missing = "CREATEROLE";
-
-		if (missing != NULL && strcmp(missing, "CREATEROLE") != 0)
+		missing = migrate_role_missing_right(str_true(SR_VALUE(res, r, 1)),
+											 str_true(SR_VALUE(res, r, 2)),
+											 str_true(SR_VALUE(res, r, 3)),
+											 &why_createrole);
+		if (missing != NULL && !why_createrole)
 		{
 			add_row(c, "roles", "warning",
 					"Create the role on the target beforehand as a superuser, run the migration as a superuser, or leave it out with \"exclude_roles\".",
 					"role \"%s\" has %s, which this role cannot grant; it will not be created",
 					name, missing);
-			problems++;
 			continue;
 		}
+		no_createrole |= why_createrole;
 		to_create++;
 	}
 
-	if (to_create > 0 && !su && !createrole)
+	if (to_create > 0 && no_createrole)
 		add_row(c, "roles", "error",
 				"Grant CREATEROLE to this role, or set the option \"roles\" to false and create the roles beforehand.",
 				"this role lacks CREATEROLE, so none of the %d role%s to copy can be created",
@@ -802,7 +787,6 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 				"%d role%s will be created, %d already exist%s on the target, %d skipped (bootstrap superuser, provider-internal or excluded)",
 				to_create, to_create == 1 ? "" : "s", exist, exist == 1 ? "s" : "",
 				skipped);
-	(void) problems;
 }
 
 /* Integer value of a GUC of this server. */
