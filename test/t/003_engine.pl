@@ -140,9 +140,10 @@ my $t3 = fresh_target('t3', conf => "restart_after_crash = on\n");
 $id = $t3->safe_psql('postgres', "SELECT migrate.start('$src', '$opts')");
 poll_until($t3, "SELECT state FROM migrate.table_progress WHERE migration_id = $id AND table_name = 'slow'", qr/^copying$/);
 my $pid = $t3->safe_psql('postgres', q{
-	SELECT pid FROM pg_stat_activity WHERE backend_type = 'migrate worker' AND state = 'active'
-	AND query LIKE 'migrate task%' LIMIT 1});
-ok($pid =~ /^\d+$/, 'found a copy worker at work');
+	SELECT a.pid FROM pg_stat_activity a JOIN migrate.task t ON a.query = 'migrate task ' || t.id
+	WHERE a.backend_type = 'migrate worker' AND a.state = 'active'
+	AND t.table_name = 'slow' AND t.state = 'running'});
+ok($pid =~ /^\d+$/, 'found the worker copying the slow table');
 kill 'KILL', $pid;
 is(poll_until($t3, "SELECT state FROM migrate.migration WHERE id = $id", qr/^done$/, 300), 'done',
 	'after SIGKILL of a worker the migration resumes by itself and finishes');
