@@ -66,7 +66,7 @@ if [[ " $suites " == *" tap "* ]]; then
 		TESTDIR=$PWD \
 			PG_REGRESS="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress" \
 			PERL5LIB="$PWD/test/perl:$(dirname "$(pg_config --pgxs)")/../test/perl${PERL5LIB:+:$PERL5LIB}" \
-			prove -v ${TAP_TESTS:-test/t/*.pl}
+			prove -v ${TAP_FILES:-test/t/*.pl}
 	) 2>&1 | tee "$work/tap.log"
 	if [ "${PIPESTATUS[0]}" -ne 0 ]; then
 		failed_suites+=(tap)

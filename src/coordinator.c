@@ -476,14 +476,18 @@ fail_dependents(int64 task_id)
 			   " AND t.state = 'pending' AND t.id <> x.id"
 			   " AND CASE x.kind"
 			   "  WHEN 'schema' THEN true"
-			   "  WHEN 'copy' THEN t.kind IN ('sequences', 'constraint', 'post', 'analyze')"
-			   "   OR (t.kind = 'index' AND (t.table_name IS NULL OR"
+			   "  WHEN 'copy' THEN t.kind IN ('sequences', 'constraint', 'post')"
+			   "   OR (t.kind IN ('index', 'analyze') AND (t.table_name IS NULL OR"
 			   "    (t.schema_name = x.schema_name AND t.table_name = x.table_name)))"
+			   "   OR (t.kind = 'analyze' AND t.statement = 'inheritance')"
 			   "   OR (t.kind = 'copy' AND x.part = 0 AND t.schema_name = x.schema_name"
 			   "    AND t.table_name = x.table_name)"
-			   "  WHEN 'index' THEN t.kind IN ('constraint', 'post', 'analyze')"
-			   "  WHEN 'constraint' THEN t.kind IN ('post', 'analyze')"
-			   "  ELSE t.kind = 'analyze' END",
+			   "  WHEN 'index' THEN t.kind IN ('constraint', 'post')"
+			   "   OR (t.kind = 'analyze' AND (t.table_name IS NULL OR t.statement = 'inheritance' OR"
+			   "    (t.schema_name = x.schema_name AND t.table_name = x.table_name)))"
+			   "  WHEN 'constraint' THEN t.kind = 'post'"
+			   "   OR (t.kind = 'analyze' AND t.table_name IS NULL)"
+			   "  ELSE t.kind = 'analyze' AND t.table_name IS NULL END",
 			   2, args);
 }
 
@@ -1071,7 +1075,27 @@ plan_tasks(DbState *db)
 			insert_task(db->name, "copy", nsp, rel, (int) p, (int) parts, from, to, NULL,
 						parts == 1 ? size : size / parts, unlogged);
 		}
+		/* statistics as soon as the table has its data and its indexes */
+		insert_task(db->name, "analyze", nsp, rel, 0, 1, -1, -1, NULL, size, false);
 	}
+
+	/*
+	 * Partitioned tables: autovacuum never analyzes them, and their
+	 * statistics cover all partitions, so they come once every table of the
+	 * database has its data and indexes.
+	 */
+	res = source_query(db->snap_conn,
+					   "SELECT n.nspname, c.relname"
+					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+					   " WHERE c.relkind = 'p'"
+					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+					   " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+					   "   AND d.objid = c.oid AND d.deptype = 'e')",
+					   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+		if (table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
+			insert_task(db->name, "analyze", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
+						0, 1, -1, -1, "inheritance", 0, false);
 
 	initStringInfo(&rest);
 	foreach(lc, post_stmts)
@@ -1091,7 +1115,6 @@ plan_tasks(DbState *db)
 	res = source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
 	if (SR_VALUE(res, 0, 0)[0] == 't')
 		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
-	insert_task(db->name, "analyze", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	set_db_status(db->name, "copying", NULL);
 	coord_event("database_planned",
 				  json_obj("database", db->name, "snapshot", db->snapshot, NULL));
@@ -1174,9 +1197,12 @@ dispatch(Oid owner)
 					  "   AND c.kind IN ('copy', 'index', 'constraint') AND c.state <> 'done')"
 					  "  WHEN 'analyze' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
 					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
-					  "   AND c.kind <> 'analyze' AND c.state <> 'done')"
+					  "   AND c.kind <> 'analyze' AND c.state <> 'done' AND (t.table_name IS NULL OR"
+					  "    (c.kind IN ('copy', 'index') AND (t.statement = 'inheritance' OR"
+					  "     (c.schema_name = t.schema_name AND c.table_name = t.table_name)))))"
 					  "  ELSE true END"
 					  " ORDER BY CASE t.kind WHEN 'schema' THEN 0 WHEN 'index' THEN 1 WHEN 'copy' THEN 2"
+					  "  WHEN 'analyze' THEN CASE WHEN t.table_name IS NULL THEN 6 ELSE 2 END"
 					  "  WHEN 'sequences' THEN 3 WHEN 'large_objects' THEN 3 WHEN 'constraint' THEN 4"
 					  "  WHEN 'post' THEN 5 ELSE 6 END,"
 					  "  t.size_bytes DESC, t.id",
@@ -1252,8 +1278,11 @@ dispatch(Oid owner)
 			msg.statement = SR_VALUE(res, r, 9);
 		else if (msg.kind == TK_COPY)
 			msg.truncate = atoi(SR_VALUE(res, r, 5)) == 0;
+		else if (msg.kind == TK_ANALYZE && msg.table_name != NULL)
+			msg.statements = list_make1(quote_qualified_identifier(msg.schema_name, msg.table_name));
 		else if (msg.kind == TK_ANALYZE)
 		{
+			/* planned by 0.1.0: one task for all tables, after all else */
 			SourceResult *tables;
 			int			t;
 

@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/ps_status.h"
 #include "utils/snapmgr.h"
 
 #include "engine.h"
@@ -337,6 +338,51 @@ run_script(const TaskMsg *task, StringInfo warnings)
 	}
 }
 
+/*
+ * What ps shows of a worker at work: "copy public.accounts" and the like, so
+ * that an operator (and the benchmark) tells a copy from an index build.
+ */
+static const char *
+task_title(const TaskMsg *task)
+{
+	const char *what;
+
+	switch (task->kind)
+	{
+		case TK_SCHEMA:
+			what = "schema";
+			break;
+		case TK_COPY:
+			what = "copy";
+			break;
+		case TK_INDEX:
+			what = "index";
+			break;
+		case TK_CONSTRAINT:
+			what = "constraint";
+			break;
+		case TK_POST:
+			what = "post-data";
+			break;
+		case TK_SEQUENCES:
+			what = "sequences";
+			break;
+		case TK_LARGE_OBJECTS:
+			what = "large objects";
+			break;
+		case TK_ANALYZE:
+			what = "analyze";
+			break;
+		default:
+			what = "task";
+			break;
+	}
+	if (task->table_name == NULL)
+		return what;
+	return psprintf("%s %s", what,
+					quote_qualified_identifier(task->schema_name, task->table_name));
+}
+
 /* Runs one task in a transaction of its own. */
 static void
 run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
@@ -345,6 +391,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, psprintf("migrate task " INT64_FORMAT, task->task_id));
+	set_ps_display(task_title(task));
 
 	switch (task->kind)
 	{
@@ -510,6 +557,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
+	set_ps_display("idle");
 }
 
 /* Entry point of a copy worker; MAIN_ARG is the DSM handle. */

@@ -37,6 +37,11 @@ CREATE TABLE app.measurements_2024 PARTITION OF app.measurements
 	FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE INDEX measurements_peak ON app.measurements (peak);
 CREATE TABLE "Odd ""Schema"""."Mixed Case ""Table""" ("Id" int PRIMARY KEY, "Value; with; semicolons" text);
+-- char(n), which binary COPY receives through a faster path of migrate's
+-- own when a value is plain ASCII: short, exact, empty, non-ASCII values,
+-- no length at all, and arrays (received by the element's own function)
+CREATE TABLE app.codes (id int PRIMARY KEY, code char(8), exact char(4), wide char(3),
+	free bpchar, one char(1), many char(5)[]);
 CREATE MATERIALIZED VIEW app.customer_totals AS
 	SELECT c.id, sum(o.amount) AS total FROM app.customers c JOIN app.orders o ON o.customer_id = c.id GROUP BY c.id;
 CREATE FUNCTION app.slow_ok(int) RETURNS boolean LANGUAGE sql IMMUTABLE
@@ -55,6 +60,13 @@ INSERT INTO app.cache SELECT 'k' || i, repeat('v', i % 50) FROM generate_series(
 INSERT INTO app.measurements SELECT i % 50, date '2023-01-01' + i / 50, i % 40 FROM generate_series(0, 29999) i;
 INSERT INTO "Odd ""Schema"""."Mixed Case ""Table""" SELECT i, 'a;b;' || i FROM generate_series(1, 100) i;
 INSERT INTO app.slow SELECT i, 'value ' || i FROM generate_series(1, 1500) i;
+INSERT INTO app.codes VALUES
+	(1, 'ab', 'abcd', 'äöü', 'x  y ', 'a', ARRAY['a', 'bb ', NULL]),
+	(2, '', 'ab  ', 'a', '', NULL, '{}'),
+	(3, NULL, 'é', 'ß', 'ünïcödé', 'ä', ARRAY['é']),
+	(4, 'tab	end', '1234', '   ', '  ', ' ', ARRAY['']);
+INSERT INTO app.codes SELECT i, 'c' || i, lpad(i::text, 4, '0'), CASE WHEN i % 2 = 0 THEN 'x' ELSE 'ÿz' END,
+	repeat('f', i % 20), chr(65 + i % 26), ARRAY[i::text] FROM generate_series(5, 2000) i;
 REFRESH MATERIALIZED VIEW app.customer_totals;
 -- large objects: a small one and one that takes several chunks
 SELECT lo_from_bytea(0, 'a small large object'::bytea);

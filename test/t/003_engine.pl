@@ -104,6 +104,16 @@ is($target->safe_psql('shop', q{SELECT count(*) FROM app.customer_totals}),
 is($target->safe_psql('shop', q{SELECT name_upper FROM app.customers WHERE id = 7}), 'CUSTOMER 7', 'generated column');
 ok($target->safe_psql('bench', q{SELECT reltuples > 0 FROM pg_class WHERE relname = 'pgbench_accounts'}) eq 't',
 	'the target was analyzed');
+is($target->safe_psql('shop', q{
+	SELECT count(*) FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+	WHERE c.relkind = 'r' AND s.last_analyze IS NULL}), '0', 'every table analyzed, each as soon as it was ready');
+ok($target->safe_psql('shop', q{
+	SELECT count(*) > 0 FROM pg_statistic WHERE starelid = 'app.measurements'::regclass AND stainherit}) eq 't',
+	'a partitioned table analyzed across its partitions');
+my $codes_sql = q{SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s', id, code, octet_length(code), exact,
+	wide, free, one, many), E'\n' ORDER BY id) FROM app.codes WHERE id <= 6};
+is($target->safe_psql('shop', $codes_sql), $source->safe_psql('shop', $codes_sql),
+	'char(n) values padded and received as on the source, ASCII or not');
 like($target->safe_psql('postgres', "SELECT string_agg(kind, ',' ORDER BY at) FROM migrate.event WHERE migration_id = $id"),
 	qr/^pending,running,roles,.*database_planned.*database_done.*done$/, 'the events tell the story');
 
