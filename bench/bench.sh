@@ -5,20 +5,42 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 export PATH="$(pg_bindir):$PATH"
 
+usage() {
+	cat >&2 <<USAGE
+usage: bench/run.sh [--scale N] [--wide-mb N] [--datasets pgbench,wide]
+                    [--runs N] [--jobs N] [--tools migrate,pgdump,...]
+tools: migrate pgdump psql pgcopydb logical pipe floor
+USAGE
+	exit 2
+}
+
 scale=50
+wide_mb=640
+datasets=pgbench,wide
 runs=3
 jobs=$(nproc)
+all_tools=(migrate pgdump psql pgcopydb logical pipe floor)
+tools_arg=$(IFS=,; echo "${all_tools[*]}")
 while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
 	case "$1" in
-	--scale) scale=$2; shift 2 ;;
-	--runs) runs=$2; shift 2 ;;
-	--jobs) jobs=$2; shift 2 ;;
-	*) echo "usage: bench/run.sh [--scale N] [--runs N] [--jobs N]" >&2; exit 2 ;;
+	--scale) scale=$2 ;;
+	--wide-mb) wide_mb=$2 ;;
+	--datasets) datasets=$2 ;;
+	--runs) runs=$2 ;;
+	--jobs) jobs=$2 ;;
+	--tools) tools_arg=$2 ;;
+	*) usage ;;
 	esac
+	shift 2
+done
+IFS=, read -r -a tools <<<"$tools_arg"
+for t in "${tools[@]}"; do
+	case " ${all_tools[*]} " in *" $t "*) ;; *) echo "unknown tool: $t" >&2; usage ;; esac
 done
 
 work=$(mktemp -d /tmp/migrate-bench.XXXXXX)
-mkdir -p "$work/source" "$work/target" "$work/files" bench/results
+mkdir -p "$work/source" "$work/target" bench/results
 trap 'stop_cluster "$work/source"; stop_cluster "$work/target"; rm -rf "$work"' EXIT
 
 # the same settings for both servers and every tool
@@ -38,31 +60,22 @@ T="host=$work/target port=$tport"
 spsql() { psql -qXAt -v ON_ERROR_STOP=1 -d "$S dbname=$1" -c "$2"; }
 tpsql() { psql -qXAt -v ON_ERROR_STOP=1 -d "$T dbname=$1" -c "$2"; }
 now() { date +%s.%N; }
-
-echo "== pgbench at scale $scale into the source"
-spsql postgres "CREATE DATABASE bench"
-pgbench -i -q -s "$scale" -d "$S dbname=bench" >/dev/null 2>&1
-spsql bench "VACUUM ANALYZE"
-size=$(spsql bench "SELECT pg_database_size(current_database())")
 tpsql postgres "CREATE EXTENSION migrate"
 
-fingerprint() {
-	local conn=$1
-	psql -qXAt -d "$conn dbname=bench" -c "
-		SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-		WHERE schemaname = 'public' ORDER BY 1" |
-		while read -r t; do
-			echo "$t $(psql -qXAt -d "$conn dbname=bench" -c \
-				"SELECT count(*) || ' ' || md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) FROM $t x")"
-		done
+# the tables of the source database, schema-qualified and quoted
+source_tables() {
+	spsql bench "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+		WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
 }
-fingerprint "$S" >"$work/source.fp"
 
-# local binary files for the floor, made once
-for t in pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
-	spsql bench "COPY $t TO '$work/files/$t' (FORMAT binary)"
-done
-pg_dump -Fd -j "$jobs" -f "$work/dump.floor" -d "$S dbname=bench"
+# a line a table: row count and an order-independent checksum of the rows
+fingerprint() {
+	local conn=$1 t
+	while read -r t; do
+		echo "$t $(psql -qXAt -d "$conn dbname=bench" -c \
+			"SELECT count(*) || ' ' || md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) FROM $t x")"
+	done <"$work/tables"
+}
 
 reset_target() {
 	tpsql postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'bench' AND pid <> pg_backend_pid()" >/dev/null
@@ -71,40 +84,37 @@ reset_target() {
 	tpsql postgres "CHECKPOINT" >/dev/null
 }
 
-# samples the largest private resident memory (RssAnon: shared buffers a
-# worker touches are not its own) of a migrate worker, and the target's disk
-sampler() {
-	local out=$1 rss=0 disk=0 r d pid
-	while [ -f "$work/sampling" ]; do
-		for pid in $(pgrep -f 'migrate worker' 2>/dev/null); do
-			r=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-			[ -n "$r" ] && [ "$r" -gt "$rss" ] && rss=$r
-		done
-		d=$(du -sk "$work/target/data" 2>/dev/null | cut -f1)
-		[ -n "$d" ] && [ "$d" -gt "$disk" ] && disk=$d
-		sleep 0.2
-	done
-	echo "$rss $disk" >"$out"
-}
-
 run_migrate() {
 	local id
 	id=$(tpsql postgres "SELECT migrate.start('$S dbname=postgres', '{\"databases\": [\"bench\"], \"roles\": false, \"workers\": $jobs}')")
 	tpsql postgres "SELECT migrate.wait($id, 'done')" >/dev/null 2>&1
 	[ "$(tpsql postgres "SELECT state FROM migrate.migration WHERE id = $id")" = done ] || return 1
 	tpsql postgres "SELECT extract(epoch FROM max(finished_at) - min(started_at)) FROM migrate.task WHERE migration_id = $id AND kind = 'copy'" >"$work/data_phase"
+	# where the time went, task by task, in seconds from the start
+	psql -qXA -F ' ' -d "$T dbname=postgres" -c "
+		SELECT t.kind, coalesce(t.schema_name || '.' || t.table_name, '') AS relation, t.part,
+		       round(extract(epoch FROM t.started_at - m.started_at)::numeric, 2) AS started,
+		       round(extract(epoch FROM t.finished_at - m.started_at)::numeric, 2) AS finished
+		FROM migrate.task t JOIN migrate.migration m ON m.id = t.migration_id
+		WHERE m.id = $id ORDER BY t.started_at, t.id" >"$work/migrate.timeline"
 }
 run_pgdump() {
 	rm -rf "$work/dump"
 	pg_dump -Fd -j "$jobs" -f "$work/dump" -d "$S dbname=bench"
 	tpsql postgres "CREATE DATABASE bench"
 	pg_restore -j "$jobs" -d "$T dbname=bench" "$work/dump"
+	rm -rf "$work/dump"
+}
+run_psql() {
+	tpsql postgres "CREATE DATABASE bench"
+	pg_dump -d "$S dbname=bench" | psql -qX -v ON_ERROR_STOP=1 -d "$T dbname=bench" >/dev/null
 }
 run_pgcopydb() {
 	rm -rf "$work/pgcopydb"
 	tpsql postgres "CREATE DATABASE bench"
 	pgcopydb clone --source "$S dbname=bench" --target "$T dbname=bench" \
 		--table-jobs "$jobs" --index-jobs "$jobs" --dir "$work/pgcopydb" --no-owner >"$work/pgcopydb.log" 2>&1
+	rm -rf "$work/pgcopydb"
 }
 run_logical() {
 	tpsql postgres "CREATE DATABASE bench"
@@ -123,78 +133,174 @@ run_logical() {
 	spsql bench "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'bench_sub'" >/dev/null
 	spsql bench "DROP PUBLICATION bench_pub"
 }
-run_floor() {
-	local t0 t
+# the raw pipe: binary COPY TO | COPY FROM through psql, N tables at a time,
+# between a schema restore and the post-data restore (N at a time)
+run_pipe() {
+	local t0
+	rm -rf "$work/schema"
+	pg_dump -Fd --schema-only -f "$work/schema" -d "$S dbname=bench"
 	tpsql postgres "CREATE DATABASE bench"
-	pg_restore --section=pre-data -d "$T dbname=bench" "$work/dump.floor"
+	pg_restore --section=pre-data -d "$T dbname=bench" "$work/schema"
 	t0=$(now)
-	for t in pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
-		echo "COPY $t FROM '$work/files/$t' (FORMAT binary)"
-	done | xargs -d '\n' -P "$jobs" -I{} psql -qX -d "$T dbname=bench" -c "{}"
+	xargs -d '\n' -P "$jobs" -I{} sh -c \
+		"psql -qXA -v ON_ERROR_STOP=1 -d '$S dbname=bench' -c 'COPY {} TO STDOUT (FORMAT binary)' |
+		 psql -qX -v ON_ERROR_STOP=1 -d '$T dbname=bench' -c 'COPY {} FROM STDIN (FORMAT binary)'" <"$work/tables"
 	echo "$(now) - $t0" | bc >"$work/data_phase"
-	pg_restore -j "$jobs" --section=post-data -d "$T dbname=bench" "$work/dump.floor"
+	pg_restore -j "$jobs" --section=post-data -d "$T dbname=bench" "$work/schema"
+}
+# the floor: the target loads local binary files N at a time, then builds
+# the same indexes and constraints N at a time
+run_floor() {
+	local t0
+	tpsql postgres "CREATE DATABASE bench"
+	pg_restore --section=pre-data -d "$T dbname=bench" "$work/floor.schema"
+	t0=$(now)
+	awk -v dir="$work/files" '{ printf "COPY %s FROM %c%s/%d%c (FORMAT binary);\n", $0, 39, dir, NR, 39 }' "$work/tables" |
+		xargs -d '\n' -P "$jobs" -I{} psql -qX -v ON_ERROR_STOP=1 -d "$T dbname=bench" -c "{}"
+	echo "$(now) - $t0" | bc >"$work/data_phase"
+	pg_restore -j "$jobs" --section=post-data -d "$T dbname=bench" "$work/floor.schema"
 }
 
-tools=(migrate pgdump pgcopydb logical floor)
-csv="bench/results/bench-$(date +%Y%m%d-%H%M%S).csv"
-echo "dataset,tool,run,seconds,data_seconds,peak_worker_rss_kb,peak_target_disk_kb,correct" >"$csv"
+load_dataset() {
+	local dataset=$1
+	spsql postgres "DROP DATABASE IF EXISTS bench" >/dev/null 2>&1
+	spsql postgres "CREATE DATABASE bench"
+	case "$dataset" in
+	pgbench) pgbench -i -q -s "$scale" -d "$S dbname=bench" >/dev/null 2>&1 ;;
+	wide) psql -qX -v mb="$wide_mb" -d "$S dbname=bench" -f bench/wide.sql >/dev/null ;;
+	esac
+	spsql bench "VACUUM ANALYZE"
+	source_tables >"$work/tables"
+	fingerprint "$S" >"$work/source.fp"
+	# the floor's files and schema, made once (not timed)
+	rm -rf "$work/files" "$work/floor.schema"
+	mkdir -p "$work/files"
+	awk -v dir="$work/files" '{ printf "COPY %s TO %c%s/%d%c (FORMAT binary);\n", $0, 39, dir, NR, 39 }' "$work/tables" |
+		psql -qX -v ON_ERROR_STOP=1 -d "$S dbname=bench" >/dev/null
+	pg_dump -Fd --schema-only -f "$work/floor.schema" -d "$S dbname=bench"
+}
 
-echo "== settings (both servers, every tool): ${settings[*]}; fsync/synchronous_commit/full_page_writes off"
-echo "== dataset pgbench scale $scale: $((size / 1024 / 1024)) MB; $runs runs a tool, alternating; $jobs jobs"
-for r in $(seq 1 "$runs"); do
-	# alternate the order from run to run
-	if [ $((r % 2)) -eq 0 ]; then order=(floor logical pgcopydb pgdump migrate); else order=("${tools[@]}"); fi
-	for tool in "${order[@]}"; do
-		reset_target
-		rm -f "$work/data_phase"
-		touch "$work/sampling"
-		sampler "$work/sample" &
-		spid=$!
-		t0=$(now)
-		ok=yes
-		"run_$tool" >"$work/$tool.out" 2>&1 || ok=failed
-		t1=$(now)
-		rm -f "$work/sampling"
-		wait "$spid"
-		secs=$(echo "$t1 - $t0" | bc)
-		data=$(cat "$work/data_phase" 2>/dev/null || echo "")
-		read -r rss disk <"$work/sample"
-		if [ "$ok" = yes ]; then
-			fingerprint "$T" >"$work/target.fp"
-			cmp -s "$work/source.fp" "$work/target.fp" || ok=WRONG
-		fi
-		[ "$tool" = migrate ] || rss=""
-		printf '  run %d %-9s %8.2f s  %s\n' "$r" "$tool" "$secs" "$ok"
-		[ "$ok" = yes ] || tail -5 "$work/$tool.out" | sed 's/^/    /'
-		echo "pgbench-$scale,$tool,$r,$secs,$data,$rss,$disk,$ok" >>"$csv"
-	done
-done
+# one timed, verified run of a tool, appended to the CSV
+run_one() {
+	local dataset=$1 r=$2 tool=$3 t0 t1 secs data ok copy any disk
+	reset_target
+	rm -f "$work/data_phase"
+	rm -f "$work/migrate.timeline"
+	touch "$work/sampling"
+	perl bench/sampler.pl "$work/sampling" "$work/sample" "$work" &
+	local spid=$!
+	ok=yes
+	t0=$(now)
+	"run_$tool" >"$work/$tool.out" 2>&1 || ok=failed
+	t1=$(now)
+	rm -f "$work/sampling"
+	wait "$spid"
+	secs=$(echo "$t1 - $t0" | bc)
+	data=$(cat "$work/data_phase" 2>/dev/null || echo "")
+	read -r copy any disk <"$work/sample"
+	if [ "$ok" = yes ]; then
+		fingerprint "$T" >"$work/target.fp"
+		cmp -s "$work/source.fp" "$work/target.fp" || ok=WRONG
+	fi
+	[ "$tool" = migrate ] || { copy=""; any=""; }
+	printf '  run %d %-9s %8.2f s  %s\n' "$r" "$tool" "$secs" "$ok"
+	[ "$ok" = yes ] || tail -5 "$work/$tool.out" | sed 's/^/    /'
+	echo "$dataset,$tool,$r,$secs,$data,$copy,$any,$disk,$ok" >>"$csv"
+	if [ "$tool" = migrate ] && [ -f "$work/migrate.timeline" ]; then
+		{ echo "== $dataset run $r: $secs s"; cat "$work/migrate.timeline"; } >>"${csv%.csv}.timeline"
+	fi
+}
 
-echo
-echo "== pgbench scale $scale ($((size / 1024 / 1024)) MB), median of $runs runs (min-max), ratios of medians"
-awk -F, -v mb=$((size / 1024 / 1024)) '
-	NR > 1 && $8 == "yes" { n[$2]++; t[$2, n[$2]] = $4; d[$2, n[$2]] = $5; if ($6 > rss[$2]) rss[$2] = $6; if ($7 > disk[$2]) disk[$2] = $7 }
-	NR > 1 && $8 != "yes" { bad[$2]++ }
-	function median(tool, arr,   i, j, k, tmp, m, v) {
-		m = n[tool]; for (i = 1; i <= m; i++) v[i] = arr[tool, i]
-		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] + 0 < v[i] + 0) { tmp = v[i]; v[i] = v[j]; v[j] = tmp }
+# the table of one dataset: medians, spread, ratios, and the issue's targets
+report() {
+	local dataset=$1 mb=$2
+	awk -F, -v ds="$dataset" -v mb="$mb" -v tools="${tools[*]}" '
+	$1 == ds && $9 == "yes" {
+		n[$2]++; t[$2, n[$2]] = $4; d[$2, n[$2]] = $5
+		if ($6 > copy[$2]) copy[$2] = $6; if ($7 > any[$2]) any[$2] = $7; if ($8 > disk[$2]) disk[$2] = $8
+	}
+	$1 == ds && $9 != "yes" { bad[$2]++ }
+	function median(tool, arr,   i, j, tmp, m, v) {
+		m = n[tool]; for (i = 1; i <= m; i++) v[i] = arr[tool, i] + 0
+		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] < v[i]) { tmp = v[i]; v[i] = v[j]; v[j] = tmp }
 		lo = v[1]; hi = v[m]
 		return (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
 	}
+	function ratio(a, b) { return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : "-" }
 	END {
-		split("migrate pgdump pgcopydb logical floor", order, " ")
-		for (k = 1; k <= 5; k++) { tool = order[k]; if (n[tool]) { med[tool] = median(tool, t); spread[tool] = sprintf("%.1f-%.1f", lo, hi); dm[tool] = median(tool, d) } }
-		printf "%-9s %9s %11s %8s %7s %10s %9s %8s %9s %9s\n", "tool", "total s", "spread", "data s", "MB/s", "/pg_dump", "/pgcopydb", "/floor", "rss MB", "disk MB"
-		for (k = 1; k <= 5; k++) {
-			tool = order[k]
-			if (!n[tool]) { printf "%-9s %9s\n", tool, (bad[tool] ? "WRONG or failed: not timed" : "not run"); continue }
-			printf "%-9s %9.2f %11s %8s %7.1f %10s %9s %8s %9s %9.0f\n", tool, med[tool], spread[tool],
+		k = split(tools, order, " ")
+		for (i = 1; i <= k; i++) {
+			tool = order[i]
+			if (!n[tool]) continue
+			med[tool] = median(tool, t); spread[tool] = sprintf("%.1f-%.1f", lo, hi)
+			dm[tool] = (arr_has_data(tool) ? median(tool, d) : "")
+		}
+		fastest = ""
+		split("pgdump psql pgcopydb logical", others, " ")
+		for (i = 1; i <= 4; i++) if (med[others[i]] != "" && (fastest == "" || med[others[i]] < med[fastest])) fastest = others[i]
+		printf "%-9s %8s %10s %7s %7s %8s %8s %9s %7s %9s %9s %8s\n", "tool", "total s", "spread", "data s", "MB/s",
+			"/pg_dump", "/pgcopydb", "/fastest", "/floor", "copy RSS", "peak RSS", "disk MB"
+		for (i = 1; i <= k; i++) {
+			tool = order[i]
+			if (!n[tool]) { printf "%-9s %s\n", tool, (bad[tool] ? "WRONG or failed in every run: not timed" : "not run"); continue }
+			printf "%-9s %8.2f %10s %7s %7.1f %8s %8s %9s %7s %9s %9s %8.0f\n", tool, med[tool], spread[tool],
 				(dm[tool] != "" ? sprintf("%.2f", dm[tool]) : "-"), mb / med[tool],
-				(med["pgdump"] ? sprintf("%.2f", med[tool] / med["pgdump"]) : "-"),
-				(med["pgcopydb"] ? sprintf("%.2f", med[tool] / med["pgcopydb"]) : "-"),
-				(med["floor"] ? sprintf("%.2f", med[tool] / med["floor"]) : "-"),
-				(rss[tool] != "" ? sprintf("%.1f", rss[tool] / 1024) : "-"), disk[tool] / 1024
+				ratio(med[tool], med["pgdump"]), ratio(med[tool], med["pgcopydb"]),
+				ratio(med[tool], med[fastest]), ratio(med[tool], med["floor"]),
+				(copy[tool] != "" ? sprintf("%.1f MB", copy[tool] / 1024) : "-"),
+				(any[tool] != "" ? sprintf("%.1f MB", any[tool] / 1024) : "-"), disk[tool] / 1024
 			if (bad[tool]) printf "          (%d run(s) WRONG or failed, left out)\n", bad[tool]
 		}
-	}' "$csv"
+		if (med["migrate"] == "") exit
+		print "targets of migrate (issue: benchmark):"
+		if (fastest != "")
+			verdict(med["migrate"] <= 0.85 * med[fastest], sprintf("total %.2f s <= 0.85 x the fastest other tool (%s, %.2f s)", med["migrate"], fastest, med[fastest]))
+		if (dm["pipe"] != "")
+			verdict(dm["migrate"] <= dm["pipe"], sprintf("data phase %.2f s <= the raw pipe of the same streams (%.2f s)", dm["migrate"], dm["pipe"]))
+		if (dm["floor"] != "")
+			verdict(dm["migrate"] <= 1.15 * dm["floor"], sprintf("data phase %.2f s <= 1.15 x the target loading local files (%.2f s)", dm["migrate"], dm["floor"]))
+		verdict(copy["migrate"] < 64 * 1024, sprintf("a copy worker peak RSS %.1f MB < 64 MB", copy["migrate"] / 1024))
+	}
+	function arr_has_data(tool,   i) { for (i = 1; i <= n[tool]; i++) if (d[tool, i] != "") return 1; return 0 }
+	function verdict(ok, what) { printf "  %-6s %s\n", (ok ? "met" : "MISSED"), what }
+	' "$csv"
+}
+
+csv="bench/results/bench-$(date +%Y%m%d-%H%M%S).csv"
+echo "dataset,tool,run,seconds,data_seconds,copy_worker_rss_kb,peak_worker_rss_kb,disk_growth_kb,correct" >"$csv"
+echo "== settings (both servers, every tool): ${settings[*]}; fsync/synchronous_commit/full_page_writes off"
+echo "== $(nproc) cores; $runs runs a tool, alternating the order; $jobs jobs; tools: ${tools[*]}"
+
+IFS=, read -r -a dataset_list <<<"$datasets"
+summary=""
+for dataset in "${dataset_list[@]}"; do
+	case "$dataset" in
+	pgbench) name="pgbench-$scale" ;;
+	wide) name="wide-$wide_mb" ;;
+	*) echo "unknown dataset: $dataset" >&2; usage ;;
+	esac
+	echo "== dataset $name: loading"
+	load_dataset "$dataset"
+	size=$(spsql bench "SELECT pg_database_size(current_database())")
+	mb=$((size / 1024 / 1024))
+	echo "== dataset $name: $mb MB in $(wc -l <"$work/tables") tables"
+	# a load that is not timed first: the target's WAL segments then exist
+	# and are recycled for every tool alike (the first tool would otherwise
+	# pay for creating and zeroing them), and the source's files are cached
+	reset_target
+	run_floor >"$work/warmup.out" 2>&1
+	for r in $(seq 1 "$runs"); do
+		order=("${tools[@]}")
+		if [ $((r % 2)) -eq 0 ]; then
+			order=()
+			for ((i = ${#tools[@]} - 1; i >= 0; i--)); do order+=("${tools[$i]}"); done
+		fi
+		for tool in "${order[@]}"; do
+			run_one "$name" "$r" "$tool"
+		done
+	done
+	summary+=$'\n'"== $name ($mb MB), median of $runs runs (min-max); ratios of medians"$'\n'
+	summary+=$(report "$name" "$mb")$'\n'
+done
+echo "$summary"
 echo "CSV: $csv"
