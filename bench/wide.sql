@@ -34,7 +34,7 @@ CREATE TABLE wide_events (
     flagged boolean NOT NULL DEFAULT false
 );
 INSERT INTO wide_events
-SELECT i, 1 + (i * 7919) % 10000,
+SELECT i, 1 + (i::bigint * 7919 % 10000)::int,
        '2024-01-01'::timestamptz + i * interval '1 second',
        (ARRAY['click', 'view', 'purchase', 'refund', 'signup'])[1 + i % 5],
        CASE WHEN i % 7 = 0 THEN NULL ELSE round((random() * 100000)::numeric, 2) END,

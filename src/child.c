@@ -89,6 +89,192 @@ exec_child(const char *path, const char *const *argv, const char *passfile,
 }
 
 /*
+ * Starts PROG's program: no shell, stdout (and stderr, unless it goes to a
+ * file) into a non-blocking pipe.  The child is killed and reaped if the
+ * current memory context goes before it is done.
+ */
+static ChildProc *
+child_start(const MigrateProgram *prog)
+{
+	ChildProc  *cp = palloc0(sizeof(ChildProc));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+	int			pipefd[2];
+
+	cp->fd = -1;
+	cb->func = child_release;
+	cb->arg = cp;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	if (pipe(pipefd) < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create a pipe for \"%s\": %m", prog->path)));
+
+	fflush(NULL);
+	cp->pid = fork();
+	if (cp->pid < 0)
+	{
+		close(pipefd[0]);
+		close(pipefd[1]);
+		cp->pid = 0;
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start \"%s\": %m", prog->path)));
+	}
+	if (cp->pid == 0)
+		exec_child(prog->path, prog->argv, prog->passfile, prog->stderr_path, pipefd[1]);
+
+	close(pipefd[1]);
+	cp->fd = pipefd[0];
+	if (fcntl(cp->fd, F_SETFL, O_NONBLOCK) < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not set a pipe non-blocking: %m")));
+	return cp;
+}
+
+/*
+ * Reads what CP's pipe holds into OUTPUT; at its end closes it.  Returns
+ * false when nothing was there to read.
+ */
+static bool
+child_read(ChildProc *cp, const char *path, StringInfo output)
+{
+	char		buf[8192];
+	bool		progress = false;
+
+	while (cp->fd >= 0)
+	{
+		ssize_t		n = read(cp->fd, buf, sizeof(buf));
+
+		if (n > 0)
+		{
+			appendBinaryStringInfo(output, buf, n);
+			progress = true;
+			continue;
+		}
+		if (n == 0)
+		{
+			close(cp->fd);
+			cp->fd = -1;
+			return true;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read the output of \"%s\": %m", path)));
+		break;
+	}
+	return progress;
+}
+
+/* Waits for CP, whose pipe is closed, to exit; returns its exit status. */
+static int
+child_reap(ChildProc *cp, const char *path)
+{
+	int			status = 0;
+
+	/* the pipe is closed; the child exits any moment now */
+	for (;;)
+	{
+		pid_t		r = waitpid(cp->pid, &status, WNOHANG);
+
+		if (r == cp->pid)
+		{
+			cp->pid = 0;
+			break;
+		}
+		if (r < 0 && errno != EINTR)
+			ereport(ERROR,
+					(errmsg("could not wait for \"%s\": %m", path)));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -1;
+}
+
+/*
+ * Runs the N programs of PROGS at the same time and sets the status of
+ * each: its exit status, 127 when it could not be started, -1 when it was
+ * killed by a signal or ran past TIMEOUT_MS (if positive; it is then
+ * killed).  What each writes goes to its output.
+ */
+void
+migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
+{
+	ChildProc **cps = palloc(sizeof(ChildProc *) * n);
+	instr_time	start;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		cps[i] = child_start(&progs[i]);
+	INSTR_TIME_SET_CURRENT(start);
+
+	for (;;)
+	{
+		bool		progress = false;
+		int			open = 0;
+		long		timeout = -1;
+		WaitEventSet *set;
+		WaitEvent	event;
+
+		CHECK_FOR_INTERRUPTS();
+		for (i = 0; i < n; i++)
+			if (cps[i]->fd >= 0)
+			{
+				if (child_read(cps[i], progs[i].path, progs[i].output))
+					progress = true;
+				if (cps[i]->fd >= 0)
+					open++;
+			}
+		if (open == 0)
+			break;
+		if (progress)
+			continue;
+
+		if (timeout_ms > 0)
+		{
+			instr_time	now;
+
+			INSTR_TIME_SET_CURRENT(now);
+			INSTR_TIME_SUBTRACT(now, start);
+			timeout = timeout_ms - (long) INSTR_TIME_GET_MILLISEC(now);
+			if (timeout <= 0)
+				break;
+		}
+		/* one set a wait: a pipe that closed must not be waited on again */
+		set = CreateWaitEventSet(CurrentMemoryContext, open + 2);
+		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+		for (i = 0; i < n; i++)
+			if (cps[i]->fd >= 0)
+				AddWaitEventToSet(set, WL_SOCKET_READABLE, cps[i]->fd, NULL, NULL);
+		if (WaitEventSetWait(set, timeout, &event, 1, PG_WAIT_EXTENSION) > 0 &&
+			(event.events & WL_LATCH_SET))
+			ResetLatch(MyLatch);
+		FreeWaitEventSet(set);
+	}
+
+	for (i = 0; i < n; i++)
+	{
+		if (cps[i]->fd >= 0)
+		{
+			/* past the timeout */
+			child_release(cps[i]);
+			progs[i].status = -1;
+		}
+		else
+			progs[i].status = child_reap(cps[i], progs[i].path);
+	}
+}
+
+/*
  * Runs PATH with ARGV (argv[0] included, NULL-terminated), no shell, and
  * appends what it writes to stdout and stderr to OUTPUT.  Returns its exit
  * status (127 when it could not be started, -1 when it was killed by a
@@ -110,118 +296,13 @@ migrate_run_program_env(const char *path, const char *const *argv,
 						const char *passfile, const char *stderr_path,
 						StringInfo output, int timeout_ms)
 {
-	ChildProc  *cp = palloc0(sizeof(ChildProc));
-	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
-	int			pipefd[2];
-	instr_time	start;
-	bool		timed_out = false;
-	int			status = 0;
-	char		buf[8192];
+	MigrateProgram prog;
 
-	cp->fd = -1;
-	cb->func = child_release;
-	cb->arg = cp;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
-
-	if (pipe(pipefd) < 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not create a pipe for \"%s\": %m", path)));
-
-	fflush(NULL);
-	cp->pid = fork();
-	if (cp->pid < 0)
-	{
-		close(pipefd[0]);
-		close(pipefd[1]);
-		cp->pid = 0;
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("could not start \"%s\": %m", path)));
-	}
-	if (cp->pid == 0)
-		exec_child(path, argv, passfile, stderr_path, pipefd[1]);
-
-	close(pipefd[1]);
-	cp->fd = pipefd[0];
-	if (fcntl(cp->fd, F_SETFL, O_NONBLOCK) < 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not set a pipe non-blocking: %m")));
-	INSTR_TIME_SET_CURRENT(start);
-
-	/* read until end of file */
-	while (cp->fd >= 0)
-	{
-		ssize_t		n = read(cp->fd, buf, sizeof(buf));
-		long		timeout = -1;
-		int			events = WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH;
-		int			rc;
-
-		if (n > 0)
-		{
-			appendBinaryStringInfo(output, buf, n);
-			continue;
-		}
-		if (n == 0)
-		{
-			close(cp->fd);
-			cp->fd = -1;
-			break;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not read the output of \"%s\": %m", path)));
-
-		if (timeout_ms > 0)
-		{
-			instr_time	now;
-
-			INSTR_TIME_SET_CURRENT(now);
-			INSTR_TIME_SUBTRACT(now, start);
-			timeout = timeout_ms - (long) INSTR_TIME_GET_MILLISEC(now);
-			if (timeout <= 0)
-			{
-				timed_out = true;
-				break;
-			}
-			events |= WL_TIMEOUT;
-		}
-		rc = WaitLatchOrSocket(MyLatch, events, cp->fd, timeout, PG_WAIT_EXTENSION);
-		if (rc & WL_LATCH_SET)
-		{
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
-		}
-	}
-
-	if (timed_out)
-	{
-		child_release(cp);
-		return -1;
-	}
-
-	/* the pipe is closed; the child exits any moment now */
-	for (;;)
-	{
-		pid_t		r = waitpid(cp->pid, &status, WNOHANG);
-
-		if (r == cp->pid)
-		{
-			cp->pid = 0;
-			break;
-		}
-		if (r < 0 && errno != EINTR)
-			ereport(ERROR,
-					(errmsg("could not wait for \"%s\": %m", path)));
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 10, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
-
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -1;
+	prog.path = path;
+	prog.argv = argv;
+	prog.passfile = passfile;
+	prog.stderr_path = stderr_path;
+	prog.output = output;
+	migrate_run_programs(&prog, 1, timeout_ms);
+	return prog.status;
 }

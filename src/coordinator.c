@@ -1033,8 +1033,7 @@ plan_tasks(DbState *db)
 	commit_tx();
 	MemoryContextSwitchTo(cxt);
 
-	pre = migrate_pg_dump(source, db->name, db->snapshot, "pre-data", encoding);
-	post = migrate_pg_dump(source, db->name, db->snapshot, "post-data", encoding);
+	migrate_pg_dump_schema(source, db->name, db->snapshot, encoding, &pre, &post);
 	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
 
 	res = source_query(db->snap_conn,

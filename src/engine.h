@@ -115,9 +115,9 @@ typedef struct DumpStatement
 	char	   *table_name;
 } DumpStatement;
 
-extern char *migrate_pg_dump(const SourceInfo *src, const char *dbname,
-							 const char *snapshot, const char *section,
-							 const char *encoding);
+extern void migrate_pg_dump_schema(const SourceInfo *src, const char *dbname,
+								   const char *snapshot, const char *encoding,
+								   char **pre, char **post);
 extern List *migrate_split_sql(const char *script);
 extern List *migrate_classify_post_data(List *statements);
 extern bool migrate_statement_tolerated(const char *sql);

@@ -158,6 +158,18 @@ extern char *migrate_copy_database_role_settings(SourceConn *conn, int64 migrati
 												 const char *dbname);
 
 /* Child processes (child.c). */
+typedef struct MigrateProgram
+{
+	const char *path;
+	const char *const *argv;	/* argv[0] included, NULL-terminated */
+	const char *passfile;		/* PGPASSFILE of the child, or NULL */
+	const char *stderr_path;	/* its stderr to this file, or NULL: output */
+	StringInfo	output;			/* what it writes */
+	int			status;			/* set: exit status, 127 not started, -1
+								 * killed */
+} MigrateProgram;
+
+extern void migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms);
 extern int	migrate_run_program(const char *path, const char *const *argv,
 								StringInfo output, int timeout_ms);
 extern int	migrate_run_program_env(const char *path, const char *const *argv,

@@ -195,61 +195,71 @@ conninfo_without_password(const SourceInfo *src, const char *dbname)
 }
 
 /*
- * Runs pg_dump --section=SECTION (pre-data or post-data) of database DBNAME at
- * SNAPSHOT and returns its output.  Raises an error with pg_dump's own
- * message when it fails.
+ * Runs pg_dump --section=pre-data and --section=post-data of database DBNAME
+ * at SNAPSHOT, both at once (most of a pg_dump's time is its round trips
+ * to the source), and sets *PRE and *POST to their outputs.  Raises an
+ * error with pg_dump's own message when one fails.
  */
-char *
-migrate_pg_dump(const SourceInfo *src, const char *dbname, const char *snapshot,
-				const char *section, const char *encoding)
+void
+migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *snapshot,
+					   const char *encoding, char **pre, char **post)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate pg_dump",
 											  ALLOCSET_DEFAULT_SIZES);
-	char	   *volatile result = NULL;
+	static const char *const sections[2] = {"pre-data", "post-data"};
 
-	/* the passfile and the child go with this context, error or not */
+	/* the passfile, error files and children go with this context */
 	PG_TRY();
 	{
 		char	   *path;
-		const char *argv[16];
-		StringInfoData out;
-		int			n = 0;
-		int			rc;
 		char	   *passfile = NULL;
-		char	   *errfile;
+		MigrateProgram progs[2];
+		int			p;
 
 		MemoryContextSwitchTo(cxt);
 		path = migrate_bin_path("pg_dump");
 		if (src->password != NULL)
 			passfile = write_passfile(src->password);
-		errfile = tmp_file_path("stderr");
 
-		argv[n++] = path;
-		/* no --schema-only: post-data then carries REFRESH MATERIALIZED VIEW */
-		argv[n++] = psprintf("--section=%s", section);
-		argv[n++] = "--no-password";
-		argv[n++] = psprintf("--encoding=%s", encoding);
-		if (snapshot != NULL)
-			argv[n++] = psprintf("--snapshot=%s", snapshot);
-		argv[n++] = "--dbname";
-		argv[n++] = conninfo_without_password(src, dbname);
-		argv[n] = NULL;
-
-		initStringInfo(&out);
-		rc = migrate_run_program_env(path, argv, passfile, errfile, &out, 0);
-		if (rc != 0)
+		for (p = 0; p < 2; p++)
 		{
-			char	   *msg = read_small_file(errfile);
-			char	   *p = strstr(msg, "pg_dump: error:");
+			const char **argv = palloc0(sizeof(char *) * 16);
+			int			n = 0;
 
-			ereport(ERROR,
-					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-					 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
-							section, dbname, rc),
-					 errdetail("%s", migrate_redact(p ? p : (msg[0] ? msg : "no output")))));
+			argv[n++] = path;
+			/* no --schema-only: post-data then carries REFRESH MATERIALIZED VIEW */
+			argv[n++] = psprintf("--section=%s", sections[p]);
+			argv[n++] = "--no-password";
+			argv[n++] = psprintf("--encoding=%s", encoding);
+			if (snapshot != NULL)
+				argv[n++] = psprintf("--snapshot=%s", snapshot);
+			argv[n++] = "--dbname";
+			argv[n++] = conninfo_without_password(src, dbname);
+			argv[n] = NULL;
+
+			progs[p].path = path;
+			progs[p].argv = argv;
+			progs[p].passfile = passfile;
+			progs[p].stderr_path = tmp_file_path("stderr");
+			progs[p].output = makeStringInfo();
 		}
-		result = MemoryContextStrdup(outer, out.data);
+		migrate_run_programs(progs, 2, 0);
+
+		for (p = 0; p < 2; p++)
+			if (progs[p].status != 0)
+			{
+				char	   *msg = read_small_file(progs[p].stderr_path);
+				char	   *e = strstr(msg, "pg_dump: error:");
+
+				ereport(ERROR,
+						(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+						 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
+								sections[p], dbname, progs[p].status),
+						 errdetail("%s", migrate_redact(e ? e : (msg[0] ? msg : "no output")))));
+			}
+		*pre = MemoryContextStrdup(outer, progs[0].output->data);
+		*post = MemoryContextStrdup(outer, progs[1].output->data);
 	}
 	PG_FINALLY();
 	{
@@ -257,7 +267,6 @@ migrate_pg_dump(const SourceInfo *src, const char *dbname, const char *snapshot,
 		MemoryContextDelete(cxt);
 	}
 	PG_END_TRY();
-	return result;
 }
 
 /*
