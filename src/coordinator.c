@@ -1037,7 +1037,7 @@ plan_tasks(DbState *db)
 	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
 
 	res = source_query(db->snap_conn,
-					   "SELECT n.nspname, c.relname, pg_relation_size(c.oid),"
+					   "SELECT n.nspname, c.relname, pg_table_size(c.oid),"
 					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
 					   " c.relpersistence"
 					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -1110,6 +1110,12 @@ plan_tasks(DbState *db)
 	}
 	if (rest.len > 0)
 		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0, false);
+	/* an index task weighs as much as its table, for the order of work */
+	state_exec("UPDATE migrate.task i SET size_bytes = coalesce((SELECT sum(c.size_bytes)"
+			   "  FROM migrate.task c WHERE c.migration_id = i.migration_id AND c.dbname = i.dbname"
+			   "  AND c.kind = 'copy' AND c.schema_name = i.schema_name AND c.table_name = i.table_name), 0)"
+			   " WHERE i.migration_id = $1::bigint AND i.dbname = $2 AND i.kind = 'index'",
+			   2, (const char *[]) {id_text(), db->name});
 	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	res = source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
 	if (SR_VALUE(res, 0, 0)[0] == 't')
@@ -1200,11 +1206,17 @@ dispatch(Oid owner)
 					  "    (c.kind IN ('copy', 'index') AND (t.statement = 'inheritance' OR"
 					  "     (c.schema_name = t.schema_name AND c.table_name = t.table_name)))))"
 					  "  ELSE true END"
-					  " ORDER BY CASE t.kind WHEN 'schema' THEN 0 WHEN 'index' THEN 1 WHEN 'copy' THEN 2"
-					  "  WHEN 'analyze' THEN CASE WHEN t.table_name IS NULL THEN 6 ELSE 2 END"
+					  /*
+					   * The work of the largest tables first (the longest
+					   * chains: copy, then indexes, then ANALYZE), so that
+					   * small tables fill the gaps instead of the end;
+					   * among a table's tasks, index builds first.
+					   */
+					  " ORDER BY CASE t.kind WHEN 'schema' THEN 0 WHEN 'index' THEN 1 WHEN 'copy' THEN 1"
+					  "  WHEN 'analyze' THEN CASE WHEN t.table_name IS NULL THEN 6 ELSE 1 END"
 					  "  WHEN 'sequences' THEN 3 WHEN 'large_objects' THEN 3 WHEN 'constraint' THEN 4"
 					  "  WHEN 'post' THEN 5 ELSE 6 END,"
-					  "  t.size_bytes DESC, t.id",
+					  "  t.size_bytes DESC, CASE t.kind WHEN 'index' THEN 0 WHEN 'copy' THEN 1 ELSE 2 END, t.id",
 					  1, (const char *[]) {id_text()});
 	commit_tx();
 
@@ -1653,9 +1665,10 @@ migrate_coordinator_main(Datum main_arg)
 						  " WHERE m.id = $1::bigint",
 						  1, (const char *[]) {id_text()});
 		commit_tx();
-		if (res->nrows > 0 || tries >= 100)
+		if (res->nrows > 0 || tries >= 1000)
 			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100,
+		/* it commits a moment after: look again soon */
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();

@@ -10,6 +10,10 @@
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -660,6 +664,16 @@ migrate_worker_main(Datum main_arg)
 		PG_END_TRY();
 
 		send_result(&result);
+
+		/*
+		 * An index build's sort memory (maintenance_work_mem) is freed but
+		 * stays with the process: give it back to the system before the
+		 * next task, a worker may live long.
+		 */
+#ifdef __GLIBC__
+		if (task.kind != TK_COPY)
+			malloc_trim(0);
+#endif
 	}
 	drop_snapshot_conn();
 	proc_exit(0);
