@@ -202,8 +202,9 @@ child_reap(ChildProc *cp, const char *path)
 /*
  * Runs the N programs of PROGS at the same time and sets the status of
  * each: its exit status, 127 when it could not be started, -1 when it was
- * killed by a signal or ran past TIMEOUT_MS (if positive; it is then
- * killed).  What each writes goes to its output.
+ * killed by a signal, ran past TIMEOUT_MS (if positive) or was still
+ * running when another one failed (it is then killed: a caller wants all
+ * or nothing).  What each writes goes to its output.
  */
 void
 migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
@@ -219,6 +220,7 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 	for (;;)
 	{
 		bool		progress = false;
+		bool		failed = false;
 		int			open = 0;
 		long		timeout = -1;
 		WaitEventSet *set;
@@ -232,8 +234,15 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 					progress = true;
 				if (cps[i]->fd >= 0)
 					open++;
+				else
+				{
+					/* its output ended: it is exiting */
+					progs[i].status = child_reap(cps[i], progs[i].path);
+					if (progs[i].status != 0)
+						failed = true;
+				}
 			}
-		if (open == 0)
+		if (open == 0 || failed)
 			break;
 		if (progress)
 			continue;
@@ -261,17 +270,13 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 		FreeWaitEventSet(set);
 	}
 
+	/* past the timeout, or one failed: the others are not waited for */
 	for (i = 0; i < n; i++)
-	{
 		if (cps[i]->fd >= 0)
 		{
-			/* past the timeout */
 			child_release(cps[i]);
 			progs[i].status = -1;
 		}
-		else
-			progs[i].status = child_reap(cps[i], progs[i].path);
-	}
 }
 
 /*

@@ -396,7 +396,13 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 		appendStringInfoString(&sql, " (FORMAT binary)");
 		options = lappend(options, makeDefElem("format", (Node *) makeString("binary"), -1));
 	}
-	if (task->truncate && task->block_from < 0 && task->block_to < 0)
+	/*
+	 * Emptied in this transaction (a whole table, or the first part of a
+	 * split one): its rows go in frozen and all-visible, so that the first
+	 * reader (the index builds) does not write every page again to set hint
+	 * bits, and no anti-wraparound VACUUM rewrites it later.
+	 */
+	if (task->truncate)
 		options = lappend(options, makeDefElem("freeze", (Node *) makeBoolean(true), -1));
 
 	start_copy_out(conn, sql.data);

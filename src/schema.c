@@ -216,6 +216,7 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 		char	   *passfile = NULL;
 		MigrateProgram progs[2];
 		int			p;
+		int			bad;
 
 		MemoryContextSwitchTo(cxt);
 		path = migrate_bin_path("pg_dump");
@@ -246,18 +247,20 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 		}
 		migrate_run_programs(progs, 2, 0);
 
-		for (p = 0; p < 2; p++)
-			if (progs[p].status != 0)
-			{
-				char	   *msg = read_small_file(progs[p].stderr_path);
-				char	   *e = strstr(msg, "pg_dump: error:");
+		/* the one that failed, rather than the one stopped because of it */
+		bad = progs[0].status > 0 ? 0 : progs[1].status > 0 ? 1 :
+			progs[0].status != 0 ? 0 : progs[1].status != 0 ? 1 : -1;
+		if (bad >= 0)
+		{
+			char	   *msg = read_small_file(progs[bad].stderr_path);
+			char	   *e = strstr(msg, "pg_dump: error:");
 
-				ereport(ERROR,
-						(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-						 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
-								sections[p], dbname, progs[p].status),
-						 errdetail("%s", migrate_redact(e ? e : (msg[0] ? msg : "no output")))));
-			}
+			ereport(ERROR,
+					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+					 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
+							sections[bad], dbname, progs[bad].status),
+					 errdetail("%s", migrate_redact(e ? e : (msg[0] ? msg : "no output")))));
+		}
 		*pre = MemoryContextStrdup(outer, progs[0].output->data);
 		*post = MemoryContextStrdup(outer, progs[1].output->data);
 	}

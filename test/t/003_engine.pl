@@ -69,6 +69,15 @@ my $progress = poll_until($target,
 	"SELECT rows_copied > 0 AND state = 'copying' FROM migrate.table_progress"
 	  . " WHERE migration_id = $id AND table_name = 'slow'", qr/^t$/);
 is($progress, 't', 'table_progress shows rows of a table still being copied');
+my $titles = '';
+for my $pid (split /\n/, $target->safe_psql('postgres',
+	"SELECT pid FROM pg_stat_activity WHERE application_name = 'migrate worker'"))
+{
+	open my $cmd, '<', "/proc/$pid/cmdline" or next;
+	local $/;
+	$titles .= (<$cmd> // '') . "\n";
+}
+like($titles, qr/migrate worker \d+ shop copy app\.slow/, 'ps shows what a worker does: copy app.slow');
 like($target->safe_psql('postgres', "SELECT state || ' ' || phase FROM migrate.status WHERE id = $id"),
 	qr/^running (copying|indexing|schema)$/, 'status says running');
 
@@ -78,6 +87,9 @@ my ($r2, $o2, $notices) = $target->psql('postgres', "SELECT migrate.wait($id)");
 like($notices, qr/NOTICE:  migration 1: done, done, 100\.0% \(.* of .*\), .*\/s, ETA -, tables \d+\/\d+, databases 2\/2/,
 	'wait prints a progress line');
 identical($target, 'first run');
+is($target->safe_psql('postgres', "SELECT table_name FROM migrate.task WHERE migration_id = $id"
+	. " AND dbname = 'bench' AND kind = 'copy' ORDER BY started_at, id LIMIT 1"),
+	'pgbench_accounts', 'the largest table is copied first');
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.table_progress WHERE migration_id = $id AND parts_total > 1"),
 	'1', 'pgbench_accounts was split into parts');
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.errors WHERE migration_id = $id"), '0', 'no errors');
@@ -217,5 +229,43 @@ like($t6->safe_psql('postgres', "SET ROLE admin; SELECT source FROM migrate.stat
 like($err, qr/permission denied for schema migrate_private/, 'the stored source string is not readable by the admin');
 unlike($t6->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(t::text, ' ') FROM migrate.migration t"),
 	qr/\Q$pw\E/, 'no password in what the admin can read');
+
+# ---- pg_dump fails: the database fails with its message, nothing is left ----------
+# post-data fails at once while pre-data, started beside it, still runs
+my $fakebin = PostgreSQL::Test::Utils::tempdir();
+my $realbin = $source->config_data('--bindir');
+open my $fake, '>', "$fakebin/pg_dump" or die $!;
+print $fake qq{#!/bin/sh
+case "\$*" in *--section=post-data*) echo "pg_dump: error: simulated failure of post-data" >&2; exit 1 ;; esac
+case "\$*" in *--section=pre-data*) exec perl -e 'sleep 600' "\$0 pre-data" ;; esac
+exec "$realbin/pg_dump" "\$@"
+};
+close $fake;
+chmod 0755, "$fakebin/pg_dump";
+my $t7 = fresh_target('t7', conf => "migrate.pg_bin_dir = '$fakebin'");
+$id = $t7->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"roles\": false}')");
+is($t7->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed',
+	'a failing pg_dump fails the migration, without waiting for the other one');
+like($t7->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id"),
+	qr/pg_dump of the post-data schema of database "shop" failed \(exit code 1\): pg_dump: error: simulated failure of post-data/,
+	"which section, of which database, and pg_dump's own message");
+my $left_running = '';
+for (1 .. 600)
+{
+	# [p]: the pattern must not match the shell that runs pgrep
+	$left_running = `pgrep -f '$fakebin/pg_dump [p]re-data'` // '';
+	last if $left_running eq '';
+	select(undef, undef, undef, 0.1);
+}
+is($left_running, '', 'the pg_dump still running beside it was killed');
+my $tmpdir = $t7->data_dir . '/pg_migrate_tmp';
+my @left = glob("$tmpdir/*");
+is(scalar(@left), 0, 'no passfile or error file left behind');
+# with a working pg_dump, resume finishes it
+$t7->safe_psql('postgres', "ALTER SYSTEM SET migrate.pg_bin_dir = '$realbin'; SELECT pg_reload_conf()");
+$t7->restart;
+$t7->safe_psql('postgres', "SELECT migrate.resume($id)");
+is($t7->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'resumed with a working pg_dump: done');
+is_deeply(table_fingerprints($t7, 'shop'), $expected{shop}, 'after the failed pg_dump and resume: shop identical');
 
 done_testing();
