@@ -78,10 +78,36 @@ fingerprint() {
 }
 
 reset_target() {
+	# a logical run that failed half-way leaves its subscription
+	if [ "$(tpsql postgres "SELECT count(*) FROM pg_database WHERE datname = 'bench'")" = 1 ]; then
+		tpsql bench "SELECT subname FROM pg_subscription" | while read -r sub; do
+			tpsql bench "ALTER SUBSCRIPTION $sub DISABLE; ALTER SUBSCRIPTION $sub SET (slot_name = NONE); DROP SUBSCRIPTION $sub"
+		done
+	fi
 	tpsql postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'bench' AND pid <> pg_backend_pid()" >/dev/null
 	tpsql postgres "DROP DATABASE IF EXISTS bench" >/dev/null
 	tpsql postgres "DELETE FROM migrate.migration" >/dev/null
 	tpsql postgres "CHECKPOINT" >/dev/null
+}
+
+# The data phase of a tool, from the durations of its COPYs (one a line in
+# copy_durations, N at a time): their sum over N, and at least the longest;
+# the same measure for migrate, pipe and floor.
+data_phase() {
+	awk -v jobs="$jobs" '{ s += $1; if ($1 > m) m = $1 } END { d = s / jobs; printf "%.3f\n", (m > d ? m : d) }' \
+		"$work/copy_durations" >"$work/data_phase"
+}
+# runs the COPY command of each line of stdin (%s: the table, %n: its line
+# number), N at a time, and writes each one's duration to copy_durations
+timed_copies() {
+	local cmd=$1
+	: >"$work/copy_durations"
+	awk '{ print NR " " $0 }' "$work/tables" |
+		xargs -d '\n' -P "$jobs" -I{} bash -c '
+			n=${1%% *}; t=${1#* }; t0=$(date +%s.%N)
+			eval "$2" || exit 255
+			echo "$(date +%s.%N) - $t0" | bc >>"$3"' _ {} "$cmd" "$work/copy_durations"
+	data_phase
 }
 
 run_migrate() {
@@ -90,10 +116,11 @@ run_migrate() {
 	tpsql postgres "SELECT migrate.wait($id, 'done')" >/dev/null 2>&1
 	[ "$(tpsql postgres "SELECT state FROM migrate.migration WHERE id = $id")" = done ] || return 1
 	# index builds and ANALYZE run between and beside the copies, so the
-	# span from the first copy to the last is no data phase: the copy
-	# tasks' time spread over the workers is (at least the longest one)
-	tpsql postgres "SELECT greatest(max(d), sum(d) / $jobs) FROM (SELECT extract(epoch FROM finished_at - started_at) AS d
-		FROM migrate.task WHERE migration_id = $id AND kind = 'copy') c" >"$work/data_phase"
+	# span from the first copy to the last is no data phase: the copies'
+	# own durations are, as for pipe and floor (data_phase)
+	tpsql postgres "SELECT extract(epoch FROM finished_at - started_at)
+		FROM migrate.task WHERE migration_id = $id AND kind = 'copy'" >"$work/copy_durations"
+	data_phase
 	# where the time went, task by task, in seconds from the start
 	psql -qXA -F ' ' -d "$T dbname=postgres" -c "
 		SELECT t.kind, coalesce(t.schema_name || '.' || t.table_name, '') AS relation, t.part,
@@ -140,28 +167,20 @@ run_logical() {
 # the raw pipe: binary COPY TO | COPY FROM through psql, N tables at a time,
 # between a schema restore and the post-data restore (N at a time)
 run_pipe() {
-	local t0
 	rm -rf "$work/schema"
 	pg_dump -Fd --schema-only -f "$work/schema" -d "$S dbname=bench"
 	tpsql postgres "CREATE DATABASE bench"
 	pg_restore --section=pre-data -d "$T dbname=bench" "$work/schema"
-	t0=$(now)
-	xargs -d '\n' -P "$jobs" -I{} sh -c \
-		"psql -qXA -v ON_ERROR_STOP=1 -d '$S dbname=bench' -c 'COPY {} TO STDOUT (FORMAT binary)' |
-		 psql -qX -v ON_ERROR_STOP=1 -d '$T dbname=bench' -c 'COPY {} FROM STDIN (FORMAT binary)'" <"$work/tables"
-	echo "$(now) - $t0" | bc >"$work/data_phase"
+	timed_copies "set -o pipefail; psql -qXA -v ON_ERROR_STOP=1 -d '$S dbname=bench' -c \"COPY \$t TO STDOUT (FORMAT binary)\" |
+		psql -qX -v ON_ERROR_STOP=1 -d '$T dbname=bench' -c \"COPY \$t FROM STDIN (FORMAT binary)\""
 	pg_restore -j "$jobs" --section=post-data -d "$T dbname=bench" "$work/schema"
 }
 # the floor: the target loads local binary files N at a time, then builds
 # the same indexes and constraints N at a time
 run_floor() {
-	local t0
 	tpsql postgres "CREATE DATABASE bench"
 	pg_restore --section=pre-data -d "$T dbname=bench" "$work/floor.schema"
-	t0=$(now)
-	awk -v dir="$work/files" '{ printf "COPY %s FROM %c%s/%d%c (FORMAT binary);\n", $0, 39, dir, NR, 39 }' "$work/tables" |
-		xargs -d '\n' -P "$jobs" -I{} psql -qX -v ON_ERROR_STOP=1 -d "$T dbname=bench" -c "{}"
-	echo "$(now) - $t0" | bc >"$work/data_phase"
+	timed_copies "psql -qX -v ON_ERROR_STOP=1 -d '$T dbname=bench' -c \"COPY \$t FROM '$work/files/\$n' (FORMAT binary)\""
 	pg_restore -j "$jobs" --section=post-data -d "$T dbname=bench" "$work/floor.schema"
 }
 

@@ -5,10 +5,10 @@
 -- in parallel parts matters.  psql -v mb=N sets the size, about N MB of
 -- table data.  Deterministic: the same N gives the same rows.
 \set ON_ERROR_STOP on
-SELECT :mb * 1024 * 1024 / 2 / 330 AS events,
-       :mb * 1024 * 1024 / 5 / 1850 AS documents,
-       :mb * 1024 * 1024 / 10 / 560 AS blobs,
-       :mb * 1024 * 1024 / 5 / 145 AS metrics
+SELECT :mb::bigint * 1024 * 1024 / 2 / 330 AS events,
+       :mb::bigint * 1024 * 1024 / 5 / 1850 AS documents,
+       :mb::bigint * 1024 * 1024 / 10 / 560 AS blobs,
+       :mb::bigint * 1024 * 1024 / 5 / 145 AS metrics
 \gset
 SELECT setseed(0.42);
 

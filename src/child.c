@@ -202,15 +202,17 @@ child_reap(ChildProc *cp, const char *path)
 /*
  * Runs the N programs of PROGS at the same time and sets the status of
  * each: its exit status, 127 when it could not be started, -1 when it was
- * killed by a signal, ran past TIMEOUT_MS (if positive) or was still
- * running when another one failed (it is then killed: a caller wants all
- * or nothing).  What each writes goes to its output.
+ * killed by a signal or ran past TIMEOUT_MS (if positive),
+ * MIGRATE_PROGRAM_STOPPED when it was still running when another one failed
+ * (it is then killed: a caller wants all or nothing).  What each writes goes
+ * to its output.
  */
 void
 migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 {
 	ChildProc **cps = palloc(sizeof(ChildProc *) * n);
 	instr_time	start;
+	bool		failed = false;
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -220,7 +222,6 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 	for (;;)
 	{
 		bool		progress = false;
-		bool		failed = false;
 		int			open = 0;
 		long		timeout = -1;
 		WaitEventSet *set;
@@ -275,7 +276,7 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 		if (cps[i]->fd >= 0)
 		{
 			child_release(cps[i]);
-			progs[i].status = -1;
+			progs[i].status = failed ? MIGRATE_PROGRAM_STOPPED : -1;
 		}
 }
 

@@ -1096,6 +1096,7 @@ plan_tasks(DbState *db)
 					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 					   " WHERE c.relkind = 'p'"
 					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+					   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
 					   " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
 					   "   AND d.objid = c.oid AND d.deptype = 'e')",
 					   0, NULL);
@@ -1298,7 +1299,10 @@ dispatch(Oid owner)
 		else if (msg.kind == TK_COPY)
 			msg.truncate = atoi(SR_VALUE(res, r, 5)) == 0;
 		else if (msg.kind == TK_ANALYZE && msg.table_name != NULL)
+		{
 			msg.statements = list_make1(quote_qualified_identifier(msg.schema_name, msg.table_name));
+			msg.statement = SR_VALUE(res, r, 9);	/* "inheritance": partitioned */
+		}
 		else if (msg.kind == TK_ANALYZE)
 		{
 			/*

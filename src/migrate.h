@@ -143,6 +143,8 @@ extern SourceResult *target_query(const char *sql, int nargs, Oid *argtypes,
 								  Datum *args);
 extern bool target_exec_isolated(const char *sql, char **errmsg);
 extern bool target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode);
+extern bool target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg,
+								int *sqlerrcode);
 extern Oid	migrate_extension_owner(void);
 extern SourceResult *migrate_state_query(const char *sql, int nargs,
 										 Oid *argtypes, Datum *args);
@@ -166,8 +168,10 @@ typedef struct MigrateProgram
 	const char *stderr_path;	/* its stderr to this file, or NULL: output */
 	StringInfo	output;			/* what it writes */
 	int			status;			/* set: exit status, 127 not started, -1
-								 * killed */
+								 * killed, or: */
 } MigrateProgram;
+
+#define MIGRATE_PROGRAM_STOPPED (-2)	/* killed because another one failed */
 
 extern void migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms);
 extern int	migrate_run_program(const char *path, const char *const *argv,

@@ -247,9 +247,30 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 		}
 		migrate_run_programs(progs, 2, 0);
 
-		/* the one that failed, rather than the one stopped because of it */
-		bad = progs[0].status > 0 ? 0 : progs[1].status > 0 ? 1 :
-			progs[0].status != 0 ? 0 : progs[1].status != 0 ? 1 : -1;
+		/* the one that failed, not the one stopped because of it */
+		bad = -1;
+		for (p = 1; p >= 0; p--)
+			if (progs[p].status != 0 &&
+				(bad < 0 || progs[bad].status == MIGRATE_PROGRAM_STOPPED))
+				bad = p;
+
+		/*
+		 * Each pg_dump locks every table it dumps: a source whose lock table
+		 * holds one pg_dump's locks but not two gets them one after the
+		 * other.
+		 */
+		if (bad >= 0 && strstr(read_small_file(progs[bad].stderr_path),
+							   "max_locks_per_transaction") != NULL)
+		{
+			bad = -1;
+			for (p = 0; p < 2 && bad < 0; p++)
+			{
+				resetStringInfo(progs[p].output);
+				migrate_run_programs(&progs[p], 1, 0);
+				if (progs[p].status != 0)
+					bad = p;
+			}
+		}
 		if (bad >= 0)
 		{
 			char	   *msg = read_small_file(progs[bad].stderr_path);

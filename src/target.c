@@ -76,9 +76,36 @@ target_exec_isolated(const char *sql, char **errmsg)
 	return target_exec_isolated_code(sql, errmsg, &code);
 }
 
+/* Runs SQL through SPI; the body of target_exec_isolated_code. */
+static void
+exec_sql(void *arg)
+{
+	const char *sql = arg;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(sql, false, 0);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+}
+
 /* The same, setting *SQLERRCODE to the error's code when it fails. */
 bool
 target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode)
+{
+	return target_run_isolated(exec_sql, (void *) sql, errmsg, sqlerrcode);
+}
+
+/*
+ * Runs FN(ARG) in a subtransaction of its own.  An ordinary error rolls the
+ * subtransaction back and is returned (false, *ERRMSG, *SQLERRCODE); what
+ * must stop the caller (a cancel, a shutdown, running out of resources) is
+ * raised again.
+ */
+bool
+target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg, int *sqlerrcode)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -88,14 +115,7 @@ target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode)
 	MemoryContextSwitchTo(outer);
 	PG_TRY();
 	{
-		int			ret;
-
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute(sql, false, 0);
-		if (ret < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-		SPI_finish();
+		fn(arg);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(outer);
 		CurrentResourceOwner = owner;

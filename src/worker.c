@@ -15,9 +15,13 @@
 #endif
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/vacuum.h"
+#include "storage/bufmgr.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
@@ -387,6 +391,33 @@ task_title(const TaskMsg *task)
 					quote_qualified_identifier(task->schema_name, task->table_name));
 }
 
+/*
+ * The statistics of a partitioned table across its partitions, and only
+ * those: ANALYZE of a partitioned table would analyze every partition again
+ * (each had its own task as soon as it was copied) and lock them all.
+ */
+static void
+analyze_partitioned(void *arg)
+{
+	const TaskMsg *task = arg;
+	RangeVar   *rv = makeRangeVar(task->schema_name, task->table_name, -1);
+	Oid			relid = RangeVarGetRelid(rv, NoLock, false);
+	VacuumParams params;
+
+	memset(&params, 0, sizeof(params));
+	params.options = VACOPT_ANALYZE;
+	params.freeze_min_age = -1;
+	params.freeze_table_age = -1;
+	params.multixact_freeze_min_age = -1;
+	params.multixact_freeze_table_age = -1;
+	params.is_wraparound = false;
+	params.log_min_duration = -1;
+	params.index_cleanup = VACOPTVALUE_UNSPECIFIED;
+	params.truncate = VACOPTVALUE_UNSPECIFIED;
+	params.nworkers = -1;
+	analyze_rel(relid, rv, &params, NIL, true, GetAccessStrategy(BAS_VACUUM));
+}
+
 /* Runs one task in a transaction of its own. */
 static void
 run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
@@ -541,12 +572,18 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 		case TK_ANALYZE:
 			{
 				ListCell   *lc;
+				char	   *err = NULL;
+				int			code;
 
+				if (task->statement != NULL && strcmp(task->statement, "inheritance") == 0)
+				{
+					if (!target_run_isolated(analyze_partitioned, (void *) task, &err, &code))
+						appendStringInfoString(warnings, err);
+					break;
+				}
 				/* the qualified names of the copied tables */
 				foreach(lc, task->statements)
 				{
-					char	   *err = NULL;
-
 					CHECK_FOR_INTERRUPTS();
 					if (!target_exec_isolated(psprintf("ANALYZE %s", (char *) lfirst(lc)), &err) &&
 						warnings->len < 8000)
@@ -561,7 +598,6 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
-	set_ps_display("idle");
 }
 
 /* Entry point of a copy worker; MAIN_ARG is the DSM handle. */
@@ -664,6 +700,7 @@ migrate_worker_main(Datum main_arg)
 		PG_END_TRY();
 
 		send_result(&result);
+		set_ps_display("idle");
 
 		/*
 		 * An index build's sort memory (maintenance_work_mem) is freed but
