@@ -3,7 +3,7 @@
  * child.c
  *		Child processes (pg_dump and friends): fork and exec with no shell,
  *		output read through a pipe, every wait on the latch.  A child whose
- *		caller errors out or is cancelled is killed and reaped.
+ *		caller errors out, is cancelled or exits is killed and reaped.
  *
  *-------------------------------------------------------------------------
  */
@@ -15,9 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "portability/instr_time.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "utils/memutils.h"
 
@@ -27,14 +29,20 @@ typedef struct ChildProc
 {
 	pid_t		pid;			/* 0 once reaped */
 	int			fd;				/* read end of the output pipe, or -1 */
+	dlist_node	node;			/* in live_children while pid > 0 */
 } ChildProc;
 
-/* Memory context callback: kill and reap a child still running. */
-static void
-child_release(void *arg)
-{
-	ChildProc  *cp = (ChildProc *) arg;
+/*
+ * The children not reaped yet.  A FATAL exit (a SIGTERM while waiting for
+ * one, say) runs no memory context callbacks: the exit hook kills them.
+ */
+static dlist_head live_children = DLIST_STATIC_INIT(live_children);
+static bool exit_hook_set = false;
 
+/* Kills and reaps CP if it still runs; closes its pipe. */
+static void
+child_kill(ChildProc *cp)
+{
 	if (cp->fd >= 0)
 	{
 		close(cp->fd);
@@ -46,7 +54,25 @@ child_release(void *arg)
 		while (waitpid(cp->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		cp->pid = 0;
+		dlist_delete(&cp->node);
 	}
+}
+
+/* Memory context callback: kill and reap a child still running. */
+static void
+child_release(void *arg)
+{
+	child_kill((ChildProc *) arg);
+}
+
+/* Process exit hook: no child outlives this process. */
+static void
+kill_live_children(int code, Datum arg)
+{
+	dlist_mutable_iter iter;
+
+	dlist_foreach_modify(iter, &live_children)
+		child_kill(dlist_container(ChildProc, node, iter.cur));
 }
 
 /* In the child: stdout and stderr to the pipe, a clean slate, then exec. */
@@ -123,6 +149,12 @@ child_start(const MigrateProgram *prog)
 	}
 	if (cp->pid == 0)
 		exec_child(prog->path, prog->argv, prog->passfile, prog->stderr_path, pipefd[1]);
+	dlist_push_tail(&live_children, &cp->node);
+	if (!exit_hook_set)
+	{
+		on_proc_exit(kill_live_children, (Datum) 0);
+		exit_hook_set = true;
+	}
 
 	close(pipefd[1]);
 	cp->fd = pipefd[0];
@@ -184,6 +216,7 @@ child_reap(ChildProc *cp, const char *path)
 		if (r == cp->pid)
 		{
 			cp->pid = 0;
+			dlist_delete(&cp->node);
 			break;
 		}
 		if (r < 0 && errno != EINTR)

@@ -278,6 +278,34 @@ is($left_running, '', 'the pg_dump still running beside it was killed');
 my $tmpdir = $t7->data_dir . '/pg_migrate_tmp';
 my @left = glob("$tmpdir/*");
 is(scalar(@left), 0, 'no passfile or error file left behind');
+# the coordinator ends with FATAL while both pg_dump runs hang: they die with it
+open $fake, '>', "$fakebin/pg_dump" or die $!;
+print $fake qq{#!/bin/sh
+exec perl -e 'sleep 600' "\$0 sleeping"
+};
+close $fake;
+$t7->safe_psql('postgres', "SELECT migrate.resume($id)");
+my $sleeping = '';
+for (1 .. 600)
+{
+	$sleeping = `pgrep -f '$fakebin/pg_dump [s]leeping'` // '';
+	last if scalar(split /\n/, $sleeping) == 2;
+	select(undef, undef, undef, 0.1);
+}
+is(scalar(split /\n/, $sleeping), 2, 'the two pg_dump runs of a database run at once');
+is($t7->safe_psql('postgres', "SELECT migrate.stop($id)"), 'stopping', 'stop while pg_dump runs');
+$t7->safe_psql('postgres',
+	"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'migrate coordinator'");
+for (1 .. 600)
+{
+	$sleeping = `pgrep -f '$fakebin/pg_dump [s]leeping'` // '';
+	last if $sleeping eq '';
+	select(undef, undef, undef, 0.1);
+}
+is($sleeping, '', 'a coordinator ended by SIGTERM leaves no pg_dump behind');
+is(poll_until($t7, "SELECT state FROM migrate.migration WHERE id = $id", qr/^stopped$/), 'stopped',
+	'and the migration is stopped');
+
 # resume; the two pg_dump runs at once now exceed the source's lock table
 # (once): they run again one after the other
 open $fake, '>', "$fakebin/pg_dump" or die $!;
