@@ -97,8 +97,9 @@ data_phase() {
 	awk -v jobs="$jobs" '{ s += $1; if ($1 > m) m = $1 } END { d = s / jobs; printf "%.3f\n", (m > d ? m : d) }' \
 		"$work/copy_durations" >"$work/data_phase"
 }
-# runs the COPY command of each line of stdin (%s: the table, %n: its line
-# number), N at a time, and writes each one's duration to copy_durations
+# runs the shell command CMD once a table of the dataset, N at a time ($t:
+# the table, $n: its line number in the list), and writes each one's
+# duration to copy_durations
 timed_copies() {
 	local cmd=$1
 	: >"$work/copy_durations"
