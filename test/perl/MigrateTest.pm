@@ -8,10 +8,11 @@ use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 
-our @EXPORT = qw(new_source new_target checks rows_of source_uri table_fingerprints poll_until);
+our @EXPORT = qw(new_source new_target checks rows_of source_uri source_socket_uri table_fingerprints poll_until);
 
 # pg_hba: the OS user (the tests' superuser) and role trust_user get in
-# without a password; everyone else must give one.
+# without a password; everyone else must give one.  The servers listen on
+# 127.0.0.1 too: a non-superuser's source must be reached over TCP.
 sub _password_hba
 {
 	my ($node) = @_;
@@ -20,6 +21,8 @@ sub _password_hba
 	print $fh "local all $os_user trust\n";
 	print $fh "local all trust_user trust\n";
 	print $fh "local all all scram-sha-256\n";
+	print $fh "host all $os_user 127.0.0.1/32 trust\n";
+	print $fh "host all trust_user 127.0.0.1/32 trust\n";
 	print $fh "host all all 127.0.0.1/32 scram-sha-256\n";
 	close $fh;
 }
@@ -31,6 +34,7 @@ sub new_source
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init(allows_streaming => ($opts{wal_level} // 'logical') eq 'logical' ? 'logical' : 1);
 	$node->append_conf('postgresql.conf', $opts{conf}) if $opts{conf};
+	$node->append_conf('postgresql.conf', "listen_addresses = '127.0.0.1'");
 	_password_hba($node);
 	$node->start;
 	return $node;
@@ -46,14 +50,23 @@ sub new_target
 	$node->append_conf('postgresql.conf', "shared_preload_libraries = 'migrate'")
 	  if $opts{preload};
 	$node->append_conf('postgresql.conf', $opts{conf}) if $opts{conf};
+	$node->append_conf('postgresql.conf', "listen_addresses = '127.0.0.1'");
 	_password_hba($node);
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION migrate');
 	return $node;
 }
 
-# A URI for NODE's database DB as USER with PASSWORD (over its socket).
+# A URI for NODE's database DB as USER with PASSWORD, over TCP on 127.0.0.1.
 sub source_uri
+{
+	my ($node, $user, $password, $db) = @_;
+	my $auth = defined $password ? "$user:$password" : $user;
+	return "postgresql://$auth\@127.0.0.1:" . $node->port . '/' . ($db // 'postgres');
+}
+
+# The same over NODE's Unix socket (only a superuser may use one).
+sub source_socket_uri
 {
 	my ($node, $user, $password, $db) = @_;
 	my $host = $node->host;
