@@ -31,6 +31,7 @@
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
+#include "utils/guc.h"
 
 #include "engine.h"
 
@@ -155,19 +156,9 @@ copy_read_cb(void *outbuf, int minread, int maxread)
 			consumed = true;
 			continue;
 		}
-		/* the socket had nothing either: wait for it */
+		/* the socket had nothing either: wait for it (bounded) */
 		consumed = false;
-		{
-			int			rc = WaitLatchOrSocket(MyLatch,
-											   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
-											   PQsocket(cs->conn), -1, PG_WAIT_EXTENSION);
-
-			if (rc & WL_LATCH_SET)
-			{
-				ResetLatch(MyLatch);
-				CHECK_FOR_INTERRUPTS();
-			}
-		}
+		source_wait_readable(cs->conn);
 	}
 	return nread;
 }
@@ -327,6 +318,45 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	int			i;
 	AclResult	aclresult;
 	char	   *qualified = quote_qualified_identifier(task->schema_name, task->table_name);
+	LOCKMODE	lockmode;
+	Oid			relid;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+
+	/*
+	 * Checked as the migration's owner, before anything: BeginCopyFrom checks
+	 * nothing by itself.
+	 */
+	lockmode = task->truncate ? AccessExclusiveLock : RowExclusiveLock;
+	relid = RangeVarGetRelid(rv, lockmode, false);
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_INSERT);
+	if (aclresult == ACLCHECK_OK && task->truncate)
+		aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(get_rel_relkind(relid)),
+					   task->table_name);
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row level security of table \"%s\" applies to the migration's owner",
+						task->table_name),
+				 errhint("Run the migration as the table's owner or as a role with BYPASSRLS.")));
+
+	/*
+	 * Loading rows runs code the source defined: CHECK and domain
+	 * constraints, generated columns, partition keys, and in a merge the
+	 * table's indexes and triggers.  It runs as the table's owner inside a
+	 * security-restricted operation, as the server itself builds indexes
+	 * and refreshes materialized views, never as the migration's owner:
+	 * whatever those functions try, they have no more rights than the
+	 * role that owns the table.  The transaction's end (or abort) restores
+	 * the identity and the settings.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(migrate_rel_owner(relid),
+						   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
 
 	if (task->truncate)
 	{
@@ -340,19 +370,7 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 		SPI_finish();
 	}
 
-	rel = table_openrv(rv, RowExclusiveLock);
-
-	/* BeginCopyFrom checks nothing: the owner's rights, checked here */
-	aclresult = pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_INSERT);
-	if (aclresult != ACLCHECK_OK)
-		aclcheck_error(aclresult, get_relkind_objtype(rel->rd_rel->relkind),
-					   RelationGetRelationName(rel));
-	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("row level security of table \"%s\" applies to the migration's owner",
-						RelationGetRelationName(rel)),
-				 errhint("Run the migration as the table's owner or as a role with BYPASSRLS.")));
+	rel = table_open(relid, NoLock);
 
 	/* the columns to copy: all but dropped and generated ones */
 	desc = RelationGetDescr(rel);
@@ -373,6 +391,8 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	if (attnames == NIL)
 	{
 		table_close(rel, NoLock);
+		AtEOXact_GUC(false, save_nestlevel);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 		*bytes_out = 0;
 		return 0;
 	}
@@ -444,6 +464,8 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	PG_END_TRY();
 
 	table_close(rel, NoLock);
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	*bytes_out = cs.bytes;
 	return rows;
 }

@@ -21,6 +21,8 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/bufmgr.h"
@@ -310,6 +312,112 @@ snapshot_conn(const char *snapshot)
 }
 
 /*
+ * The table that post-data statement SQL builds an index on or adds a
+ * constraint to (statements that evaluate the source's expressions), or
+ * InvalidOid.
+ */
+static Oid
+statement_table(const char *sql)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *volatile parsed = NIL;
+	RangeVar   *volatile rv = NULL;
+	Node	   *stmt;
+
+	PG_TRY();
+	{
+		parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		parsed = NIL;
+	}
+	PG_END_TRY();
+	if (list_length(parsed) != 1)
+		return InvalidOid;
+	stmt = ((RawStmt *) linitial(parsed))->stmt;
+	if (IsA(stmt, IndexStmt))
+		rv = ((IndexStmt *) stmt)->relation;
+	else if (IsA(stmt, AlterTableStmt))
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+		{
+			AlterTableCmd *cmd = lfirst(lc);
+
+			if (cmd->subtype == AT_AddConstraint ||
+				cmd->subtype == AT_ValidateConstraint ||
+				cmd->subtype == AT_AddIndex ||
+				cmd->subtype == AT_AddIndexConstraint)
+				rv = ((AlterTableStmt *) stmt)->relation;
+		}
+	}
+	if (rv == NULL)
+		return InvalidOid;
+	return RangeVarGetRelid(rv, NoLock, true);
+}
+
+/*
+ * Runs post-data statement ARG (a string).  One that builds an index or adds
+ * or validates a constraint evaluates expressions the source defined (index
+ * expressions and predicates, CHECK constraints, the equality operators of
+ * a foreign key): it runs as the table's owner inside a security-restricted
+ * operation, never as the migration's owner.  The subtransaction it runs in
+ * restores the identity and the settings, also on error.
+ */
+static void
+exec_post_data(void *arg)
+{
+	const char *sql = arg;
+	Oid			relid = statement_table(sql);
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel = -1;
+	int			ret;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	if (OidIsValid(relid))
+	{
+		SetUserIdAndSecContext(migrate_rel_owner(relid),
+							   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+		save_nestlevel = NewGUCNestLevel();
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(sql, false, 0);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	if (save_nestlevel >= 0)
+		AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+/* Is SQL an ALTER ... OWNER TO statement of a dump? */
+static bool
+is_owner_statement(const char *sql)
+{
+	return pg_strncasecmp(sql, "ALTER ", 6) == 0 && strstr(sql, " OWNER TO ") != NULL;
+}
+
+/*
+ * Adds ERR to the task's warnings (bounded), with the start of statement SQL
+ * when given (statements that carry no secrets: ownership).
+ */
+static void
+add_warning(StringInfo warnings, const char *err, const char *sql)
+{
+	if (warnings->len >= 8000)
+		return;
+	appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
+	if (sql != NULL)
+		appendStringInfo(warnings, " (%.120s)", sql);
+}
+
+/*
  * Runs the statements of TASK in the current transaction, each in a
  * subtransaction.  Ownership, privileges and comments that cannot be given
  * become warnings; on a retry, objects that already exist are taken as
@@ -319,6 +427,7 @@ static void
 run_script(const TaskMsg *task, StringInfo warnings)
 {
 	ListCell   *lc;
+	List	   *owners = NIL;
 
 	foreach(lc, task->statements)
 	{
@@ -330,19 +439,49 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		/* this session's encoding is the database's already */
 		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
 			continue;
-		if (target_exec_isolated_code(sql, &err, &code))
+		if (task->kind == TK_POST ?
+			target_run_isolated(exec_post_data, (void *) sql, &err, &code) :
+			target_exec_isolated_code(sql, &err, &code))
 			continue;
+
+		/*
+		 * An owner the object cannot be given yet (the new owner lacks
+		 * CREATE on a schema whose grants come later in the script) is
+		 * given again once the script's grants are in.
+		 */
+		if (code == ERRCODE_INSUFFICIENT_PRIVILEGE && is_owner_statement(sql))
+		{
+			owners = lappend(owners, (void *) sql);
+			continue;
+		}
 		if (migrate_statement_tolerated(sql) ||
 			(task->attempt > 1 && already_there(code)))
 		{
-			if (warnings->len < 8000)
-				appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
+			add_warning(warnings, err, NULL);
 			continue;
 		}
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 				 errmsg("%s", err),
 				 errcontext("statement: %.400s", sql)));
+	}
+
+	/*
+	 * What still cannot be given stays owned by the migration's owner, and
+	 * code the source defined on it then runs as that role: said per object.
+	 */
+	foreach(lc, owners)
+	{
+		const char *sql = lfirst(lc);
+		char	   *err = NULL;
+		int			code = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!target_exec_isolated_code(sql, &err, &code))
+			add_warning(warnings,
+						psprintf("owner not kept, the object stays owned by %s: %s",
+								 quote_identifier(GetUserNameFromId(GetUserId(), false)), err),
+						sql);
 	}
 }
 
@@ -463,7 +602,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				char	   *err = NULL;
 				int			code = 0;
 
-				if (!target_exec_isolated_code(task->statement, &err, &code))
+				if (!target_run_isolated(exec_post_data, task->statement, &err, &code))
 				{
 					if (!(task->attempt > 1 && already_there(code)))
 						ereport(ERROR,
@@ -635,8 +774,8 @@ migrate_worker_main(Datum main_arg)
 	result_queue = shm_mq_attach(mq, seg, NULL);
 
 	BackgroundWorkerInitializeConnectionByOid(shared->dboid, shared->owner, 0);
-	/* nothing chosen by the source runs through an unqualified name */
-	SetConfigOption("search_path", "", PGC_USERSET, PGC_S_SESSION);
+	/* nothing chosen by anyone runs through an unqualified name */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
 	SetConfigOption("application_name", "migrate worker", PGC_USERSET, PGC_S_SESSION);
 
 	{
