@@ -25,6 +25,12 @@
 
 #include "migrate.h"
 
+/*
+ * The server's SCRAM verifier builder (libpq/scram.h, whose header pulls in
+ * GSSAPI's headers through libpq-be.h: declared here instead).
+ */
+extern char *pg_be_scram_build_secret(const char *password);
+
 #define PLACEHOLDER_PREFIX "placeholder_"
 #define PLACEHOLDER_LETTERS 16
 
@@ -51,6 +57,7 @@ typedef struct SourceRole
 	char	   *hash;			/* the source's verifier, when copied */
 	/* the outcome */
 	RoleCopyResult *result;
+	bool		created;		/* created by this run */
 	bool		ours;			/* created now, or synchronized */
 	bool		on_target;		/* exists on the target after the run */
 	StringInfoData notes;		/* what went wrong with details */
@@ -129,16 +136,22 @@ given_password(const MigrateOptions *opts, const char *rolname)
 	return NULL;
 }
 
-/* Appends the attribute clauses of ROLE that CREATE/ALTER ROLE take. */
+/*
+ * Appends the attribute clauses of ROLE that CREATE/ALTER ROLE take.  Only a
+ * superuser may name the superuser attribute at all, even to say
+ * NOSUPERUSER: for anyone else it is left out (a role such a caller may
+ * alter is not a superuser anyway).
+ */
 static void
 append_attributes(StringInfo sql, SourceRole *role)
 {
-	appendStringInfo(sql, " %s %s %s %s %s",
+	appendStringInfo(sql, " %s %s %s %s",
 					 role->login ? "LOGIN" : "NOLOGIN",
 					 role->inherit ? "INHERIT" : "NOINHERIT",
 					 role->createdb ? "CREATEDB" : "NOCREATEDB",
-					 role->createrole ? "CREATEROLE" : "NOCREATEROLE",
-					 role->super ? "SUPERUSER" : "NOSUPERUSER");
+					 role->createrole ? "CREATEROLE" : "NOCREATEROLE");
+	if (superuser())
+		appendStringInfo(sql, " %s", role->super ? "SUPERUSER" : "NOSUPERUSER");
 	if (role->replication)
 		appendStringInfoString(sql, " REPLICATION");
 	if (role->bypassrls)
@@ -402,6 +415,14 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 			migrate_register_secret(password);
 			role->result->rolpassword = (char *) password;
 		}
+		/*
+		 * A password in clear would be kept by pg_stat_statements and seen
+		 * by log hooks: the statement carries its SCRAM verifier, computed
+		 * here, as psql's \\password does.  A hash copied from the source
+		 * is a verifier already.
+		 */
+		if (password != NULL && password != role->hash)
+			password = pg_be_scram_build_secret(password);
 		if (password != NULL)
 			appendStringInfo(&sql, " PASSWORD %s", quote_literal_cstr(password));
 	}
@@ -416,6 +437,23 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 
 	role->ours = true;
 	role->on_target = true;
+	role->created = !exists;
+
+	/*
+	 * A CREATEROLE role that is not a superuser becomes a member of the
+	 * roles it creates (as PostgreSQL 16 does by itself), so that the
+	 * schema's objects can be given to their owners on the source, and code
+	 * the source defined then runs as those owners, not as the caller.
+	 */
+	if (!exists && !superuser())
+	{
+		char	   *grant_err;
+
+		if (!target_exec_isolated(psprintf("GRANT %s TO CURRENT_USER",
+										   quote_identifier(role->name)), &grant_err))
+			note(role, "the migrating role could not become a member of it (%s): objects stay owned by the migrating role",
+				 grant_err);
+	}
 	if (exists)
 	{
 		role->result->status = "exists";
@@ -435,9 +473,63 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 		note(role, "placeholder password: change it before the users log in");
 }
 
-/* Memberships among the copied roles, with ADMIN OPTION as on the source. */
+/*
+ * Predefined roles that a source may ask for by default: they read
+ * statistics and settings.  The others reach the server's files and
+ * programs, all data, or other sessions, and are given only when a
+ * superuser asks for them (option "grant_predefined_roles").
+ */
+static const char *const harmless_predefined_roles[] = {
+	"pg_monitor", "pg_read_all_settings", "pg_read_all_stats",
+	"pg_stat_scan_tables", NULL
+};
+
+/*
+ * Why membership in role GRANTED is not given to a source role, or NULL
+ * when it may be.  EXISTED: GRANTED was on the target before this run.
+ */
+const char *
+migrate_membership_refusal(const char *granted, bool existed,
+						   const MigrateOptions *opts)
+{
+	int			i;
+
+	if (strncmp(granted, "pg_", 3) == 0)
+	{
+		for (i = 0; harmless_predefined_roles[i] != NULL; i++)
+			if (strcmp(granted, harmless_predefined_roles[i]) == 0)
+				return NULL;
+		if (opts->grant_predefined_roles)
+			return NULL;
+		return "a predefined role that reaches the server's files, programs, data or sessions; a superuser may allow it with option \"grant_predefined_roles\"";
+	}
+	if (existed)
+		return "that role existed on the target before this run, and a source may not grant it";
+	return NULL;
+}
+
+/*
+ * The option "grant_predefined_roles" is a superuser's to give: checked
+ * before anything is done.
+ */
+void
+migrate_check_role_options(const MigrateOptions *opts)
+{
+	if (opts->grant_predefined_roles && !superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may use option \"grant_predefined_roles\""),
+				 errdetail("It gives source roles memberships that reach the server's files, programs and all data."),
+				 errhint("Leave the option out, or ask a superuser to run the migration or to grant those roles afterwards.")));
+}
+
+/*
+ * Memberships among the copied roles, with ADMIN OPTION as on the source:
+ * only in roles this run created, and in the predefined roles that
+ * migrate_membership_refusal allows.  Each refusal is noted on the member.
+ */
 static void
-copy_memberships(SourceConn *conn, List *roles)
+copy_memberships(SourceConn *conn, List *roles, const MigrateOptions *opts)
 {
 	SourceResult *res;
 	int			r;
@@ -454,6 +546,7 @@ copy_memberships(SourceConn *conn, List *roles)
 		const char *granted = SR_VALUE(res, r, 0);
 		SourceRole *member = find_role(roles, SR_VALUE(res, r, 1));
 		SourceRole *grole = find_role(roles, granted);
+		const char *refusal;
 		char	   *sql;
 		char	   *err;
 
@@ -467,6 +560,12 @@ copy_memberships(SourceConn *conn, List *roles)
 		}
 		if (grole == NULL && strncmp(granted, "pg_", 3) != 0)
 			continue;
+		refusal = migrate_membership_refusal(granted, grole != NULL && !grole->created, opts);
+		if (refusal != NULL)
+		{
+			note(member, "not a member of \"%s\": %s", granted, refusal);
+			continue;
+		}
 
 		sql = psprintf("GRANT %s TO %s%s", quote_identifier(granted),
 					   quote_identifier(member->name),
@@ -641,7 +740,7 @@ migrate_copy_roles(SourceConn *conn, const MigrateOptions *opts)
 		CHECK_FOR_INTERRUPTS();
 	}
 
-	copy_memberships(conn, roles);
+	copy_memberships(conn, roles, opts);
 	copy_settings(conn, roles);
 	copy_comments(roles);
 
@@ -694,20 +793,25 @@ Datum
 migrate_copy_roles_sql(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *options = PG_GETARG_JSONB_P(1);
+	char	   *source;
+	Jsonb	   *options;
 	SourceInfo *src;
 	MigrateOptions *opts;
 	SourceConn *conn;
 	List	   *results;
 	ListCell   *lc;
 
+	migrate_require_arg(fcinfo, 0, "source");
+	migrate_require_arg(fcinfo, 1, "options");
+	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	options = PG_GETARG_JSONB_P(1);
 	InitMaterializedSRF(fcinfo, 0);
 
 	/* the source first: its password is then kept out of every report */
 	src = migrate_parse_source(source);
 	opts = migrate_parse_options(options);
 	migrate_check_source_rules(src, GetUserId());
+	migrate_check_role_options(opts);
 
 	conn = source_connect(src, NULL, NULL);
 	results = migrate_copy_roles(conn, opts);

@@ -695,6 +695,56 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 }
 
 /*
+ * The memberships the roles step will refuse (migrate_membership_refusal):
+ * in roles that are on the target already, and in predefined roles that
+ * reach the server's files, programs or data.  EXISTING: the target's roles.
+ */
+static void
+check_memberships(Checks *c, SourceConn *conn, const MigrateOptions *opts,
+				  SourceResult *existing)
+{
+	SourceResult *res;
+	StringInfoData list;
+	int			refused = 0;
+	int			r;
+
+	res = source_query(conn,
+					   "SELECT g.rolname, m.rolname"
+					   " FROM pg_auth_members a"
+					   " JOIN pg_roles g ON g.oid = a.roleid"
+					   " JOIN pg_roles m ON m.oid = a.member"
+					   " WHERE m.oid <> 10 AND m.rolname !~ '^pg_' ORDER BY 2, 1",
+					   0, NULL);
+	initStringInfo(&list);
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *granted = SR_VALUE(res, r, 0);
+		const char *member = SR_VALUE(res, r, 1);
+		const char *why;
+		bool		exists = false;
+		int			e;
+
+		if (migrate_role_skipped(member, opts, &why))
+			continue;
+		for (e = 0; e < existing->nrows && !exists; e++)
+			exists = strcmp(SR_VALUE(existing, e, 0), granted) == 0;
+		/* a predefined role always exists; its own rule decides */
+		if (migrate_membership_refusal(granted, exists, opts) == NULL)
+			continue;
+		if (refused++ < 20)
+			appendStringInfo(&list, "%s%s in %s", list.len ? ", " : "",
+							 quote_identifier(member), quote_identifier(granted));
+	}
+	if (refused == 0)
+		add_row(c, "role_memberships", "ok", NULL, "every membership of the source's roles can be copied");
+	else
+		add_row(c, "role_memberships", "warning",
+				"Memberships in roles that are on the target already are never copied, nor those in predefined roles that reach the server's files, programs or data unless a superuser sets \"grant_predefined_roles\"; grant them by hand afterwards if they are meant.",
+				"%d membership%s will not be copied: %s%s", refused, refused == 1 ? "" : "s",
+				list.data, refused > 20 ? ", ..." : "");
+}
+
+/*
  * Roles of the source: which this caller can create, which exist, which are
  * skipped.
  */
@@ -776,6 +826,8 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 		no_createrole |= why_createrole;
 		to_create++;
 	}
+
+	check_memberships(c, conn, opts, existing);
 
 	if (to_create > 0 && no_createrole)
 		add_row(c, "roles", "error",
@@ -1036,6 +1088,7 @@ migrate_run_checks(const char *source, Jsonb *options)
 	src = migrate_parse_source(source);
 	opts = migrate_parse_options(options);
 	migrate_check_source_rules(src, GetUserId());
+	migrate_check_role_options(opts);
 
 	add_row(c, "source", "ok", NULL, "%s", src->masked);
 	check_server_log(c);
@@ -1130,11 +1183,15 @@ Datum
 migrate_validate(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *options = PG_GETARG_JSONB_P(1);
+	char	   *source;
+	Jsonb	   *options;
 	List	   *rows;
 	ListCell   *lc;
 
+	migrate_require_arg(fcinfo, 0, "source");
+	migrate_require_arg(fcinfo, 1, "options");
+	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	options = PG_GETARG_JSONB_P(1);
 	InitMaterializedSRF(fcinfo, 0);
 	rows = migrate_run_checks(source, options);
 

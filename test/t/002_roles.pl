@@ -122,9 +122,11 @@ is($target->safe_psql('postgres', q{
 	FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
 	WHERE m.rolname IN ('app', 'Mixed Case', 'rôle_ünïcode', 'reporting', 'manager')
 	ORDER BY 1}),
-	join("\n", 'big_boss > manager false', 'pg_read_all_data > reporting false',
+	join("\n", 'big_boss > manager false',
 		'reporting > Mixed Case false', 'reporting > app true', 'we"ird role > rôle_ünïcode false'),
 	'memberships, with admin option where the source had it');
+like($r->{reporting}{message}, qr/not a member of "pg_read_all_data": a predefined role that reaches/,
+	'a predefined role that reaches all data is not granted by default, and the row says why');
 
 is($target->safe_psql('postgres', q{
 	SELECT coalesce(d.datname, '-') || ' ' || array_to_string(s.setconfig, ' | ')
