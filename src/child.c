@@ -75,10 +75,43 @@ kill_live_children(int code, Datum arg)
 		child_kill(dlist_container(ChildProc, node, iter.cur));
 }
 
+/*
+ * In the child: no PG* variable of the server's environment reaches libpq
+ * (PGHOST, PGSERVICE, PGPASSFILE and the like would send it elsewhere or
+ * give it credentials); only what the caller chose.
+ */
+static void
+clear_pg_environment(void)
+{
+	extern char **environ;
+	bool		found = true;
+
+	while (found)
+	{
+		char	  **e;
+
+		found = false;
+		for (e = environ; e != NULL && *e != NULL; e++)
+			if (strncmp(*e, "PG", 2) == 0 && strchr(*e, '=') != NULL)
+			{
+				char		name[256];
+				size_t		len = strchr(*e, '=') - *e;
+
+				if (len >= sizeof(name))
+					continue;
+				memcpy(name, *e, len);
+				name[len] = '\0';
+				unsetenv(name);
+				found = true;
+				break;
+			}
+	}
+}
+
 /* In the child: stdout and stderr to the pipe, a clean slate, then exec. */
 static void
 exec_child(const char *path, const char *const *argv, const char *passfile,
-		   const char *stderr_path, int pipefd)
+		   const char *servicefile, const char *stderr_path, int pipefd)
 {
 	sigset_t	all;
 	int			fd;
@@ -107,9 +140,10 @@ exec_child(const char *path, const char *const *argv, const char *passfile,
 	signal(SIGQUIT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	/* libpq of the child reads the password from here, never from argv */
-	unsetenv("PGPASSWORD");
-	if (passfile != NULL)
-		setenv("PGPASSFILE", passfile, 1);
+	clear_pg_environment();
+	setenv("PGPASSFILE", passfile != NULL ? passfile : "/dev/null", 1);
+	setenv("PGSERVICEFILE", servicefile != NULL ? servicefile : "/dev/null", 1);
+	setenv("PGSYSCONFDIR", "/nonexistent", 1);
 	execv(path, (char *const *) argv);
 	_exit(127);
 }
@@ -148,7 +182,8 @@ child_start(const MigrateProgram *prog)
 				 errmsg("could not start \"%s\": %m", prog->path)));
 	}
 	if (cp->pid == 0)
-		exec_child(prog->path, prog->argv, prog->passfile, prog->stderr_path, pipefd[1]);
+		exec_child(prog->path, prog->argv, prog->passfile, prog->servicefile,
+				   prog->stderr_path, pipefd[1]);
 	dlist_push_tail(&live_children, &cp->node);
 	if (!exit_hook_set)
 	{
@@ -340,6 +375,7 @@ migrate_run_program_env(const char *path, const char *const *argv,
 	prog.path = path;
 	prog.argv = argv;
 	prog.passfile = passfile;
+	prog.servicefile = NULL;
 	prog.stderr_path = stderr_path;
 	prog.output = output;
 	migrate_run_programs(&prog, 1, timeout_ms);

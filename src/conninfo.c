@@ -21,8 +21,70 @@
 
 /* Connection options a non-superuser may not give: they read server files. */
 static const char *const superuser_only_options[] = {
-	"passfile", "service", "sslcert", "sslkey", "sslpassword", NULL
+	"passfile", "service", "sslcert", "sslkey", "sslpassword", "sslrootcert",
+	"sslcrl", "sslcrldir", NULL
 };
+
+static bool source_uses_socket(const SourceInfo *src);
+
+/* Options whose values are secrets: masked everywhere, never on an argv. */
+static bool
+is_secret_option(const char *keyword)
+{
+	return strcmp(keyword, "password") == 0 || strcmp(keyword, "sslpassword") == 0;
+}
+
+/*
+ * TCP keepalives and a bound on unacknowledged data, unless the string sets
+ * them: a source that vanishes from the network is noticed in about a
+ * minute instead of when the kernel gives up (hours).
+ */
+static const char *const keepalive_defaults[][2] = {
+	{"keepalives", "1"},
+	{"keepalives_idle", "30"},
+	{"keepalives_interval", "10"},
+	{"keepalives_count", "3"},
+	{"tcp_user_timeout", "60000"},
+};
+
+/*
+ * Registers SECRET and the forms it takes when written inside an SQL literal
+ * (quotes doubled) or a quoted conninfo value (quotes and backslashes
+ * escaped), so that none of them reaches the log.
+ */
+static void
+register_secret_forms(const char *secret)
+{
+	StringInfoData sql;
+	StringInfoData conn;
+	StringInfoData both;
+	const char *p;
+
+	migrate_register_secret(secret);
+	if (strpbrk(secret, "'\\") == NULL)
+		return;
+	initStringInfo(&sql);
+	initStringInfo(&conn);
+	for (p = secret; *p; p++)
+	{
+		if (*p == '\'')
+			appendStringInfoChar(&sql, '\'');
+		appendStringInfoChar(&sql, *p);
+		if (*p == '\'' || *p == '\\')
+			appendStringInfoChar(&conn, '\\');
+		appendStringInfoChar(&conn, *p);
+	}
+	initStringInfo(&both);
+	for (p = conn.data; *p; p++)
+	{
+		if (*p == '\'')
+			appendStringInfoChar(&both, '\'');
+		appendStringInfoChar(&both, *p);
+	}
+	migrate_register_secret(sql.data);
+	migrate_register_secret(conn.data);
+	migrate_register_secret(both.data);
+}
 
 /*
  * Registers as secrets the password substrings of SOURCE as they are written
@@ -50,7 +112,7 @@ register_raw_secrets(const char *source)
 			const char *colon = memchr(start, ':', at - start);
 
 			if (colon != NULL && at > colon + 1)
-				migrate_register_secret(pnstrdup(colon + 1, at - colon - 1));
+				register_secret_forms(pnstrdup(colon + 1, at - colon - 1));
 		}
 	}
 
@@ -78,15 +140,13 @@ register_raw_secrets(const char *source)
 					v++;
 				appendStringInfoChar(&buf, *v);
 			}
-			/* the raw text between the quotes too */
-			migrate_register_secret(buf.data);
 		}
 		else
 		{
 			while (*v && !isspace((unsigned char) *v) && *v != '&')
 				appendStringInfoChar(&buf, *v++);
 		}
-		migrate_register_secret(buf.data);
+		register_secret_forms(buf.data);
 	}
 }
 
@@ -151,8 +211,8 @@ migrate_parse_source(const char *source)
 
 	for (o = opts; o->keyword != NULL; o++)
 		n++;
-	src->keywords = palloc0(sizeof(char *) * (n + 3));
-	src->values = palloc0(sizeof(char *) * (n + 3));
+	src->keywords = palloc0(sizeof(char *) * (n + 3 + lengthof(keepalive_defaults)));
+	src->values = palloc0(sizeof(char *) * (n + 3 + lengthof(keepalive_defaults)));
 	src->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 
 	initStringInfo(&masked);
@@ -169,9 +229,10 @@ migrate_parse_source(const char *source)
 			appendStringInfoChar(&masked, ' ');
 		appendStringInfo(&masked, "%s=", o->keyword);
 		if (strcmp(o->keyword, "password") == 0)
-		{
 			src->password = pstrdup(o->val);
-			migrate_register_secret(o->val);
+		if (is_secret_option(o->keyword))
+		{
+			register_secret_forms(o->val);
 			appendStringInfoString(&masked, "********");
 		}
 		else
@@ -194,6 +255,24 @@ migrate_parse_source(const char *source)
 		src->keywords[n] = "application_name";
 		src->values[n] = "migrate";
 		n++;
+	}
+	{
+		int			k;
+
+		for (k = 0; k < lengthof(keepalive_defaults); k++)
+		{
+			int			i;
+			bool		given = false;
+
+			for (i = 0; i < n && !given; i++)
+				given = strcmp(src->keywords[i], keepalive_defaults[k][0]) == 0;
+			if (!given)
+			{
+				src->keywords[n] = keepalive_defaults[k][0];
+				src->values[n] = keepalive_defaults[k][1];
+				n++;
+			}
+		}
 	}
 	src->nparams = n;
 	src->masked = masked.data;
@@ -242,6 +321,115 @@ migrate_check_source_rules(SourceInfo *src, Oid roleid)
 				 errmsg("password is required"),
 				 errdetail("Non-superusers must give a password in the source connection string."),
 				 errhint("Add the password to the source: in a URI after the user name and a colon, or as the key \"password\".")));
+
+	if (source_uses_socket(src))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers may reach the source through a Unix-domain socket"),
+				 errdetail("A socket path, or a source string without a host, leads to servers on this machine, this one included."),
+				 errhint("Give the source's host name or IP address, for example host=db.example.com or host=127.0.0.1.")));
+}
+
+/* The value of KEYWORD in SRC, or NULL. */
+static const char *
+source_option(const SourceInfo *src, const char *keyword)
+{
+	int			i;
+
+	for (i = 0; i < src->nparams; i++)
+		if (strcmp(src->keywords[i], keyword) == 0)
+			return src->values[i];
+	return NULL;
+}
+
+/*
+ * Could a connection with SRC go through a Unix-domain socket?  That is so
+ * when an entry of its host list is empty, a path, or an abstract socket
+ * name, and no address is given for it; or when it names no host at all.
+ */
+static bool
+source_uses_socket(const SourceInfo *src)
+{
+	const char *host = source_option(src, "host");
+	const char *hostaddr = source_option(src, "hostaddr");
+	char	   *hosts;
+	char	   *addrs;
+	char	   *h;
+	char	   *a;
+
+	if (host == NULL)
+		return hostaddr == NULL;
+	hosts = pstrdup(host);
+	addrs = hostaddr ? pstrdup(hostaddr) : pstrdup("");
+	/* libpq pairs the entries of the two lists one by one */
+	for (h = hosts, a = addrs; h != NULL;)
+	{
+		char	   *hnext = strchr(h, ',');
+		char	   *anext = a ? strchr(a, ',') : NULL;
+
+		if (hnext)
+			*hnext++ = '\0';
+		if (anext)
+			*anext++ = '\0';
+		if ((a == NULL || *a == '\0') && (*h == '\0' || *h == '/' || *h == '@'))
+			return true;
+		h = hnext;
+		a = anext;
+	}
+	return false;
+}
+
+/* Appends KEYWORD='VALUE' (quoted as conninfo wants) to BUF. */
+static void
+append_conninfo_pair(StringInfo buf, const char *keyword, const char *value)
+{
+	const char *p;
+
+	if (buf->len > 0)
+		appendStringInfoChar(buf, ' ');
+	appendStringInfo(buf, "%s='", keyword);
+	for (p = value; *p; p++)
+	{
+		if (*p == '\'' || *p == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *p);
+	}
+	appendStringInfoChar(buf, '\'');
+}
+
+/*
+ * SRC as a key=value connection string pinned to the server that CONN
+ * reached: one host, the address it resolved to and its port, so that every
+ * later connection and child process goes to exactly that server and never
+ * to another entry of a host list or another address of a name.
+ */
+char *
+migrate_pinned_source(const SourceInfo *src, PGconn *conn)
+{
+	StringInfoData buf;
+	const char *host = PQhost(conn);
+	const char *hostaddr = PQhostaddr(conn);
+	const char *port = PQport(conn);
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < src->nparams; i++)
+	{
+		if (strcmp(src->keywords[i], "host") == 0 ||
+			strcmp(src->keywords[i], "hostaddr") == 0 ||
+			strcmp(src->keywords[i], "port") == 0 ||
+			strcmp(src->keywords[i], "target_session_attrs") == 0)
+			continue;
+		append_conninfo_pair(&buf, src->keywords[i], src->values[i]);
+	}
+	if (host != NULL && host[0] != '\0')
+		append_conninfo_pair(&buf, "host", host);
+	if (hostaddr != NULL && hostaddr[0] != '\0' &&
+		(host == NULL || (host[0] != '/' && host[0] != '@')))
+		append_conninfo_pair(&buf, "hostaddr", hostaddr);
+	if (port != NULL && port[0] != '\0')
+		append_conninfo_pair(&buf, "port", port);
+	return buf.data;
 }
 
 PG_FUNCTION_INFO_V1(migrate_mask_source);

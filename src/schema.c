@@ -127,12 +127,24 @@ migrate_clean_tmp_dir(void)
 	FreeDir(d);
 }
 
-/* Writes a passfile holding PASSWORD for any server; removed with the context. */
-static char *
-write_passfile(const char *password)
+/* The value of KEYWORD in SRC, or DEFVAL. */
+static const char *
+src_value(const SourceInfo *src, const char *keyword, const char *defval)
 {
-	char	   *path = tmp_file_path("pass");
-	StringInfoData content;
+	int			i;
+
+	for (i = 0; i < src->nparams; i++)
+		if (strcmp(src->keywords[i], keyword) == 0)
+			return src->values[i];
+	return defval;
+}
+
+/* Writes CONTENT to a new 0600 file of KIND; removed with the context. */
+static char *
+write_private_file(const char *kind, const char *content)
+{
+	char	   *path = tmp_file_path(kind);
+	int			len = strlen(content);
 	int			fd;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
@@ -140,11 +152,7 @@ write_passfile(const char *password)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not create file \"%s\": %m", path)));
-	initStringInfo(&content);
-	appendStringInfoString(&content, "*:*:*:*:");
-	append_pgpass_field(&content, password);
-	appendStringInfoChar(&content, '\n');
-	if (write(fd, content.data, content.len) != content.len)
+	if (write(fd, content, len) != len)
 	{
 		int			save = errno;
 
@@ -158,20 +166,68 @@ write_passfile(const char *password)
 	return path;
 }
 
-/* SRC as a conninfo string for DBNAME, without its password. */
+/*
+ * A passfile holding SRC's password for exactly the one server SRC names
+ * (its connection string is pinned to one host and port), for its user.
+ */
 static char *
-conninfo_without_password(const SourceInfo *src, const char *dbname)
+write_passfile(const SourceInfo *src)
+{
+	StringInfoData content;
+
+	initStringInfo(&content);
+	append_pgpass_field(&content, src_value(src, "host", "localhost"));
+	appendStringInfoChar(&content, ':');
+	append_pgpass_field(&content, src_value(src, "port", "5432"));
+	appendStringInfoString(&content, ":*:");
+	if (src_value(src, "user", NULL) != NULL)
+		append_pgpass_field(&content, src_value(src, "user", NULL));
+	else
+		appendStringInfoChar(&content, '*');
+	appendStringInfoChar(&content, ':');
+	append_pgpass_field(&content, src->password);
+	appendStringInfoChar(&content, '\n');
+	return write_private_file("pass", content.data);
+}
+
+/*
+ * A service file holding the secrets of SRC other than the password
+ * (sslpassword), which must never be on an argv; NULL when there are none.
+ */
+static char *
+write_service_file(const SourceInfo *src)
+{
+	const char *sslpassword = src_value(src, "sslpassword", NULL);
+
+	if (sslpassword == NULL)
+		return NULL;
+	if (strpbrk(sslpassword, "\r\n") != NULL ||
+		isspace((unsigned char) sslpassword[strlen(sslpassword) - 1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the sslpassword of the source cannot be passed to pg_dump"),
+				 errdetail("It ends in white space or contains a line break."),
+				 errhint("Give the client key a pass phrase without line breaks or trailing white space.")));
+	return write_private_file("service", psprintf("[migrate]\nsslpassword=%s\n", sslpassword));
+}
+
+/* SRC as a conninfo string for DBNAME, without its secrets. */
+static char *
+conninfo_without_password(const SourceInfo *src, const char *dbname, bool service)
 {
 	StringInfoData buf;
 	int			i;
 
 	initStringInfo(&buf);
+	if (service)
+		appendStringInfoString(&buf, "service='migrate' ");
 	for (i = 0; i < src->nparams; i++)
 	{
 		const char *v = src->values[i];
 		const char *p;
 
 		if (strcmp(src->keywords[i], "password") == 0 ||
+			strcmp(src->keywords[i], "sslpassword") == 0 ||
 			strcmp(src->keywords[i], "dbname") == 0)
 			continue;
 		appendStringInfo(&buf, "%s='", src->keywords[i]);
@@ -195,6 +251,31 @@ conninfo_without_password(const SourceInfo *src, const char *dbname)
 }
 
 /*
+ * The SQLSTATE a failed pg_dump run stands for, from its message: a lock it
+ * could not get in time and a connection that failed are transient (the
+ * step is tried again later); anything else is not.
+ */
+static int
+pg_dump_error_code(const char *msg)
+{
+	static const char *const connection_failures[] = {
+		"could not connect", "connection to server", "server closed the connection",
+		"terminating connection", "the database system is", "Connection refused",
+		"timeout expired", "could not receive data", "could not send data",
+		"SSL SYSCALL error", "no connection to the server", NULL
+	};
+	int			i;
+
+	if (strstr(msg, "could not obtain lock") != NULL ||
+		strstr(msg, "lock timeout") != NULL)
+		return ERRCODE_LOCK_NOT_AVAILABLE;
+	for (i = 0; connection_failures[i] != NULL; i++)
+		if (strstr(msg, connection_failures[i]) != NULL)
+			return ERRCODE_CONNECTION_FAILURE;
+	return ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
+}
+
+/*
  * Runs pg_dump --section=pre-data and --section=post-data of database DBNAME
  * at SNAPSHOT, both at once (most of a pg_dump's time is its round trips
  * to the source), and sets *PRE and *POST to their outputs.  Raises an
@@ -214,6 +295,7 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 	{
 		char	   *path;
 		char	   *passfile = NULL;
+		char	   *servicefile;
 		MigrateProgram progs[2];
 		int			p;
 		int			bad;
@@ -221,7 +303,8 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 		MemoryContextSwitchTo(cxt);
 		path = migrate_bin_path("pg_dump");
 		if (src->password != NULL)
-			passfile = write_passfile(src->password);
+			passfile = write_passfile(src);
+		servicefile = write_service_file(src);
 
 		for (p = 0; p < 2; p++)
 		{
@@ -233,15 +316,18 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 			argv[n++] = psprintf("--section=%s", sections[p]);
 			argv[n++] = "--no-password";
 			argv[n++] = psprintf("--encoding=%s", encoding);
+			/* a table locked on the source is a retry later, not a hang */
+			argv[n++] = psprintf("--lock-wait-timeout=%d", migrate_source_lock_timeout);
 			if (snapshot != NULL)
 				argv[n++] = psprintf("--snapshot=%s", snapshot);
 			argv[n++] = "--dbname";
-			argv[n++] = conninfo_without_password(src, dbname);
+			argv[n++] = conninfo_without_password(src, dbname, servicefile != NULL);
 			argv[n] = NULL;
 
 			progs[p].path = path;
 			progs[p].argv = argv;
 			progs[p].passfile = passfile;
+			progs[p].servicefile = servicefile;
 			progs[p].stderr_path = tmp_file_path("stderr");
 			progs[p].output = makeStringInfo();
 		}
@@ -277,7 +363,7 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 			char	   *e = strstr(msg, "pg_dump: error:");
 
 			ereport(ERROR,
-					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+					(errcode(pg_dump_error_code(msg)),
 					 errmsg("pg_dump of the %s schema of database \"%s\" failed (exit code %d)",
 							sections[bad], dbname, progs[bad].status),
 					 errdetail("%s", migrate_redact(e ? e : (msg[0] ? msg : "no output")))));

@@ -21,13 +21,28 @@
 
 #include "migrate.h"
 
-/* Settings every source session gets, so that its output is predictable. */
+/*
+ * Settings every source session gets, so that its output is predictable;
+ * row security off, as pg_dump sets it, so that rows a policy would hide
+ * are an error and never a silent loss; and a bound on waiting for a lock
+ * (migrate.source_lock_timeout, in ms), so that a table locked on the
+ * source is a retry, not a hang.
+ */
 static const char *const session_setup =
 "SELECT pg_catalog.set_config('search_path', 'pg_catalog', false),"
 " pg_catalog.set_config('datestyle', 'ISO', false),"
 " pg_catalog.set_config('intervalstyle', 'postgres', false),"
 " pg_catalog.set_config('extra_float_digits', '3', false),"
-" pg_catalog.set_config('statement_timeout', '0', false)";
+" pg_catalog.set_config('statement_timeout', '0', false),"
+" pg_catalog.set_config('row_security', 'off', false),"
+" pg_catalog.set_config('lock_timeout', $1, false)";
+
+/*
+ * The connection whose source stopped answering (source_wait_readable gave
+ * up on it).  No cancel is sent on it when it closes: PQcancel blocks until
+ * the source's postmaster answers, and a frozen source never does.
+ */
+static PGconn *silent_conn = NULL;
 
 /* Memory context callback: close the connection, cancelling a running query. */
 static void
@@ -37,7 +52,8 @@ source_conn_release(void *arg)
 
 	if (sc->conn == NULL)
 		return;
-	if (sc->cancel_on_close && PQtransactionStatus(sc->conn) == PQTRANS_ACTIVE)
+	if (sc->cancel_on_close && sc->conn != silent_conn &&
+		PQtransactionStatus(sc->conn) == PQTRANS_ACTIVE)
 	{
 		PGcancel   *cancel = PQgetCancel(sc->conn);
 		char		errbuf[256];
@@ -48,6 +64,8 @@ source_conn_release(void *arg)
 			PQfreeCancel(cancel);
 		}
 	}
+	if (sc->conn == silent_conn)
+		silent_conn = NULL;
 	PQfinish(sc->conn);
 	sc->conn = NULL;
 }
@@ -191,7 +209,11 @@ source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
 	}
 
 	sc->cancel_on_close = true;
-	(void) source_query(sc, session_setup, 0, NULL);
+	{
+		const char *lock_timeout = psprintf("%d", migrate_source_lock_timeout);
+
+		(void) source_query(sc, session_setup, 1, &lock_timeout);
+	}
 	/* a snapshot is held open in a transaction while tables copy */
 	if (PQserverVersion(sc->conn) >= 90600)
 		(void) source_query(sc, "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false)",
@@ -241,6 +263,53 @@ raise_remote_error(SourceConn *sc, PGresult *res, const char *sql)
 }
 
 /*
+ * Waits on the latch until CONN's socket is readable.  A source that sends
+ * nothing for migrate.source_timeout seconds (a frozen server, a network
+ * that drops everything) is an error of class 08, which callers retry: no
+ * wait on the source is longer than that.
+ */
+void
+source_wait_readable(PGconn *conn)
+{
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	for (;;)
+	{
+		long		timeout = -1;
+		int			events = WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH;
+		int			rc;
+
+		if (migrate_source_timeout > 0)
+		{
+			instr_time	now;
+
+			INSTR_TIME_SET_CURRENT(now);
+			INSTR_TIME_SUBTRACT(now, start);
+			timeout = migrate_source_timeout * 1000L - (long) INSTR_TIME_GET_MILLISEC(now);
+			if (timeout <= 0)
+			{
+				silent_conn = conn;
+				ereport(ERROR,
+						(errcode(ERRCODE_CONNECTION_FAILURE),
+						 errmsg("the source did not answer for %d seconds", migrate_source_timeout),
+						 errhint("Check that the source server is running and reachable; migrate.source_timeout sets how long to wait.")));
+			}
+			events |= WL_TIMEOUT;
+		}
+		rc = WaitLatchOrSocket(MyLatch, events, PQsocket(conn), timeout,
+							   PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+		if (rc & WL_SOCKET_READABLE)
+			return;
+	}
+}
+
+/*
  * Waits, on the latch and the socket, until SC's next result can be read
  * without blocking.
  */
@@ -249,17 +318,8 @@ source_await_result(SourceConn *sc)
 {
 	while (PQisBusy(sc->conn))
 	{
-		int			rc;
-
-		rc = WaitLatchOrSocket(MyLatch,
-							   WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH,
-							   PQsocket(sc->conn), -1, PG_WAIT_EXTENSION);
-		if (rc & WL_LATCH_SET)
-		{
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
-		}
-		if ((rc & WL_SOCKET_READABLE) && !PQconsumeInput(sc->conn))
+		source_wait_readable(sc->conn);
+		if (!PQconsumeInput(sc->conn))
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("lost the connection to the source %s",
