@@ -40,11 +40,14 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "engine.h"
 
 #define MAX_ATTEMPTS	5
 #define MAX_SLOTS		64
+#define MAX_DB_ATTEMPTS	8		/* a database step's tries on transient errors */
+#define MAX_BACKOFF_S	30
 
 typedef struct WorkerSlot
 {
@@ -66,6 +69,8 @@ typedef struct DbState
 	MemoryContext cxt;			/* holds the snapshot connection */
 	SourceConn *snap_conn;
 	char	   *snapshot;
+	int			attempts;		/* failed tries of its current step */
+	TimestampTz retry_at;		/* not before then */
 } DbState;
 
 static int64 migration_id;
@@ -79,6 +84,7 @@ static List *dbstates = NIL;
 static MemoryContext coord_context;
 
 static void flush_notices(void);
+static bool sqlstate_transient(const char *sqlstate);
 
 /* ---- small transactions on the state --------------------------------- */
 
@@ -575,11 +581,7 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 		case RK_ERROR:
 			{
 				bool		transient = msg->sqlstate != NULL &&
-					(strncmp(msg->sqlstate, "08", 2) == 0 ||
-					 strcmp(msg->sqlstate, "40001") == 0 ||
-					 strcmp(msg->sqlstate, "40P01") == 0 ||
-					 strcmp(msg->sqlstate, "57P01") == 0 ||
-					 strcmp(msg->sqlstate, "55P03") == 0 ||
+					(sqlstate_transient(msg->sqlstate) ||
 					 (msg->text != NULL && strstr(msg->text, "snapshot") != NULL));
 
 				args[4] = msg->text ? msg->text : "unknown error";
@@ -606,6 +608,56 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 				break;
 			}
 	}
+	commit_tx();
+}
+
+/*
+ * Is an error of SQLSTATE worth trying again later: a connection that failed
+ * or was cut (a source restarting, a network blip), a lock that was not
+ * granted in time, a serialization failure or deadlock, a server shutting
+ * down or refusing connections for now?
+ */
+static bool
+sqlstate_transient(const char *sqlstate)
+{
+	static const char *const codes[] = {
+		"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300", NULL
+	};
+	int			i;
+
+	if (strncmp(sqlstate, "08", 2) == 0)
+		return true;
+	for (i = 0; codes[i] != NULL; i++)
+		if (strcmp(sqlstate, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The back-off before try ATTEMPT + 1, in seconds. */
+static int
+backoff_seconds(int attempt)
+{
+	return Min(1 << Min(attempt, 5), MAX_BACKOFF_S);
+}
+
+/*
+ * Records a transient failure of a step of database DBNAME (NULL: the
+ * whole source) as an event: source_lock_wait for a lock on the source,
+ * source_retry otherwise.  The caller tries again after RETRY_IN seconds.
+ */
+static void
+retry_event(const char *dbname, ErrorData *edata, int attempt, int retry_in)
+{
+	char	   *msg = migrate_redact(edata->detail ?
+									 psprintf("%s: %s", edata->message, edata->detail) :
+									 edata->message);
+
+	begin_tx();
+	coord_event(edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ? "source_lock_wait" : "source_retry",
+				json_obj("database", dbname, "error", msg,
+						 "sqlstate", unpack_sql_state(edata->sqlerrcode),
+						 "attempt", psprintf("%d", attempt),
+						 "retry_in_seconds", psprintf("%d", retry_in), NULL));
 	commit_tx();
 }
 
@@ -1365,6 +1417,10 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 	volatile bool ready = true;
 	const char *volatile status = db_status;
 
+	/* waiting out the back-off of a transient failure */
+	if (db->retry_at != 0 && GetCurrentTimestamp() < db->retry_at)
+		return false;
+
 	PG_TRY();
 	{
 		if (strcmp(status, "pending") == 0 || strcmp(status, "creating") == 0)
@@ -1402,12 +1458,33 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
+		/* a stop or cancel interrupted it: the main loop ends the migration */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
 		FlushErrorState();
 		AbortCurrentTransaction();
 		close_snapshot(db);
+
+		/*
+		 * A source restarting, a lock held on the source, a network blip:
+		 * the step is tried again after a back-off, each try an event, and
+		 * the database fails only when the tries are used up.
+		 */
+		if (sqlstate_transient(unpack_sql_state(edata->sqlerrcode)) &&
+			db->attempts + 1 < MAX_DB_ATTEMPTS)
+		{
+			int			retry_in = backoff_seconds(db->attempts);
+
+			db->attempts++;
+			db->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), retry_in * 1000);
+			retry_event(db->name, edata, db->attempts, retry_in);
+			return false;
+		}
 		msg = migrate_redact(edata->detail ?
 							 psprintf("%s: %s", edata->message, edata->detail) :
 							 edata->message);
+		if (db->attempts > 0)
+			msg = psprintf("%s (after %d tries)", msg, db->attempts + 1);
 		begin_tx();
 		set_db_status(db->name, "failed", msg);
 		coord_event("database_failed",
@@ -1416,6 +1493,11 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 		ready = false;
 	}
 	PG_END_TRY();
+	if (ready || strcmp(status, db_status) != 0)
+	{
+		db->attempts = 0;
+		db->retry_at = 0;
+	}
 	return ready;
 }
 
@@ -1596,6 +1678,48 @@ finish(const char *state, const char *error)
 	commit_tx();
 }
 
+/*
+ * A connection to the source (database DBNAME, NULL: the one the source
+ * string names), tried again with back-off while the failure is transient:
+ * a source that restarts for a few seconds does not fail the migration.
+ */
+static SourceConn *
+connect_with_retry(const char *dbname)
+{
+	volatile int attempt;
+
+	for (attempt = 1;; attempt++)
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+		SourceConn *volatile conn = NULL;
+		ErrorData  *volatile edata = NULL;
+
+		PG_TRY();
+		{
+			conn = source_connect(source, dbname, NULL);
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+				!sqlstate_transient(unpack_sql_state(edata->sqlerrcode)) ||
+				attempt >= MAX_DB_ATTEMPTS)
+				PG_RE_THROW();
+			FlushErrorState();
+		}
+		PG_END_TRY();
+		if (conn != NULL)
+			return conn;
+
+		retry_event(dbname, edata, attempt, backoff_seconds(attempt - 1));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 backoff_seconds(attempt - 1) * 1000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 /* Copies the roles once, as the owner, with the migration's id. */
 static void
 roles_step(void)
@@ -1619,7 +1743,7 @@ roles_step(void)
 		int			created = 0,
 					failed = 0;
 
-		conn = source_connect(source, NULL, NULL);
+		conn = connect_with_retry(NULL);
 		results = migrate_copy_roles(conn, options);
 		source_close(conn);
 		migrate_record_roles(migration_id, results);
@@ -1652,12 +1776,15 @@ migrate_coordinator_main(Datum main_arg)
 
 	migration_id = DatumGetInt64(main_arg);
 	pqsignal(SIGTERM, die);
+	/* migrate.stop and migrate.cancel interrupt whatever it waits on */
+	pqsignal(SIGINT, StatementCancelHandler);
 	BackgroundWorkerUnblockSignals();
 
 	memcpy(owner_name, MyBgworkerEntry->bgw_extra, NAMEDATALEN);
 	owner_name[NAMEDATALEN - 1] = '\0';
 	BackgroundWorkerInitializeConnection(migrate_database, owner_name, 0);
-	SetConfigOption("search_path", "", PGC_USERSET, PGC_S_SESSION);
+	/* nothing but pg_catalog (and our own qualified names) is looked up */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
 	SetConfigOption("application_name", "migrate coordinator", PGC_USERSET, PGC_S_SESSION);
 	coord_context = AllocSetContextCreate(TopMemoryContext, "migrate coordinator",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -1750,7 +1877,7 @@ migrate_coordinator_main(Datum main_arg)
 		commit_tx();
 
 		migrate_clean_tmp_dir();
-		conn = source_connect(source, NULL, NULL);
+		conn = connect_with_retry(NULL);
 		source_version = source_server_version(conn);
 		source_close(conn);
 
@@ -1805,15 +1932,22 @@ migrate_coordinator_main(Datum main_arg)
 	{
 		ErrorData  *edata;
 
+		char	   *stop;
+
 		HOLD_INTERRUPTS();
 		MemoryContextSwitchTo(coord_context);
 		edata = CopyErrorData();
-		EmitErrorReport();
+		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
+			EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();
 		RESUME_INTERRUPTS();
 		/* (a shutdown of this server is a FATAL and never comes here) */
-		finish("failed", migrate_redact(edata->message));
+		stop = edata->sqlerrcode == ERRCODE_QUERY_CANCELED ? requested_stop() : NULL;
+		if (stop != NULL)
+			finish(strcmp(stop, "stopping") == 0 ? "stopped" : "cancelled", NULL);
+		else
+			finish("failed", migrate_redact(edata->message));
 	}
 	PG_END_TRY();
 	proc_exit(0);

@@ -131,6 +131,7 @@ extern uint64 migrate_copy_table(SourceConn *conn, const TaskMsg *task,
 
 /* Webhooks (notify.c). */
 extern char *migrate_notify_post(const char *url, const char *body);
+extern bool migrate_notify_url_allowed(const char *url);
 
 /* Events (coordinator.c). */
 extern void migrate_event(int64 migration_id, const char *kind, const char *detail_json);

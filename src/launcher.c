@@ -28,6 +28,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -98,13 +99,18 @@ launch_round(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute(psprintf("SELECT m.id, m.owner::oid FROM migrate.migration m"
-							   " WHERE m.state IN ('pending', 'running', 'stopping', 'cancelling')"
+	ret = SPI_execute(psprintf("SELECT m.id, m.owner::pg_catalog.oid FROM migrate.migration m"
+							   " WHERE m.state OPERATOR(pg_catalog.=) ANY"
+							   "  ('{pending,running,stopping,cancelling}'::pg_catalog.text[])"
 							   " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
-							   "  WHERE l.locktype = 'advisory' AND l.database = %u"
-							   "  AND l.classid = %u AND l.objid = (m.id %% 4294967296)::oid"
-							   "  AND l.objsubid = 2 AND l.granted)"
-							   " AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = m.owner)"
+							   "  WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory'"
+							   "  AND l.database OPERATOR(pg_catalog.=) %u::pg_catalog.oid"
+							   "  AND l.classid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"
+							   "  AND l.objid OPERATOR(pg_catalog.=)"
+							   "   (m.id OPERATOR(pg_catalog.%%) 4294967296)::pg_catalog.oid"
+							   "  AND l.objsubid OPERATOR(pg_catalog.=) 2::pg_catalog.int2 AND l.granted)"
+							   " AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r"
+							   "  WHERE r.oid OPERATOR(pg_catalog.=) m.owner::pg_catalog.oid)"
 							   " ORDER BY m.id",
 							   MyDatabaseId, (uint32) MIGRATE_ADVISORY_KEY),
 					  true, 0);
@@ -163,6 +169,14 @@ migrate_launcher_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnection(migrate_database, NULL, 0);
 	pgstat_report_appname("migrate launcher");
+
+	/*
+	 * It runs as the bootstrap superuser in a database where others may
+	 * create objects: nothing but pg_catalog is looked up by name (and its
+	 * queries qualify their operators too), so an operator or function
+	 * planted in public is never called.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
 
 	for (;;)
 	{

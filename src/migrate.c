@@ -25,6 +25,9 @@ PG_MODULE_MAGIC;
 char	   *migrate_database = NULL;
 int			migrate_max_workers = 4;
 char	   *migrate_pg_bin_dir = NULL;
+int			migrate_source_timeout = 300;
+int			migrate_source_lock_timeout = 60000;
+char	   *migrate_notify_allowed_urls = NULL;
 
 /*
  * Passwords of source connection strings this backend has seen.  They are
@@ -74,6 +77,33 @@ _PG_init(void)
 							   &migrate_pg_bin_dir,
 							   "",
 							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("migrate.source_timeout",
+							"How long a source may stay silent while migrate waits for it.",
+							"A frozen source or a network that drops everything is an error after this long, and the step is retried.  0 waits forever.",
+							&migrate_source_timeout,
+							300, 0, 86400,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("migrate.source_lock_timeout",
+							"How long a source session waits for a lock on a table it reads.",
+							"pg_dump and the copy sessions give up after this long and the step is retried later, with an event each time.",
+							&migrate_source_lock_timeout,
+							60000, 1, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("migrate.notify_allowed_urls",
+							   "URL prefixes that the option notify_url may name, comma-separated.",
+							   "Empty (the default) allows no webhook: only a superuser chooses which servers this server may be made to call.",
+							   &migrate_notify_allowed_urls,
+							   "",
+							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
 
@@ -186,9 +216,20 @@ scrub_or_null(const char *text)
 	{
 		if (strncmp(p, "://", 3) == 0)
 		{
-			/* userinfo ends at '@'; the authority ends earlier otherwise */
-			const char *end = p + 3 + strcspn(p + 3, "@/?#' \t\r\n\"");
+			/*
+			 * userinfo ends at '@'; the authority ends earlier otherwise.  A
+			 * doubled quote is a quote of the password inside an SQL
+			 * literal, a single one the literal's end.
+			 */
+			const char *end = p + 3;
 			const char *colon;
+
+			while (*end && strchr("@/?#\" \t\r\n", *end) == NULL)
+			{
+				if (*end == '\'' && end[1] != '\'')
+					break;
+				end += (*end == '\'') ? 2 : 1;
+			}
 
 			appendBinaryStringInfo(&buf, p, 3);
 			p += 3;
@@ -272,7 +313,15 @@ scrub_or_null(const char *text)
 						v++;
 				}
 				else
-					v += strcspn(v, " \t\r\n&'\"");
+				{
+					/* as above: '' is a quote of the value, ' the literal's end */
+					while (*v && strchr(" \t\r\n&\"", *v) == NULL)
+					{
+						if (*v == '\'' && v[1] != '\'')
+							break;
+						v += (*v == '\'') ? 2 : 1;
+					}
+				}
 				p = v;
 				changed = true;
 				continue;
@@ -307,9 +356,6 @@ migrate_emit_log_hook(ErrorData *edata)
 {
 	char	   *r;
 
-	if (prev_emit_log_hook)
-		prev_emit_log_hook(edata);
-
 	if (debug_query_string != NULL && !edata->hide_stmt)
 	{
 		r = clean_or_null(debug_query_string);
@@ -331,6 +377,10 @@ migrate_emit_log_hook(ErrorData *edata)
 		edata->context = r;
 	if ((r = clean_or_null(edata->internalquery)) != NULL)
 		edata->internalquery = r;
+
+	/* a hook after ours sees the report cleaned */
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
 }
 
 /* Full path of PROGRAM (pg_dump, pg_restore) in migrate.pg_bin_dir. */

@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include <curl/curl.h>
 
 #include "miscadmin.h"
@@ -123,14 +125,51 @@ post_once(const char *url, const char *body)
 }
 
 /*
+ * Is URL allowed by migrate.notify_allowed_urls, a comma-separated list of
+ * URL prefixes that a superuser chose?  A prefix ends at a path boundary:
+ * "http://hooks:8080" allows "http://hooks:8080/x", not
+ * "http://hooks:80801/".  The empty list allows nothing.
+ */
+bool
+migrate_notify_url_allowed(const char *url)
+{
+	char	   *list;
+	char	   *tok;
+	char	   *save = NULL;
+
+	if (migrate_notify_allowed_urls == NULL || migrate_notify_allowed_urls[0] == '\0')
+		return false;
+	list = pstrdup(migrate_notify_allowed_urls);
+	for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+	{
+		size_t		len;
+
+		while (isspace((unsigned char) *tok))
+			tok++;
+		len = strlen(tok);
+		while (len > 0 && isspace((unsigned char) tok[len - 1]))
+			tok[--len] = '\0';
+		if (len == 0 || pg_strncasecmp(url, tok, len) != 0)
+			continue;
+		if (tok[len - 1] == '/' || url[len] == '\0' || url[len] == '/' || url[len] == '?')
+			return true;
+	}
+	return false;
+}
+
+/*
  * POSTs BODY to URL, trying a few times with back-off.  Returns NULL when
- * delivered, or the last failure.
+ * delivered, or the last failure.  A URL that migrate.notify_allowed_urls
+ * does not allow (any more) is never called.
  */
 char *
 migrate_notify_post(const char *url, const char *body)
 {
 	char	   *failure = NULL;
 	int			attempt;
+
+	if (!migrate_notify_url_allowed(url))
+		return pstrdup("the URL is not allowed by migrate.notify_allowed_urls");
 
 	if (!curl_ready)
 	{
