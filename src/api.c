@@ -10,6 +10,8 @@
  */
 #include "postgres.h"
 
+#include <signal.h>
+
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -29,25 +31,27 @@
 
 #define WAIT_NOTICE_MS 2000
 
-/* host:port of SRC, to tell one source server from another. */
+/*
+ * What tells the source server of CONN from any other, however its address
+ * is spelled (localhost, 127.0.0.1, a DNS name): its system identifier, or
+ * where the source does not let its user read it, the address and port the
+ * connection reached.
+ */
 static char *
-source_key(const SourceInfo *src)
+source_identity(SourceConn *conn)
 {
-	const char *host = NULL;
-	const char *hostaddr = NULL;
-	const char *port = "5432";
-	int			i;
+	SourceResult *res;
+	const char *addr = PQhostaddr(conn->conn);
 
-	for (i = 0; i < src->nparams; i++)
-	{
-		if (strcmp(src->keywords[i], "host") == 0)
-			host = src->values[i];
-		else if (strcmp(src->keywords[i], "hostaddr") == 0)
-			hostaddr = src->values[i];
-		else if (strcmp(src->keywords[i], "port") == 0)
-			port = src->values[i];
-	}
-	return psprintf("%s:%s", hostaddr ? hostaddr : (host ? host : "localhost"), port);
+	res = source_query(conn,
+					   "SELECT CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 90600"
+					   " AND pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')"
+					   " THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END",
+					   0, NULL);
+	if (SR_VALUE(res, 0, 0) != NULL)
+		return psprintf("system:%s", SR_VALUE(res, 0, 0));
+	return psprintf("address:%s:%s", (addr && addr[0]) ? addr : PQhost(conn->conn),
+					PQport(conn->conn));
 }
 
 PG_FUNCTION_INFO_V1(migrate_start);
@@ -56,8 +60,8 @@ PG_FUNCTION_INFO_V1(migrate_start);
 Datum
 migrate_start(PG_FUNCTION_ARGS)
 {
-	char	   *source = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Jsonb	   *options = PG_GETARG_JSONB_P(1);
+	char	   *source;
+	Jsonb	   *options;
 	SourceInfo *src;
 	MigrateOptions *opts;
 	List	   *rows;
@@ -67,14 +71,19 @@ migrate_start(PG_FUNCTION_ARGS)
 	SourceResult *res;
 	int64		id;
 	char	   *key;
+	char	   *pinned;
 	int			workers;
 	BackgroundWorkerHandle *handle;
+
+	migrate_require_arg(fcinfo, 0, "source");
+	migrate_require_arg(fcinfo, 1, "options");
+	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	options = PG_GETARG_JSONB_P(1);
 
 	/* the source first: its password is then kept out of every report */
 	src = migrate_parse_source(source);
 	opts = migrate_parse_options(options);
 	migrate_check_source_rules(src, GetUserId());
-	key = source_key(src);
 
 	/* the workers act as the caller and log in as it */
 	res = migrate_state_query("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE oid = $1",
@@ -92,16 +101,14 @@ migrate_start(PG_FUNCTION_ARGS)
 				 errmsg("the replication method is not available in this version of migrate"),
 				 errhint("Use \"method\": \"dump\" or \"auto\"; auto copies with the dump method.")));
 
-	/* one migration of a source at a time */
-	res = migrate_state_query("SELECT id, state FROM migrate.migration"
-					  " WHERE source_key = $1 AND state IN ('pending', 'running', 'stopping', 'stopped', 'cancelling')",
-					  1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(key)});
-	if (res->nrows > 0)
+	/* a webhook only to where a superuser allowed, checked before anything */
+	if (opts->notify_url != NULL && !migrate_notify_url_allowed(opts->notify_url))
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("migration %s of this source is %s", SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 1)),
-				 errhint("Wait for it, resume it with migrate.resume(%s), or cancel it with migrate.cancel(%s).",
-						 SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 0))));
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("option \"notify_url\" names a URL that this server may not call"),
+				 errdetail("migrate.notify_allowed_urls does not allow it."),
+				 errhint("A superuser allows webhook URLs by prefix, for example: ALTER SYSTEM SET migrate.notify_allowed_urls = 'https://hooks.example.com/'; SELECT pg_reload_conf();")));
+	migrate_check_role_options(opts);
 
 	/* every check of validate; an error stops here, before any change */
 	rows = migrate_run_checks(source, options);
@@ -125,6 +132,40 @@ migrate_start(PG_FUNCTION_ARGS)
 				 errdetail("%s", errors.data),
 				 errhint("Run SELECT * FROM migrate.validate(...) with the same source and options for every check and what to do.")));
 
+	/*
+	 * The server that answered, pinned: every later connection and child
+	 * process of the migration goes to exactly this address and port, never
+	 * to another entry of a host list or to what a name resolves to later.
+	 */
+	{
+		SourceConn *conn = source_connect(src, NULL, NULL);
+
+		pinned = migrate_pinned_source(src, conn->conn);
+		key = source_identity(conn);
+		source_close(conn);
+	}
+
+	/*
+	 * One migration of a server at a time.  The caller has shown that it can
+	 * log in to the source; still, of another role's migration it learns
+	 * only that there is one.
+	 */
+	res = migrate_state_query("SELECT id, state, owner::oid FROM migrate.migration"
+							  " WHERE source_key = $1 AND state IN ('pending', 'running', 'stopping', 'stopped', 'cancelling')"
+							  " ORDER BY id",
+							  1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(key)});
+	if (res->nrows > 0 && has_privs_of_role(GetUserId(), atooid(SR_VALUE(res, 0, 2))))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("migration %s of this source is %s", SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 1)),
+				 errhint("Wait for it, resume it with migrate.resume(%s), or cancel it with migrate.cancel(%s).",
+						 SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 0))));
+	if (res->nrows > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("another role is migrating this source server"),
+				 errhint("Two migrations of one server would write the same databases; ask the role that started it, or a superuser.")));
+
 	workers = opts->workers > 0 ? opts->workers : migrate_max_workers;
 	{
 		Oid			types[7] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT4OID};
@@ -133,7 +174,7 @@ migrate_start(PG_FUNCTION_ARGS)
 		int			saved_sec;
 
 		values[0] = ObjectIdGetDatum(GetUserId());
-		values[1] = CStringGetTextDatum(source);
+		values[1] = CStringGetTextDatum(pinned);
 		values[2] = CStringGetTextDatum(src->masked);
 		values[3] = CStringGetTextDatum(key);
 		values[4] = JsonbPGetDatum(options);
@@ -187,18 +228,72 @@ check_migration_owner(int64 id, char **state_out)
 	*state_out = SR_VALUE(res, 0, 1);
 }
 
-/* Is a coordinator of migration ID running (holding its lock)? */
-static bool
-coordinator_alive(int64 id)
+/* The pid of the coordinator of migration ID (holding its lock), or 0. */
+static int
+coordinator_pid(int64 id)
 {
-	SourceResult *res = target_query(psprintf("SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
-											  " AND database = (SELECT oid FROM pg_catalog.pg_database"
-											  "  WHERE datname = pg_catalog.current_database())"
-											  " AND classid = %u AND objid = %u AND objsubid = 2 AND granted",
+	SourceResult *res = target_query(psprintf("SELECT pid FROM pg_catalog.pg_locks WHERE locktype OPERATOR(pg_catalog.=) 'advisory'"
+											  " AND database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
+											  "  WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+											  " AND classid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"
+											  " AND objid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"
+											  " AND objsubid OPERATOR(pg_catalog.=) 2 AND granted",
 											  (uint32) MIGRATE_ADVISORY_KEY, (uint32) (int32) id),
 									 0, NULL, NULL);
 
-	return res->nrows > 0;
+	return (res->nrows > 0 && SR_VALUE(res, 0, 0) != NULL) ? atoi(SR_VALUE(res, 0, 0)) : 0;
+}
+
+static bool
+coordinator_alive(int64 id)
+{
+	return coordinator_pid(id) != 0;
+}
+
+/*
+ * Coordinators to interrupt when this transaction commits: a coordinator
+ * interrupted before the stop is committed would not see it.
+ */
+static List *pending_interrupts = NIL;
+static bool interrupt_callback_set = false;
+
+/* Transaction callback: interrupt the coordinators once the request is in. */
+static void
+interrupt_at_commit(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+		foreach(lc, pending_interrupts)
+			(void) kill((pid_t) lfirst_int(lc), SIGINT);
+	list_free(pending_interrupts);
+	pending_interrupts = NIL;
+}
+
+/*
+ * Interrupts the coordinator of migration ID, at commit, wherever it waits
+ * (a pg_dump, a lock on the source, a slow source), so that a stop or a
+ * cancel acts within moments: it notices the request and ends so.
+ */
+static void
+interrupt_coordinator(int64 id)
+{
+	int			pid = coordinator_pid(id);
+	MemoryContext old;
+
+	if (pid == 0)
+		return;
+	if (!interrupt_callback_set)
+	{
+		RegisterXactCallback(interrupt_at_commit, NULL);
+		interrupt_callback_set = true;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	pending_interrupts = lappend_int(pending_interrupts, pid);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -228,9 +323,11 @@ PG_FUNCTION_INFO_V1(migrate_stop);
 Datum
 migrate_stop(PG_FUNCTION_ARGS)
 {
-	int64		id = PG_GETARG_INT64(0);
+	int64		id;
 	char	   *state;
 
+	migrate_require_arg(fcinfo, 0, "migration_id");
+	id = PG_GETARG_INT64(0);
 	check_migration_owner(id, &state);
 	if (strcmp(state, "pending") != 0 && strcmp(state, "running") != 0)
 		ereport(ERROR,
@@ -239,6 +336,7 @@ migrate_stop(PG_FUNCTION_ARGS)
 	if (coordinator_alive(id))
 	{
 		set_state(id, "stopping", "stop_requested", "pending,running");
+		interrupt_coordinator(id);
 		PG_RETURN_TEXT_P(cstring_to_text("stopping"));
 	}
 	set_state(id, "stopped", "stopped", "pending,running");
@@ -251,9 +349,11 @@ PG_FUNCTION_INFO_V1(migrate_cancel);
 Datum
 migrate_cancel(PG_FUNCTION_ARGS)
 {
-	int64		id = PG_GETARG_INT64(0);
+	int64		id;
 	char	   *state;
 
+	migrate_require_arg(fcinfo, 0, "migration_id");
+	id = PG_GETARG_INT64(0);
 	check_migration_owner(id, &state);
 	if (strcmp(state, "done") == 0 || strcmp(state, "cancelled") == 0)
 		ereport(ERROR,
@@ -262,6 +362,7 @@ migrate_cancel(PG_FUNCTION_ARGS)
 	if (coordinator_alive(id))
 	{
 		set_state(id, "cancelling", "cancel_requested", "pending,running,stopping,stopped,failed");
+		interrupt_coordinator(id);
 		PG_RETURN_TEXT_P(cstring_to_text("cancelling"));
 	}
 	set_state(id, "cancelled", "cancelled", "pending,running,stopping,stopped,failed,cancelling");
@@ -274,12 +375,14 @@ PG_FUNCTION_INFO_V1(migrate_resume);
 Datum
 migrate_resume(PG_FUNCTION_ARGS)
 {
-	int64		id = PG_GETARG_INT64(0);
+	int64		id;
 	char	   *state;
 	BackgroundWorkerHandle *handle;
 	Oid			owner;
 	SourceResult *res;
 
+	migrate_require_arg(fcinfo, 0, "migration_id");
+	id = PG_GETARG_INT64(0);
 	check_migration_owner(id, &state);
 	if (strcmp(state, "stopped") != 0 && strcmp(state, "failed") != 0 &&
 		!(strcmp(state, "running") == 0 && !coordinator_alive(id)) &&

@@ -20,6 +20,9 @@
 extern char *migrate_database;
 extern int	migrate_max_workers;
 extern char *migrate_pg_bin_dir;
+extern int	migrate_source_timeout;
+extern int	migrate_source_lock_timeout;
+extern char *migrate_notify_allowed_urls;
 
 /* migrate.c */
 extern void migrate_register_secret(const char *secret);
@@ -62,6 +65,7 @@ typedef struct MigrateOptions
 	List	   *exclude_roles;	/* patterns */
 	bool		copy_password_hashes;
 	bool		sync_existing_roles;
+	bool		grant_predefined_roles;
 	bool		replicate_extension_tables;
 	int64		max_replication_lag;	/* bytes, -1 when not given */
 	bool		stop_replication;
@@ -74,6 +78,7 @@ typedef struct MigrateOptions
 } MigrateOptions;
 
 extern MigrateOptions *migrate_parse_options(Jsonb *options);
+extern void migrate_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern bool migrate_pattern_match(const char *pattern, const char *name);
 extern bool migrate_split_table_pattern(const char *pattern, char **parts);
 extern bool migrate_database_selected(const MigrateOptions *opts,
@@ -98,6 +103,7 @@ typedef struct SourceInfo
 extern SourceInfo *migrate_parse_source(const char *source);
 extern char *migrate_source_dbname(const SourceInfo *src);
 extern void migrate_check_source_rules(SourceInfo *src, Oid roleid);
+extern char *migrate_pinned_source(const SourceInfo *src, PGconn *conn);
 
 /* Role copy (roles.c). */
 typedef struct RoleCopyResult
@@ -112,6 +118,9 @@ extern const char *migrate_role_missing_right(bool super, bool replication,
 											  bool bypassrls, bool *why_createrole);
 extern bool migrate_role_skipped(const char *rolname, const MigrateOptions *opts,
 								 const char **why);
+extern const char *migrate_membership_refusal(const char *granted, bool existed,
+											  const MigrateOptions *opts);
+extern void migrate_check_role_options(const MigrateOptions *opts);
 
 /* Connections to the source (source.c). */
 typedef struct SourceConn
@@ -136,6 +145,7 @@ extern SourceResult *source_query(SourceConn *sc, const char *sql,
 								  int nparams, const char *const *params);
 extern void source_close(SourceConn *sc);
 extern void source_await_result(SourceConn *sc);
+extern void source_wait_readable(PGconn *conn);
 extern int	source_server_version(SourceConn *sc);
 
 /* Statements on the target (target.c). */
@@ -146,6 +156,7 @@ extern bool target_exec_isolated_code(const char *sql, char **errmsg, int *sqler
 extern bool target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg,
 								int *sqlerrcode);
 extern Oid	migrate_extension_owner(void);
+extern Oid	migrate_rel_owner(Oid relid);
 extern SourceResult *migrate_state_query(const char *sql, int nargs,
 										 Oid *argtypes, Datum *args);
 extern void migrate_state_exec(const char *sql, int nargs, Oid *argtypes,
@@ -165,6 +176,7 @@ typedef struct MigrateProgram
 	const char *path;
 	const char *const *argv;	/* argv[0] included, NULL-terminated */
 	const char *passfile;		/* PGPASSFILE of the child, or NULL */
+	const char *servicefile;	/* PGSERVICEFILE of the child, or NULL */
 	const char *stderr_path;	/* its stderr to this file, or NULL: output */
 	StringInfo	output;			/* what it writes */
 	int			status;			/* set: exit status, 127 not started, -1
