@@ -16,7 +16,7 @@ ORDER BY 1;
 -- nothing is executable by PUBLIC, and every function pins search_path
 SELECT p.proname,
        has_function_privilege('public', p.oid, 'EXECUTE') AS public_can_execute,
-       p.proconfig
+       p.proisstrict, p.proconfig
 FROM pg_proc p
 WHERE p.pronamespace = 'migrate'::regnamespace
 ORDER BY 1;
@@ -28,6 +28,19 @@ SET ROLE regress_nobody;
 SELECT * FROM migrate.validate('host=127.0.0.1');
 RESET ROLE;
 DROP ROLE regress_nobody;
+
+-- a null argument is an error with a hint, not a silent null
+SELECT * FROM migrate.validate(NULL);
+SELECT * FROM migrate.validate(NULL, '{}');
+SELECT * FROM migrate.validate('host=127.0.0.1 port=1', NULL);
+SELECT * FROM migrate.copy_roles(NULL);
+SELECT * FROM migrate.copy_roles('host=127.0.0.1 port=1', NULL);
+SELECT migrate.start(NULL);
+SELECT migrate.start('host=127.0.0.1 port=1', NULL);
+SELECT migrate.stop(NULL);
+SELECT migrate.resume(NULL);
+SELECT migrate.cancel(NULL);
+SELECT migrate.mask_source(NULL) IS NULL AS masked_null;
 
 -- GUCs and their defaults
 SHOW migrate.database;

@@ -9,10 +9,13 @@
 CREATE SCHEMA migrate;
 COMMENT ON SCHEMA migrate IS 'migrate: pull a whole PostgreSQL server into this one';
 
+-- The functions of the API are not STRICT: a null argument is an error with
+-- a hint (raised in C), never a silent null result.
+
 -- What will and will not work when migrating SOURCE with OPTIONS; changes nothing.
 CREATE FUNCTION migrate.validate(source text, options jsonb DEFAULT '{}')
 RETURNS TABLE(check_name text, status text, detail text, hint text)
-LANGUAGE c VOLATILE STRICT
+LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_validate';
 COMMENT ON FUNCTION migrate.validate(text, jsonb) IS
@@ -48,7 +51,7 @@ CREATE POLICY roles_of_owner ON migrate.roles FOR SELECT
 -- Copies the roles of SOURCE into this server, as far as the caller may.
 CREATE FUNCTION migrate.copy_roles(source text, options jsonb DEFAULT '{}')
 RETURNS TABLE(rolname name, rolpassword text, status text, message text)
-LANGUAGE c VOLATILE STRICT
+LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_copy_roles_sql';
 COMMENT ON FUNCTION migrate.copy_roles(text, jsonb) IS
@@ -248,7 +251,7 @@ WHERE error IS NOT NULL AND state OPERATOR(pg_catalog.=) 'failed';
 -- Starts migrating SOURCE; returns at once with the migration id.
 CREATE FUNCTION migrate.start(source text, options jsonb DEFAULT '{}')
 RETURNS bigint
-LANGUAGE c VOLATILE STRICT
+LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_start';
 
@@ -263,21 +266,21 @@ AS 'MODULE_PATHNAME', 'migrate_wait';
 -- Stops a migration, keeping everything; migrate.resume continues it.
 CREATE FUNCTION migrate.stop(migration_id bigint)
 RETURNS text
-LANGUAGE c VOLATILE STRICT
+LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_stop';
 
 -- Resumes a stopped or failed migration where it left off.
 CREATE FUNCTION migrate.resume(migration_id bigint)
 RETURNS text
-LANGUAGE c VOLATILE STRICT
+LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_resume';
 
 -- Stops a migration for good.
 CREATE FUNCTION migrate.cancel(migration_id bigint)
 RETURNS text
-LANGUAGE c VOLATILE STRICT
+LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_cancel';
 

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -62,6 +63,32 @@ static const OptSpec opt_specs[] = {
 };
 
 #define NUM_OPTS lengthof(opt_specs)
+
+/*
+ * Raises an error when argument ARGNO (named NAME in SQL) of the calling
+ * SQL function is null.  The functions of the API are not strict: a null
+ * argument is a mistake to be told about, not a silent null result.
+ */
+void
+migrate_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	const char *hint;
+
+	if (!PG_ARGISNULL(argno))
+		return;
+	if (strcmp(name, "source") == 0)
+		hint = "Give the connection string of the source server.";
+	else if (strcmp(name, "options") == 0)
+		hint = "Give '{}' for no options.";
+	else if (strcmp(name, "migration_id") == 0)
+		hint = "Give the id of a migration: SELECT id FROM migrate.status lists them.";
+	else
+		hint = "Give a value.";
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("argument \"%s\" must not be null", name),
+			 errhint("%s", hint)));
+}
 
 /* "a boolean", "a string" ... for error messages about jsonb value V. */
 static const char *
