@@ -22,9 +22,37 @@ SELECT check_name, status FROM migrate.validate(:'src', '{"exclude_tables": ["ap
 SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "big"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "12 parsecs"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": 1000}');
+-- sizes parse strictly: digits, a fraction, a unit of pg_size_pretty
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "0x10MB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "1e3MB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "-5MB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "12 XB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "1."}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": ".5GB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "10000000 TB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "9223372036854775808"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": 1e30}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"dbs_max_total_size": -1e30}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": " 1.5gb "}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "1.5GB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "0.5MB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"split_size": "8388608TB"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"dbs_max_total_size": -1}');
-SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": true}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "everything"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"verify": 1}');
+-- an option that is accepted does something: verification is not written yet
+SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "counts"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "checksums"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "none"}');
+-- nor the replication method: its options are refused, after their type
+SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": true}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": -1}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": "16MB"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"stop_replication": "no"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"stop_replication": false}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"stop_replication": null, "max_replication_lag": null}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"grant_predefined_roles": "yes"}');
+SELECT check_name, status FROM migrate.validate(:'src', '{"if_exists": "replace"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"notify_url": "ftp://example.com/hook"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"notify_url": "https://"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"role_passwords": ["app"]}');
@@ -36,10 +64,10 @@ SELECT check_name, status FROM migrate.validate(:'src', '{
   "tables": ["app.public.*", "app.\"My.Schema\".t*"], "exclude_tables": ["*.*.tmp_*"],
   "roles": true, "role_passwords": {"app": "pw"}, "exclude_roles": ["legacy_*"],
   "copy_password_hashes": false, "sync_existing_roles": false,
-  "replicate_extension_tables": true, "max_replication_lag": "16MB",
-  "stop_replication": false, "workers": 2, "split_size": "512MB",
-  "dbs_max_total_size": 1073741824, "verify": "counts",
-  "notify_url": "https://hooks.example.com/migrate", "method": null}');
+  "grant_predefined_roles": true, "replicate_extension_tables": true,
+  "workers": 2, "split_size": "512MB", "dbs_max_total_size": 1073741824,
+  "verify": "none", "notify_url": "https://hooks.example.com/migrate",
+  "if_exists": "error", "method": null}');
 
 -- copy_roles takes the same options and checks them the same way, before
 -- connecting anywhere

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 
+#include "common/int.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -35,31 +36,35 @@ typedef struct OptSpec
 {
 	const char *name;
 	OptKind		kind;
+	const char *example;		/* a valid value, as JSON, for hints */
 	const char *values;			/* OPT_ENUM: comma-separated valid values */
 	int64		min;
 	int64		max;
+	bool		replication_only;	/* of the replication method, which this
+									 * version does not have: refused */
 } OptSpec;
 
 static const OptSpec opt_specs[] = {
-	{"method", OPT_ENUM, "auto, replication, dump"},
-	{"databases", OPT_PATTERNS},
-	{"exclude_databases", OPT_PATTERNS},
-	{"tables", OPT_TABLE_PATTERNS},
-	{"exclude_tables", OPT_TABLE_PATTERNS},
-	{"roles", OPT_BOOL},
-	{"role_passwords", OPT_PASSWORDS},
-	{"exclude_roles", OPT_PATTERNS},
-	{"copy_password_hashes", OPT_BOOL},
-	{"sync_existing_roles", OPT_BOOL},
-	{"replicate_extension_tables", OPT_BOOL},
-	{"max_replication_lag", OPT_BYTES, NULL, 0, PG_INT64_MAX},
-	{"stop_replication", OPT_BOOL},
-	{"workers", OPT_INT, NULL, 1, 64},
-	{"split_size", OPT_BYTES, NULL, 1024 * 1024, PG_INT64_MAX},
-	{"dbs_max_total_size", OPT_BYTES, NULL, 0, PG_INT64_MAX},
-	{"verify", OPT_ENUM, "none, counts, checksums"},
-	{"notify_url", OPT_URL},
-	{"if_exists", OPT_ENUM, "error, merge"},
+	{"method", OPT_ENUM, "\"dump\"", "auto, replication, dump"},
+	{"databases", OPT_PATTERNS, "[\"app\", \"shop_*\"]"},
+	{"exclude_databases", OPT_PATTERNS, "[\"app_test\"]"},
+	{"tables", OPT_TABLE_PATTERNS, "[\"app.public.*\"]"},
+	{"exclude_tables", OPT_TABLE_PATTERNS, "[\"*.*.tmp_*\"]"},
+	{"roles", OPT_BOOL, "false"},
+	{"role_passwords", OPT_PASSWORDS, "{\"app\": \"secret\"}"},
+	{"exclude_roles", OPT_PATTERNS, "[\"legacy_*\"]"},
+	{"copy_password_hashes", OPT_BOOL, "true"},
+	{"sync_existing_roles", OPT_BOOL, "true"},
+	{"grant_predefined_roles", OPT_BOOL, "true"},
+	{"replicate_extension_tables", OPT_BOOL, "false"},
+	{"max_replication_lag", OPT_BYTES, "\"16MB\"", NULL, 0, PG_INT64_MAX, true},
+	{"stop_replication", OPT_BOOL, "true", NULL, 0, 0, true},
+	{"workers", OPT_INT, "4", NULL, 1, 64},
+	{"split_size", OPT_BYTES, "\"512MB\"", NULL, 1024 * 1024, PG_INT64_MAX},
+	{"dbs_max_total_size", OPT_BYTES, "\"100GB\"", NULL, 0, PG_INT64_MAX},
+	{"verify", OPT_ENUM, "\"none\"", "none"},
+	{"notify_url", OPT_URL, "\"https://hooks.example.com/migrate\""},
+	{"if_exists", OPT_ENUM, "\"merge\"", "error, merge"},
 };
 
 #define NUM_OPTS lengthof(opt_specs)
@@ -134,13 +139,51 @@ kind_phrase(OptKind kind)
 	return "?";
 }
 
+/* The hint of an option given the wrong type: what to give instead. */
+static int
+type_hint(const OptSpec *spec)
+{
+	const char *what = NULL;
+
+	switch (spec->kind)
+	{
+		case OPT_BOOL:
+			what = "true or false";
+			break;
+		case OPT_INT:
+			what = "an integer";
+			break;
+		case OPT_BYTES:
+			what = "a number of bytes or a string such as '512MB'";
+			break;
+		case OPT_ENUM:
+			return errhint("Give \"%s\" as a string, one of: %s; e.g. {\"%s\": %s}.",
+						   spec->name, spec->values, spec->name, spec->example);
+		case OPT_URL:
+			what = "a string holding an http:// or https:// URL";
+			break;
+		case OPT_PATTERNS:
+			what = "an array of name patterns";
+			break;
+		case OPT_TABLE_PATTERNS:
+			what = "an array of database.schema.table patterns";
+			break;
+		case OPT_PASSWORDS:
+			what = "an object of role name and password";
+			break;
+	}
+	return errhint("Give \"%s\" as %s, e.g. {\"%s\": %s}.",
+				   spec->name, what, spec->name, spec->example);
+}
+
 static void
 wrong_type(const OptSpec *spec, JsonbValue *v)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"%s\" must be %s", spec->name, kind_phrase(spec->kind)),
-			 errdetail("The value given is %s.", jsonb_type_phrase(v))));
+			 errdetail("The value given is %s.", jsonb_type_phrase(v)),
+			 type_hint(spec)));
 }
 
 static void
@@ -150,11 +193,25 @@ out_of_range(const OptSpec *spec)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be at least " INT64_FORMAT,
-						spec->name, spec->min)));
+						spec->name, spec->min),
+				 errhint("Give a larger value, e.g. {\"%s\": %s}, or leave the option out for the default.",
+						 spec->name, spec->example)));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"%s\" must be between " INT64_FORMAT " and " INT64_FORMAT,
-					spec->name, spec->min, spec->max)));
+					spec->name, spec->min, spec->max),
+			 errhint("Give a value in that range, e.g. {\"%s\": %s}, or leave the option out for the default.",
+					 spec->name, spec->example)));
+}
+
+/* A size beyond int64, given as the text S. */
+static void
+size_out_of_range(const OptSpec *spec, const char *s)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("size \"%s\" for option \"%s\" is out of range", s, spec->name),
+			 errhint("Give at most " INT64_FORMAT " bytes (8 EB).", PG_INT64_MAX)));
 }
 
 static char *
@@ -163,8 +220,18 @@ jsonb_string(JsonbValue *v)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
-/* An integral numeric jsonb value as int64, or false. */
-static bool
+typedef enum NumResult
+{
+	NUM_OK,
+	NUM_NOT_INTEGER,			/* a fraction, NaN or infinity */
+	NUM_OUT_OF_RANGE			/* an integer beyond int64 */
+} NumResult;
+
+/*
+ * A numeric jsonb value as int64.  Out of range, *RESULT is PG_INT64_MIN or
+ * PG_INT64_MAX by the sign.
+ */
+static NumResult
 jsonb_int64(JsonbValue *v, int64 *result)
 {
 	Numeric		num = v->val.numeric;
@@ -172,54 +239,95 @@ jsonb_int64(JsonbValue *v, int64 *result)
 	char	   *end;
 
 	if (numeric_is_nan(num) || numeric_is_inf(num))
-		return false;
+		return NUM_NOT_INTEGER;
 	s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)));
 	errno = 0;
 	*result = strtoi64(s, &end, 10);
-	return errno == 0 && *end == '\0';
+	if (*end != '\0')
+		return NUM_NOT_INTEGER;
+	if (errno != 0)
+		return NUM_OUT_OF_RANGE;
+	return NUM_OK;
 }
 
+typedef enum SizeResult
+{
+	SIZE_OK,
+	SIZE_MALFORMED,
+	SIZE_OUT_OF_RANGE
+} SizeResult;
+
 /*
- * Parses a size such as "512MB", "1 GB", "100kB" or "4096" into bytes, the
- * units of pg_size_pretty (case-insensitive).  Returns false when malformed.
+ * Parses a size such as "512MB", "1.5 GB", "100kB" or "4096" into bytes,
+ * the units of pg_size_pretty (case-insensitive, powers of 1024).  The
+ * grammar is strict: spaces, digits, optionally a '.' and digits, spaces,
+ * an optional unit, spaces, nothing else (no sign, no exponent, no
+ * hexadecimal).  A fraction of a byte is dropped.
  */
-static bool
+static SizeResult
 parse_size(const char *s, int64 *bytes)
 {
-	char	   *end;
-	double		num;
-	double		mult = 1;
+	const char *p = s;
+	const char *unit;
+	int			unit_len;
+	int64		whole = 0;
+	int64		mult = 1;
+	int64		result;
+	double		frac = 0;
+	double		scale = 1;
 
-	while (isspace((unsigned char) *s))
-		s++;
-	if (!isdigit((unsigned char) *s))
-		return false;
-	errno = 0;
-	num = strtod(s, &end);
-	if (errno != 0)
-		return false;
-	while (isspace((unsigned char) *end))
-		end++;
-	if (*end != '\0')
+	while (isspace((unsigned char) *p))
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return SIZE_MALFORMED;
+	for (; isdigit((unsigned char) *p); p++)
 	{
-		if (pg_strcasecmp(end, "b") == 0 || pg_strcasecmp(end, "bytes") == 0)
-			mult = 1;
-		else if (pg_strcasecmp(end, "kb") == 0)
-			mult = 1024.0;
-		else if (pg_strcasecmp(end, "mb") == 0)
-			mult = 1024.0 * 1024;
-		else if (pg_strcasecmp(end, "gb") == 0)
-			mult = 1024.0 * 1024 * 1024;
-		else if (pg_strcasecmp(end, "tb") == 0)
-			mult = 1024.0 * 1024 * 1024 * 1024;
-		else
-			return false;
+		if (pg_mul_s64_overflow(whole, 10, &whole) ||
+			pg_add_s64_overflow(whole, *p - '0', &whole))
+			return SIZE_OUT_OF_RANGE;
 	}
-	num *= mult;
-	if (num >= (double) PG_INT64_MAX)
-		return false;
-	*bytes = (int64) num;
-	return true;
+	if (*p == '.')
+	{
+		p++;
+		if (!isdigit((unsigned char) *p))
+			return SIZE_MALFORMED;
+		for (; isdigit((unsigned char) *p); p++)
+		{
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+	unit = p;
+	while (isalpha((unsigned char) *p))
+		p++;
+	unit_len = p - unit;
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p != '\0')
+		return SIZE_MALFORMED;
+	if (unit_len == 0 ||
+		(unit_len == 1 && pg_strncasecmp(unit, "b", 1) == 0) ||
+		(unit_len == 5 && pg_strncasecmp(unit, "bytes", 5) == 0))
+		mult = 1;
+	else if (unit_len == 2 && pg_strncasecmp(unit, "kb", 2) == 0)
+		mult = INT64CONST(1024);
+	else if (unit_len == 2 && pg_strncasecmp(unit, "mb", 2) == 0)
+		mult = INT64CONST(1024) * 1024;
+	else if (unit_len == 2 && pg_strncasecmp(unit, "gb", 2) == 0)
+		mult = INT64CONST(1024) * 1024 * 1024;
+	else if (unit_len == 2 && pg_strncasecmp(unit, "tb", 2) == 0)
+		mult = INT64CONST(1024) * 1024 * 1024 * 1024;
+	else
+		return SIZE_MALFORMED;
+
+	/* frac < 1 and mult <= 2^40: the product is exact enough and fits */
+	if (pg_mul_s64_overflow(whole, mult, &result) ||
+		pg_add_s64_overflow(result, (int64) (frac * (double) mult), &result))
+		return SIZE_OUT_OF_RANGE;
+	*bytes = result;
+	return SIZE_OK;
 }
 
 /* The strings of jsonb array V; every element must be a non-empty string. */
@@ -243,11 +351,13 @@ parse_string_array(const OptSpec *spec, JsonbValue *v)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("option \"%s\" must be an array of strings", spec->name),
-					 errdetail("An element is %s.", jsonb_type_phrase(&elem))));
+					 errdetail("An element is %s.", jsonb_type_phrase(&elem)),
+					 type_hint(spec)));
 		if (elem.val.string.len == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" contains an empty pattern", spec->name)));
+					 errmsg("option \"%s\" contains an empty pattern", spec->name),
+					 errhint("Leave the empty string out; \"*\" matches every name.")));
 		result = lappend(result, jsonb_string(&elem));
 	}
 	return result;
@@ -352,7 +462,8 @@ parse_passwords(const OptSpec *spec, JsonbValue *v)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the password of role \"%s\" in option \"role_passwords\" must be a non-empty string",
-							jsonb_string(&k))));
+							jsonb_string(&k)),
+					 errhint("Give each password as a string, e.g. {\"role_passwords\": {\"app\": \"secret\"}}, or leave the role out for a placeholder password.")));
 		rp = palloc(sizeof(RolePassword));
 		rp->rolname = jsonb_string(&k);
 		rp->password = jsonb_string(&val);
@@ -386,6 +497,8 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 					opts->copy_password_hashes = b;
 				else if (strcmp(name, "sync_existing_roles") == 0)
 					opts->sync_existing_roles = b;
+				else if (strcmp(name, "grant_predefined_roles") == 0)
+					opts->grant_predefined_roles = b;
 				else if (strcmp(name, "replicate_extension_tables") == 0)
 					opts->replicate_extension_tables = b;
 				else if (strcmp(name, "stop_replication") == 0)
@@ -393,8 +506,19 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 				break;
 			}
 		case OPT_INT:
-			if (v->type != jbvNumeric || !jsonb_int64(v, &n))
+			if (v->type != jbvNumeric)
 				wrong_type(spec, v);
+			switch (jsonb_int64(v, &n))
+			{
+				case NUM_OK:
+					break;
+				case NUM_NOT_INTEGER:
+					wrong_type(spec, v);
+					break;
+				case NUM_OUT_OF_RANGE:
+					out_of_range(spec);
+					break;
+			}
 			if (n < spec->min || n > spec->max)
 				out_of_range(spec);
 			if (strcmp(name, "workers") == 0)
@@ -403,18 +527,40 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 		case OPT_BYTES:
 			if (v->type == jbvNumeric)
 			{
-				if (!jsonb_int64(v, &n))
-					wrong_type(spec, v);
+				switch (jsonb_int64(v, &n))
+				{
+					case NUM_OK:
+						break;
+					case NUM_NOT_INTEGER:
+						wrong_type(spec, v);
+						break;
+					case NUM_OUT_OF_RANGE:
+						if (n < 0)
+							out_of_range(spec); /* below every minimum */
+						size_out_of_range(spec,
+										  DatumGetCString(DirectFunctionCall1(numeric_out,
+																			  NumericGetDatum(v->val.numeric))));
+						break;
+				}
 			}
 			else if (v->type == jbvString)
 			{
 				char	   *s = jsonb_string(v);
 
-				if (!parse_size(s, &n))
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("invalid size \"%s\" for option \"%s\"", s, name),
-							 errhint("Give a number of bytes, or a number followed by one of B, kB, MB, GB, TB.")));
+				switch (parse_size(s, &n))
+				{
+					case SIZE_OK:
+						break;
+					case SIZE_MALFORMED:
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("invalid size \"%s\" for option \"%s\"", s, name),
+								 errhint("Give a number of bytes, or a number followed by one of B, kB, MB, GB, TB, such as \"512MB\" or \"1.5GB\".")));
+						break;
+					case SIZE_OUT_OF_RANGE:
+						size_out_of_range(spec, s);
+						break;
+				}
 			}
 			else
 				wrong_type(spec, v);
@@ -456,12 +602,14 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 				}
 				else if (strcmp(name, "verify") == 0)
 				{
+					/* counts and checksums are planned, not written yet */
 					if (strcmp(s, "none") == 0)
 						opts->verify = VERIFY_NONE;
-					else if (strcmp(s, "counts") == 0)
-						opts->verify = VERIFY_COUNTS;
-					else if (strcmp(s, "checksums") == 0)
-						opts->verify = VERIFY_CHECKSUMS;
+					else if (strcmp(s, "counts") == 0 || strcmp(s, "checksums") == 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+								 errmsg("option \"verify\" value \"%s\" is not available yet", s),
+								 errhint("Leave the option out, or give \"none\", and compare the tables on both servers yourself after the migration.")));
 					else
 						goto bad_enum;
 				}
@@ -519,6 +667,13 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 			opts->role_passwords = parse_passwords(spec, v);
 			break;
 	}
+
+	/* well-formed, but nothing in this version would act on it */
+	if (spec->replication_only)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("option \"%s\" is not available yet", name),
+				 errhint("Leave the option out: it belongs to the replication method, which this version of migrate does not have.")));
 }
 
 /*
@@ -540,7 +695,7 @@ migrate_parse_options(Jsonb *options)
 	opts->max_replication_lag = -1;
 	opts->split_size = INT64CONST(1024) * 1024 * 1024;
 	opts->dbs_max_total_size = -1;
-	opts->verify = VERIFY_CHECKSUMS;
+	opts->verify = VERIFY_NONE;
 
 	if (options == NULL)
 		return opts;
