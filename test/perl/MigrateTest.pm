@@ -132,4 +132,69 @@ sub poll_until
 	return $last;
 }
 
+# ---- helpers of the hostile tests (005 to 008) --------------------------------
+push @EXPORT, qw(api_user psql_as safe_as slow_table_sql event_kinds);
+
+# Creates role NAME on NODE, as an operator creates the API user of a
+# non-superuser admin: LOGIN CREATEROLE CREATEDB with PASSWORD, allowed to
+# use schema migrate.
+sub api_user
+{
+	my ($node, $name, $password) = @_;
+	$node->safe_psql('postgres', qq{
+		CREATE ROLE $name LOGIN CREATEROLE CREATEDB PASSWORD '$password';
+		GRANT USAGE ON SCHEMA migrate TO $name;
+		GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA migrate TO $name;
+		GRANT SELECT ON ALL TABLES IN SCHEMA migrate TO $name;
+	});
+	return;
+}
+
+# Runs SQL on NODE's database DB (default postgres) in a session of USER,
+# logged in with PASSWORD over TCP on 127.0.0.1; returns (exit code, stdout,
+# stderr).
+sub psql_as
+{
+	my ($node, $user, $password, $sql, $db) = @_;
+	$db //= 'postgres';
+	local $ENV{PGPASSWORD} = $password;
+	my ($ret, $out, $err) = $node->psql($db, $sql,
+		connstr => 'host=127.0.0.1 port=' . $node->port . " dbname=$db user=$user");
+	return ($ret, $out // '', $err // '');
+}
+
+# The same, dying with psql's errors when SQL fails; returns stdout.
+sub safe_as
+{
+	my ($ret, $out, $err) = psql_as(@_);
+	die "psql as $_[1] failed: $err" if $ret != 0;
+	return $out;
+}
+
+# SQL creating table public.NAME of ROWS rows, each WIDTH bytes of text
+# (about), whose load on a target is slow: a CHECK calls pg_sleep(0.004)
+# once a row, as the 'slow' table of engine_source.sql does.  The rows are
+# inserted while the function is still fast, so the source loads quickly.
+sub slow_table_sql
+{
+	my ($name, $rows, $width) = @_;
+	my $reps = int((($width // 32) + 31) / 32);
+	return qq{
+		CREATE OR REPLACE FUNCTION public.slow_ok(int) RETURNS boolean LANGUAGE sql IMMUTABLE
+			AS \$\$ SELECT true \$\$;
+		CREATE TABLE public.$name (id int PRIMARY KEY, v text CHECK (public.slow_ok(length(v))));
+		INSERT INTO public.$name SELECT i, repeat(md5(i::text), $reps) FROM generate_series(1, $rows) i;
+		CREATE OR REPLACE FUNCTION public.slow_ok(int) RETURNS boolean LANGUAGE sql IMMUTABLE
+			AS \$\$ SELECT pg_sleep(0.004) IS NOT NULL \$\$;
+	};
+}
+
+# The kinds of the events of migration ID on NODE, in order, comma-separated.
+sub event_kinds
+{
+	my ($node, $id) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT string_agg(kind, ',' ORDER BY at) FROM migrate.event WHERE migration_id = $id");
+}
+
 1;
