@@ -450,10 +450,7 @@ migrate_wait(PG_FUNCTION_ARGS)
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext loop_cxt;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("migration id must not be null")));
+	migrate_require_arg(fcinfo, 0, "migration_id");
 	id = PG_GETARG_INT64(0);
 	until = PG_ARGISNULL(1) ? "copied" : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (strcmp(until, "copied") != 0 && strcmp(until, "replicating") != 0 &&
