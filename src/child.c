@@ -270,7 +270,9 @@ child_reap(ChildProc *cp, const char *path)
 /*
  * Runs the N programs of PROGS at the same time and sets the status of
  * each: its exit status, 127 when it could not be started, -1 when it was
- * killed by a signal or ran past TIMEOUT_MS (if positive),
+ * killed by a signal, MIGRATE_PROGRAM_SILENT when none of them wrote
+ * anything for TIMEOUT_MS (if positive: a child waiting on a frozen server
+ * is not waited for forever),
  * MIGRATE_PROGRAM_STOPPED when it was still running when another one failed
  * (it is then killed: a caller wants all or nothing).  What each writes goes
  * to its output.
@@ -314,7 +316,11 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 		if (open == 0 || failed)
 			break;
 		if (progress)
+		{
+			/* the timeout bounds silence, not the whole run */
+			INSTR_TIME_SET_CURRENT(start);
 			continue;
+		}
 
 		if (timeout_ms > 0)
 		{
@@ -344,7 +350,7 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
 		if (cps[i]->fd >= 0)
 		{
 			child_release(cps[i]);
-			progs[i].status = failed ? MIGRATE_PROGRAM_STOPPED : -1;
+			progs[i].status = failed ? MIGRATE_PROGRAM_STOPPED : MIGRATE_PROGRAM_SILENT;
 		}
 }
 
@@ -352,7 +358,8 @@ migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms)
  * Runs PATH with ARGV (argv[0] included, NULL-terminated), no shell, and
  * appends what it writes to stdout and stderr to OUTPUT.  Returns its exit
  * status (127 when it could not be started, -1 when it was killed by a
- * signal or ran past TIMEOUT_MS, if positive).
+ * signal, MIGRATE_PROGRAM_SILENT when it wrote nothing for TIMEOUT_MS, if
+ * positive).
  */
 int
 migrate_run_program(const char *path, const char *const *argv,

@@ -184,6 +184,7 @@ typedef struct MigrateProgram
 } MigrateProgram;
 
 #define MIGRATE_PROGRAM_STOPPED (-2)	/* killed because another one failed */
+#define MIGRATE_PROGRAM_SILENT	(-3)	/* killed: wrote nothing for too long */
 
 extern void migrate_run_programs(MigrateProgram *progs, int n, int timeout_ms);
 extern int	migrate_run_program(const char *path, const char *const *argv,

@@ -331,7 +331,7 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 			progs[p].stderr_path = tmp_file_path("stderr");
 			progs[p].output = makeStringInfo();
 		}
-		migrate_run_programs(progs, 2, 0);
+		migrate_run_programs(progs, 2, migrate_source_timeout * 1000);
 
 		/* the one that failed, not the one stopped because of it */
 		bad = -1;
@@ -352,7 +352,7 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 			for (p = 0; p < 2 && bad < 0; p++)
 			{
 				resetStringInfo(progs[p].output);
-				migrate_run_programs(&progs[p], 1, 0);
+				migrate_run_programs(&progs[p], 1, migrate_source_timeout * 1000);
 				if (progs[p].status != 0)
 					bad = p;
 			}
@@ -360,7 +360,13 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 		if (bad >= 0)
 		{
 			char	   *msg = read_small_file(progs[bad].stderr_path);
-			char	   *e = strstr(msg, "pg_dump: error:");
+			char	   *e;
+
+			/* killed for its silence: a source that stopped answering */
+			if (progs[bad].status == MIGRATE_PROGRAM_SILENT)
+				msg = psprintf("pg_dump: error: timeout expired: it wrote nothing for %d seconds (migrate.source_timeout)%s%s",
+							   migrate_source_timeout, msg[0] ? "; " : "", msg);
+			e = strstr(msg, "pg_dump: error:");
 
 			ereport(ERROR,
 					(errcode(pg_dump_error_code(msg)),
