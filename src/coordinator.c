@@ -895,8 +895,15 @@ create_database(DbState *db)
 					 quote_literal_cstr(SR_VALUE(res, 0, 1)), quote_literal_cstr(SR_VALUE(res, 0, 2)));
 	begin_tx();
 	{
+		/*
+		 * The source's owner where this role may give it: a superuser any
+		 * role, another role one it is a member of (the roles it created),
+		 * so that the public schema and what is in it can be theirs.
+		 */
 		const char *owner = SR_VALUE(res, 0, 3);
-		bool		owner_ok = superuser() && OidIsValid(get_role_oid(owner, true));
+		Oid			owner_oid = get_role_oid(owner, true);
+		bool		owner_ok = OidIsValid(owner_oid) &&
+			(superuser() || is_member_of_role(GetUserId(), owner_oid));
 
 		if (owner_ok)
 			appendStringInfo(&sql, " OWNER %s", quote_identifier(owner));

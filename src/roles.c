@@ -380,6 +380,13 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 		note(role, "already exists on the target; left as it is");
 		return;
 	}
+	/* a source could otherwise take the migrating role's own rights away */
+	if (exists && get_role_oid(role->name, true) == GetUserId())
+	{
+		role->result->status = "exists";
+		note(role, "not synchronized: it is the role running this migration");
+		return;
+	}
 	if (missing != NULL)
 	{
 		role->result->status = exists ? "exists" : "failed";

@@ -266,8 +266,10 @@ pg_dump_error_code(const char *msg)
 	};
 	int			i;
 
+	/* --lock-wait-timeout is a statement_timeout on its LOCK TABLE */
 	if (strstr(msg, "could not obtain lock") != NULL ||
-		strstr(msg, "lock timeout") != NULL)
+		strstr(msg, "lock timeout") != NULL ||
+		(strstr(msg, "statement timeout") != NULL && strstr(msg, "LOCK TABLE") != NULL))
 		return ERRCODE_LOCK_NOT_AVAILABLE;
 	for (i = 0; connection_failures[i] != NULL; i++)
 		if (strstr(msg, connection_failures[i]) != NULL)

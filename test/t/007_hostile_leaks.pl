@@ -159,6 +159,11 @@ is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $a1", qr/
 isnt($ret, 0, 'admin2 with a wrong password: refused');
 unlike($err, qr/migration \d+ of this source|migration $a1\b|stopped/i,
 	"and the error tells nothing of admin1's migration (its id, its state)") or diag $err;
+($ret, $out, $err) = psql_as($target, 'admin2', $a2pw,
+	"SELECT migrate.start('$a1src', '{\"databases\": [\"slow\"]}')");
+like($err, qr/another role is migrating this source server/,
+	'admin2 with the right password: told that another role migrates the server');
+unlike($err, qr/migration $a1\b|stopped/, 'and still not which migration, nor its state') or diag $err;
 ($ret, $out, $err) = psql_as($target, 'admin1', $a1pw,
 	"SELECT migrate.start('postgresql://mover:$pw\@localhost:$sport/postgres', '{\"databases\": [\"slow\"]}')");
 like($err, qr/migration \d+ of this source/i, 'admin1 again, the server spelled localhost: refused as the same source');

@@ -75,7 +75,8 @@ $locker->set_query_timer_restart;
 $locker->query_safe('BEGIN');
 $locker->query_safe('LOCK TABLE public.locked_t IN ACCESS EXCLUSIVE MODE');
 my $id = $t1->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"locky\"]}')");
-is(event_or_end($t1, $id, 'source_lock_wait', ''), 'event', "a table locked on the source: an event 'source_lock_wait'");
+is(event_or_end($t1, $id, 'source_lock_wait', ''), 'event', "a table locked on the source: an event 'source_lock_wait'")
+  or diag $t1->safe_psql('postgres', "SELECT string_agg(kind || ' ' || detail::text, E'\\n' ORDER BY at) FROM migrate.event WHERE migration_id = $id");
 my ($ret, $out, $err) = $t1->psql('postgres', "SELECT migrate.stop($id)");
 like($out, qr/^stopp(ing|ed)$/, 'stop while the lock is held') or diag $err;
 is(poll_until($t1, "SELECT state FROM migrate.migration WHERE id = $id", qr/^(stopped|failed|done|cancelled)$/, 30),
