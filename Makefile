@@ -17,7 +17,7 @@ REGRESS      = api options validate engine
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 PG_CONFIG   ?= pg_config
-PG_CPPFLAGS  = -I$(shell $(PG_CONFIG) --includedir) -Isrc
+PG_CPPFLAGS  = -I$(shell $(PG_CONFIG) --includedir) -Isrc -DMIGRATE_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK_INTERNAL = -L$(shell $(PG_CONFIG) --libdir) -lpq -lcurl
 
 # Warnings are errors when WERROR=1 (make test and CI set it).  PostgreSQL's

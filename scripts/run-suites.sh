@@ -10,7 +10,7 @@ bin=$(pg_bindir)
 export PATH="$bin:$PATH"
 suites=${*:-regress pgtap tap}
 work=$(mktemp -d /tmp/migrate-suite.XXXXXX)
-trap 'stop_cluster "$work"; rm -rf "$work"' EXIT
+trap 'stop_cluster "$work/stock"; stop_cluster "$work"; rm -rf "$work"' EXIT
 
 passed=0
 failed=0
@@ -34,15 +34,30 @@ if [[ " $suites " == *" regress "* || " $suites " == *" pgtap "* ]]; then
 	export PGHOST=$work PGPORT=$port
 fi
 
-if [[ " $suites " == *" regress "* ]]; then
-	echo "== pg_regress (sql/, expected/)"
+# run_regress LABEL: pg_regress against the server PGHOST/PGPORT name
+run_regress() {
+	local label=$1
+	echo "== pg_regress (sql/, expected/), $label"
 	if make -s installcheck >"$work/regress.log" 2>&1; then :; else
-		failed_suites+=(regress)
+		failed_suites+=("regress ($label)")
 		cat regression.diffs 2>/dev/null | head -200
 	fi
 	cat "$work/regress.log"
 	passed=$((passed + $(grep -cE '^(ok|test) .* ok( |$)|\.\.\. ok' "$work/regress.log")))
 	failed=$((failed + $(grep -cE 'FAILED|failed \(ignored\)' "$work/regress.log")))
+}
+
+if [[ " $suites " == *" regress "* ]]; then
+	run_regress "library preloaded"
+	# and on a stock server, where the library loads when first called
+	mkdir -p "$work/stock"
+	stock_port=$(free_port)
+	if start_cluster "$work/stock" "$stock_port"; then
+		PGHOST=$work/stock PGPORT=$stock_port run_regress "stock server"
+		stop_cluster "$work/stock"
+	else
+		failed_suites+=("regress (stock server)")
+	fi
 fi
 
 if [[ " $suites " == *" pgtap "* ]]; then

@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -30,6 +31,8 @@
 #include "engine.h"
 
 #define WAIT_NOTICE_MS 2000
+
+static void launch_at_commit(int64 id, Oid owner);
 
 /*
  * What tells the source server of CONN from any other, however its address
@@ -54,6 +57,24 @@ source_identity(SourceConn *conn)
 					PQport(conn->conn));
 }
 
+/*
+ * Migrations run from the database that migrate.database names: their
+ * coordinators connect there, and the launcher looks there.  A migration
+ * started elsewhere would never run.
+ */
+static void
+check_state_database(void)
+{
+	if (get_database_oid(migrate_database, true) != MyDatabaseId)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migrations run from database \"%s\", not from \"%s\"",
+						migrate_database, get_database_name(MyDatabaseId)),
+				 errdetail("The background workers keep a migration's state in the database that migrate.database names."),
+				 errhint("Connect to database \"%s\" and call it there (with the extension created there), or have a superuser set migrate.database.",
+						 migrate_database)));
+}
+
 PG_FUNCTION_INFO_V1(migrate_start);
 
 /* SQL: migrate.start(source text, options jsonb) returns bigint */
@@ -73,7 +94,6 @@ migrate_start(PG_FUNCTION_ARGS)
 	char	   *key;
 	char	   *pinned;
 	int			workers;
-	BackgroundWorkerHandle *handle;
 
 	migrate_require_arg(fcinfo, 0, "source");
 	migrate_require_arg(fcinfo, 1, "options");
@@ -109,6 +129,7 @@ migrate_start(PG_FUNCTION_ARGS)
 				 errdetail("migrate.notify_allowed_urls does not allow it."),
 				 errhint("A superuser allows webhook URLs by prefix, for example: ALTER SYSTEM SET migrate.notify_allowed_urls = 'https://hooks.example.com/'; SELECT pg_reload_conf();")));
 	migrate_check_role_options(opts);
+	check_state_database();
 
 	/* every check of validate; an error stops here, before any change */
 	rows = migrate_run_checks(source, options);
@@ -200,14 +221,12 @@ migrate_start(PG_FUNCTION_ARGS)
 	}
 
 	/*
-	 * The coordinator waits for this transaction to commit.  Without a free
-	 * worker slot now, the launcher (when preloaded) or migrate.resume
+	 * The coordinator starts when this transaction commits, however long
+	 * the caller takes, and not at all if it rolls back.  Without a free
+	 * worker slot then, the launcher (when preloaded) or migrate.resume
 	 * starts it later.
 	 */
-	if (!migrate_launch_coordinator(id, GetUserId(), &handle))
-		ereport(WARNING,
-				(errmsg("no background worker slot is free to start migration " INT64_FORMAT " now", id),
-				 errhint("Raise max_worker_processes; with migrate in shared_preload_libraries the migration starts once a slot is free, otherwise call migrate.resume(" INT64_FORMAT ").", id)));
+	launch_at_commit(id, GetUserId());
 
 	PG_RETURN_INT64(id);
 }
@@ -251,15 +270,24 @@ coordinator_alive(int64 id)
 }
 
 /*
- * Coordinators to interrupt when this transaction commits: a coordinator
- * interrupted before the stop is committed would not see it.
+ * What this transaction asked of coordinators, done once it commits: a
+ * coordinator started or interrupted before the request is committed would
+ * not see it (and one started by a transaction that rolls back would run
+ * for nothing).
  */
-static List *pending_interrupts = NIL;
-static bool interrupt_callback_set = false;
+typedef struct PendingLaunch
+{
+	int64		migration_id;
+	char		owner[NAMEDATALEN];
+} PendingLaunch;
 
-/* Transaction callback: interrupt the coordinators once the request is in. */
+static List *pending_interrupts = NIL;	/* pids */
+static List *pending_launches = NIL;	/* PendingLaunch * */
+static bool xact_callback_set = false;
+
+/* Transaction callback: act on the requests once they are in. */
 static void
-interrupt_at_commit(XactEvent event, void *arg)
+coordinators_at_commit(XactEvent event, void *arg)
 {
 	ListCell   *lc;
 
@@ -267,10 +295,52 @@ interrupt_at_commit(XactEvent event, void *arg)
 		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
 		return;
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+	{
 		foreach(lc, pending_interrupts)
 			(void) kill((pid_t) lfirst_int(lc), SIGINT);
+		foreach(lc, pending_launches)
+		{
+			PendingLaunch *pl = lfirst(lc);
+			BackgroundWorkerHandle *handle;
+
+			if (!migrate_launch_coordinator(pl->migration_id, pl->owner, &handle))
+				ereport(WARNING,
+						(errmsg("no background worker slot is free to run migration " INT64_FORMAT " now",
+								pl->migration_id),
+						 errhint("Raise max_worker_processes; with migrate in shared_preload_libraries the migration starts once a slot is free, otherwise call migrate.resume(" INT64_FORMAT ").",
+								 pl->migration_id)));
+		}
+	}
 	list_free(pending_interrupts);
+	list_free_deep(pending_launches);
 	pending_interrupts = NIL;
+	pending_launches = NIL;
+}
+
+static void
+register_commit_callback(void)
+{
+	if (!xact_callback_set)
+	{
+		RegisterXactCallback(coordinators_at_commit, NULL);
+		xact_callback_set = true;
+	}
+}
+
+/* Starts the coordinator of migration ID, as OWNER, at commit. */
+static void
+launch_at_commit(int64 id, Oid owner)
+{
+	MemoryContext old;
+	PendingLaunch *pl;
+
+	register_commit_callback();
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	pl = palloc0(sizeof(PendingLaunch));
+	pl->migration_id = id;
+	strlcpy(pl->owner, GetUserNameFromId(owner, false), NAMEDATALEN);
+	pending_launches = lappend(pending_launches, pl);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -286,11 +356,7 @@ interrupt_coordinator(int64 id)
 
 	if (pid == 0)
 		return;
-	if (!interrupt_callback_set)
-	{
-		RegisterXactCallback(interrupt_at_commit, NULL);
-		interrupt_callback_set = true;
-	}
+	register_commit_callback();
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	pending_interrupts = lappend_int(pending_interrupts, pid);
 	MemoryContextSwitchTo(old);
@@ -377,13 +443,13 @@ migrate_resume(PG_FUNCTION_ARGS)
 {
 	int64		id;
 	char	   *state;
-	BackgroundWorkerHandle *handle;
 	Oid			owner;
 	SourceResult *res;
 
 	migrate_require_arg(fcinfo, 0, "migration_id");
 	id = PG_GETARG_INT64(0);
 	check_migration_owner(id, &state);
+	check_state_database();
 	if (strcmp(state, "stopped") != 0 && strcmp(state, "failed") != 0 &&
 		!(strcmp(state, "running") == 0 && !coordinator_alive(id)) &&
 		!(strcmp(state, "pending") == 0 && !coordinator_alive(id)))
@@ -415,10 +481,7 @@ migrate_resume(PG_FUNCTION_ARGS)
 		res = migrate_state_query("SELECT owner::oid FROM migrate.migration WHERE id = $1", 1, types, values);
 		owner = atooid(SR_VALUE(res, 0, 0));
 	}
-	if (!migrate_launch_coordinator(id, owner, &handle))
-		ereport(WARNING,
-				(errmsg("no background worker slot is free to resume migration " INT64_FORMAT " now", id),
-				 errhint("Raise max_worker_processes, or call migrate.resume again later.")));
+	launch_at_commit(id, owner);
 	PG_RETURN_TEXT_P(cstring_to_text("pending"));
 }
 

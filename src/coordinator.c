@@ -416,6 +416,7 @@ start_worker(const char *dbname, Oid dboid, Oid owner)
 	shared->owner = owner;
 	shared->source_version = source_version;
 	shared->coordinator_pid = MyProcPid;
+	strlcpy(shared->version, MIGRATE_VERSION, sizeof(shared->version));
 	strlcpy(shared->dbname, dbname, NAMEDATALEN);
 	strcpy(shared->source, source_string);
 	shm_toc_insert(toc, 1, shared);
@@ -581,8 +582,7 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 		case RK_ERROR:
 			{
 				bool		transient = msg->sqlstate != NULL &&
-					(sqlstate_transient(msg->sqlstate) ||
-					 (msg->text != NULL && strstr(msg->text, "snapshot") != NULL));
+					sqlstate_transient(msg->sqlstate);
 
 				args[4] = msg->text ? msg->text : "unknown error";
 				/* the first error of a task is kept */
@@ -1094,6 +1094,8 @@ plan_tasks(DbState *db)
 
 	migrate_pg_dump_schema(source, db->name, db->snapshot, encoding, &pre, &post);
 	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
+	/* pre-data is split when its task runs: a script that does not parse fails here */
+	(void) migrate_split_sql(pre);
 
 	res = source_query(db->snap_conn,
 					   "SELECT n.nspname, c.relname, pg_table_size(c.oid),"
@@ -1805,7 +1807,11 @@ migrate_coordinator_main(Datum main_arg)
 	if (strcmp(SR_VALUE(res, 0, 0), "t") != 0)
 		proc_exit(0);
 
-	/* start() launches us before its transaction commits: wait for the row */
+	/*
+	 * start() and resume() launch us once their transaction has committed;
+	 * the launcher, for rows that are there.  A row that is not there was
+	 * deleted with its migration.
+	 */
 	for (tries = 0;; tries++)
 	{
 		begin_tx();
@@ -1814,9 +1820,9 @@ migrate_coordinator_main(Datum main_arg)
 						  " WHERE m.id = $1::bigint",
 						  1, (const char *[]) {id_text()});
 		commit_tx();
-		if (res->nrows > 0 || tries >= 1000)
+		if (res->nrows > 0 || tries >= 10)
 			break;
-		/* it commits a moment after: look again soon */
+		/* (a second look or two costs nothing) */
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
@@ -1850,6 +1856,7 @@ migrate_coordinator_main(Datum main_arg)
 		Jsonb	   *opts;
 
 		begin_tx();
+		migrate_check_library_version();
 		opts = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(SR_VALUE(res, 0, 1))));
 		source = migrate_parse_source(source_string);
 		source->require_password = !superuser_arg(owner);

@@ -16,7 +16,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/copy.h"
-#include "commands/copyfrom_internal.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -33,6 +32,7 @@
 #include "utils/snapmgr.h"
 #include "utils/guc.h"
 
+#include "compat.h"
 #include "engine.h"
 
 /* Report progress at most this often. */
@@ -280,14 +280,14 @@ use_fast_receive(CopyFromState cstate, TupleDesc desc)
 
 	if (client != GetDatabaseEncoding() && client != PG_SQL_ASCII)
 		return;
-	foreach(lc, cstate->attnumlist)
+	foreach(lc, migrate_copy_attnums(cstate))
 	{
 		int			attnum = lfirst_int(lc);
 		Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+		FmgrInfo   *in = migrate_copy_in_function(cstate, attnum);
 
-		if (att->atttypid == BPCHAROID &&
-			cstate->in_functions[attnum - 1].fn_addr == bpcharrecv)
-			cstate->in_functions[attnum - 1].fn_addr = fast_bpchar_recv;
+		if (att->atttypid == BPCHAROID && in->fn_addr == bpcharrecv)
+			in->fn_addr = fast_bpchar_recv;
 	}
 }
 

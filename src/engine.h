@@ -84,6 +84,7 @@ typedef struct WorkerShared
 	Oid			owner;
 	int			source_version;
 	pid_t		coordinator_pid;
+	char		version[32];	/* the coordinator's MIGRATE_VERSION */
 	char		dbname[NAMEDATALEN];
 	char		source[FLEXIBLE_ARRAY_MEMBER];	/* the source string */
 } WorkerShared;
@@ -102,7 +103,7 @@ extern PGDLLEXPORT void migrate_launcher_main(Datum main_arg);
 /* Starting workers (launcher.c). */
 extern void migrate_bgworker_init(BackgroundWorker *bgw, const char *function,
 								  const char *type, const char *name);
-extern bool migrate_launch_coordinator(int64 migration_id, Oid owner,
+extern bool migrate_launch_coordinator(int64 migration_id, const char *owner_name,
 									   BackgroundWorkerHandle **handle);
 extern void migrate_register_launcher(void);
 

@@ -52,15 +52,15 @@ migrate_bgworker_init(BackgroundWorker *bgw, const char *function,
 }
 
 /*
- * Starts the coordinator of migration MIGRATION_ID, acting as OWNER.
- * Returns false when no worker slot is free now.
+ * Starts the coordinator of migration MIGRATION_ID, acting as the role
+ * OWNER_NAME.  Returns false when no worker slot is free now.  No catalog
+ * access: it may run while a transaction commits.
  */
 bool
-migrate_launch_coordinator(int64 migration_id, Oid owner,
+migrate_launch_coordinator(int64 migration_id, const char *owner_name,
 						   BackgroundWorkerHandle **handle)
 {
 	BackgroundWorker bgw;
-	char	   *owner_name = GetUserNameFromId(owner, false);
 
 	migrate_bgworker_init(&bgw, "migrate_coordinator_main", "migrate coordinator",
 						  psprintf("migrate coordinator " INT64_FORMAT, migration_id));
@@ -133,7 +133,7 @@ launch_round(void)
 		int64	   *item = lfirst(lc);
 		BackgroundWorkerHandle *handle;
 
-		if (!migrate_launch_coordinator(item[0], (Oid) item[1], &handle))
+		if (!migrate_launch_coordinator(item[0], GetUserNameFromId((Oid) item[1], false), &handle))
 		{
 			ereport(LOG,
 					(errmsg("migrate launcher: no background worker slot free for migration " INT64_FORMAT "; will retry",

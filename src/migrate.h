@@ -157,6 +157,7 @@ extern bool target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg
 								int *sqlerrcode);
 extern Oid	migrate_extension_owner(void);
 extern Oid	migrate_rel_owner(Oid relid);
+extern void migrate_check_library_version(void);
 extern SourceResult *migrate_state_query(const char *sql, int nargs,
 										 Oid *argtypes, Datum *args);
 extern void migrate_state_exec(const char *sql, int nargs, Oid *argtypes,

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
@@ -387,147 +388,123 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 	PG_END_TRY();
 }
 
+/* The byte offset in TEXT of 1-based character position CHARPOS. */
+static int
+char_to_byte_offset(const char *text, int charpos)
+{
+	int			offset = 0;
+
+	while (--charpos > 0 && text[offset] != '\0')
+		offset += pg_mblen(text + offset);
+	return offset;
+}
+
+/* SQL from its first token on: leading white space and comments skipped. */
+static const char *
+skip_leading_comments(const char *sql, const char *end)
+{
+	for (;;)
+	{
+		while (sql < end && isspace((unsigned char) *sql))
+			sql++;
+		if (sql + 1 < end && sql[0] == '-' && sql[1] == '-')
+		{
+			while (sql < end && *sql != '\n')
+				sql++;
+			continue;
+		}
+		if (sql + 1 < end && sql[0] == '/' && sql[1] == '*')
+		{
+			int			depth = 1;
+
+			sql += 2;
+			while (sql < end && depth > 0)
+			{
+				if (sql + 1 < end && sql[0] == '/' && sql[1] == '*')
+				{
+					depth++;
+					sql += 2;
+				}
+				else if (sql + 1 < end && sql[0] == '*' && sql[1] == '/')
+				{
+					depth--;
+					sql += 2;
+				}
+				else
+					sql++;
+			}
+			continue;
+		}
+		return sql;
+	}
+}
+
 /*
  * Splits a script of SQL statements, as pg_dump writes them, into a list of
- * statements (char *), each without its final semicolon.  Comments are
- * dropped; psql meta-commands (\connect, \restrict ...) at the start of a
- * line outside any statement are dropped; quotes, dollar quotes and
- * comments are honoured, so semicolons inside them do not split.
+ * statements (char *), each without its final semicolon and without the
+ * comments before it, with the server's own parser: quotes, dollar quotes,
+ * comments and bodies such as BEGIN ATOMIC ... END are what the server
+ * says they are.  psql meta-commands (\\restrict, \\connect, ...) are not
+ * SQL: a line that starts with one where the parser stops is left out, and
+ * the script parsed again.  Any other syntax error is raised.
  */
 List *
 migrate_split_sql(const char *script)
 {
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *text = pstrdup(script);
+	List	   *volatile parsed = NIL;
 	List	   *result = NIL;
-	StringInfoData cur;
-	const char *p = script;
-	int			parens = 0;
+	ListCell   *lc;
+	int			len = strlen(text);
 
-	initStringInfo(&cur);
-	while (*p)
+	for (;;)
 	{
-		/* a meta-command: only where a statement may start */
-		if (*p == '\\' && cur.len == 0 && (p == script || p[-1] == '\n'))
-		{
-			while (*p && *p != '\n')
-				p++;
-			continue;
-		}
-		if (p[0] == '-' && p[1] == '-')
-		{
-			while (*p && *p != '\n')
-				p++;
-			continue;
-		}
-		if (p[0] == '/' && p[1] == '*')
-		{
-			int			depth = 1;
+		ErrorData  *volatile edata = NULL;
+		int			at;
 
-			p += 2;
-			while (*p && depth > 0)
-			{
-				if (p[0] == '/' && p[1] == '*')
-				{
-					depth++;
-					p += 2;
-				}
-				else if (p[0] == '*' && p[1] == '/')
-				{
-					depth--;
-					p += 2;
-				}
-				else
-					p++;
-			}
-			appendStringInfoChar(&cur, ' ');
-			continue;
-		}
-		if (*p == '\'' || *p == '"')
+		CHECK_FOR_INTERRUPTS();
+		PG_TRY();
 		{
-			char		q = *p;
-			bool		backslash = (q == '\'' && p > script &&
-									 (p[-1] == 'E' || p[-1] == 'e'));
-
-			appendStringInfoChar(&cur, *p++);
-			while (*p)
-			{
-				if (backslash && *p == '\\' && p[1])
-				{
-					appendStringInfoChar(&cur, *p++);
-					appendStringInfoChar(&cur, *p++);
-					continue;
-				}
-				if (*p == q)
-				{
-					appendStringInfoChar(&cur, *p++);
-					if (*p == q)
-					{
-						appendStringInfoChar(&cur, *p++);
-						continue;
-					}
-					break;
-				}
-				appendStringInfoChar(&cur, *p++);
-			}
-			continue;
+			parsed = raw_parser(text, RAW_PARSE_DEFAULT);
 		}
-		if (*p == '$' && (p == script || !(isalnum((unsigned char) p[-1]) || p[-1] == '_')))
+		PG_CATCH();
 		{
-			/* a dollar quote: $tag$ ... $tag$ */
-			const char *t = p + 1;
-
-			while (*t && (isalnum((unsigned char) *t) || *t == '_'))
-				t++;
-			if (*t == '$' && !isdigit((unsigned char) p[1]))
-			{
-				int			taglen = t - p + 1;
-				const char *end = strstr(t + 1, pnstrdup(p, taglen));
-
-				if (end == NULL)
-					end = p + strlen(p) - taglen;
-				appendBinaryStringInfo(&cur, p, end + taglen - p);
-				p = end + taglen;
-				continue;
-			}
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode != ERRCODE_SYNTAX_ERROR || edata->cursorpos <= 0)
+				PG_RE_THROW();
+			FlushErrorState();
 		}
-		if (*p == '(')
-			parens++;
-		else if (*p == ')')
-			parens--;
-		if (*p == ';' && parens <= 0)
-		{
-			char	   *s = cur.data;
-			int			len = cur.len;
+		PG_END_TRY();
+		if (edata == NULL)
+			break;
 
-			while (len > 0 && isspace((unsigned char) s[len - 1]))
-				len--;
-			while (len > 0 && isspace((unsigned char) *s))
-			{
-				s++;
-				len--;
-			}
-			if (len > 0)
-				result = lappend(result, pnstrdup(s, len));
-			resetStringInfo(&cur);
-			parens = 0;
-			p++;
-			continue;
-		}
-		if (cur.len == 0 && isspace((unsigned char) *p))
-		{
-			p++;
-			continue;
-		}
-		appendStringInfoChar(&cur, *p++);
+		/* a meta-command at the start of a line, where a statement may start */
+		at = char_to_byte_offset(text, edata->cursorpos);
+		if (text[at] != '\\' || (at > 0 && text[at - 1] != '\n'))
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("the schema from pg_dump does not parse: %s", edata->message),
+					 errdetail("At: %.200s", text + at),
+					 errhint("pg_dump must be of this server's version or older than it: see migrate.pg_bin_dir.")));
+		while (at < len && text[at] != '\n')
+			text[at++] = ' ';
 	}
-	if (cur.len > 0)
-	{
-		char	   *s = cur.data;
-		int			len = cur.len;
 
-		while (len > 0 && isspace((unsigned char) s[len - 1]))
-			len--;
-		if (len > 0)
-			result = lappend(result, pnstrdup(s, len));
+	foreach(lc, parsed)
+	{
+		RawStmt    *rs = lfirst_node(RawStmt, lc);
+		const char *start = text + rs->stmt_location;
+		const char *end = rs->stmt_len > 0 ? start + rs->stmt_len : text + len;
+		int			n;
+
+		start = skip_leading_comments(start, end);
+		n = end - start;
+		while (n > 0 && isspace((unsigned char) start[n - 1]))
+			n--;
+		if (n > 0)
+			result = lappend(result, pnstrdup(start, n));
 	}
 	return result;
 }

@@ -10,9 +10,11 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -159,6 +161,53 @@ migrate_rel_owner(Oid relid)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 	return owner;
+}
+
+/*
+ * Raises an error when the extension's version in this database is not the
+ * library's own (MIGRATE_VERSION): after ALTER EXTENSION UPDATE, or a new
+ * library installed under a running server, a process of the old library
+ * would act on a catalog and state tables it does not know.  In a
+ * transaction.
+ */
+void
+migrate_check_library_version(void)
+{
+	Oid			extoid = get_extension_oid("migrate", true);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *version = NULL;
+
+	if (!OidIsValid(extoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"migrate\" is not installed in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errhint("CREATE EXTENSION migrate in the database that migrate.database names.")));
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = text_to_cstring(DatumGetTextPP(d));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (version == NULL || strcmp(version, MIGRATE_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the migrate library is version %s, but the extension in database \"%s\" is version %s",
+						MIGRATE_VERSION, get_database_name(MyDatabaseId), version ? version : "unknown"),
+				 errhint("Install the library of the extension's version and restart the server, or ALTER EXTENSION migrate UPDATE to the library's version.")));
 }
 
 /* The role that owns the extension: state rows are written as it. */

@@ -36,6 +36,7 @@
 #include "utils/ps_status.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "engine.h"
 
 /* ---- message encoding ------------------------------------------------ */
@@ -191,6 +192,7 @@ static shm_mq_handle *result_queue;
 static WorkerShared *shared;
 static SourceInfo *source_info;
 static MemoryContext worker_context;
+static char *stale_library = NULL;	/* why this library may not work */
 
 /* The source connection of the current snapshot, kept between tasks. */
 static SourceConn *snap_conn = NULL;
@@ -305,9 +307,37 @@ snapshot_conn(const char *snapshot)
 	}
 	(void) source_query(snap_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
 	if (snapshot != NULL)
-		(void) source_query(snap_conn,
-							psprintf("SET TRANSACTION SNAPSHOT %s", quote_literal_cstr(snapshot)),
-							0, NULL);
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+
+		PG_TRY();
+		{
+			(void) source_query(snap_conn,
+								psprintf("SET TRANSACTION SNAPSHOT %s", quote_literal_cstr(snapshot)),
+								0, NULL);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE &&
+				edata->sqlerrcode != ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE)
+				PG_RE_THROW();
+			FlushErrorState();
+
+			/*
+			 * The connection that exported it is gone: a transient failure
+			 * (the coordinator takes a new snapshot), told by its code.
+			 */
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("the exported snapshot %s of the source is gone", snapshot),
+					 errdetail("%s", edata->message)));
+		}
+		PG_END_TRY();
+	}
 	return snap_conn;
 }
 
@@ -461,7 +491,7 @@ run_script(const TaskMsg *task, StringInfo warnings)
 			continue;
 		}
 		ereport(ERROR,
-				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				(errcode(code),
 				 errmsg("%s", err),
 				 errcontext("statement: %.400s", sql)));
 	}
@@ -543,17 +573,7 @@ analyze_partitioned(void *arg)
 	Oid			relid = RangeVarGetRelid(rv, NoLock, false);
 	VacuumParams params;
 
-	memset(&params, 0, sizeof(params));
-	params.options = VACOPT_ANALYZE;
-	params.freeze_min_age = -1;
-	params.freeze_table_age = -1;
-	params.multixact_freeze_min_age = -1;
-	params.multixact_freeze_table_age = -1;
-	params.is_wraparound = false;
-	params.log_min_duration = -1;
-	params.index_cleanup = VACOPTVALUE_UNSPECIFIED;
-	params.truncate = VACOPTVALUE_UNSPECIFIED;
-	params.nworkers = -1;
+	migrate_analyze_params(&params);
 	analyze_rel(relid, rv, &params, NIL, true, GetAccessStrategy(BAS_VACUUM));
 }
 
@@ -606,7 +626,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				{
 					if (!(task->attempt > 1 && already_there(code)))
 						ereport(ERROR,
-								(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+								(errcode(code),
 								 errmsg("%s", err),
 								 errcontext("statement: %.400s", task->statement)));
 				}
@@ -786,6 +806,15 @@ migrate_worker_main(Datum main_arg)
 		MemoryContextSwitchTo(old);
 	}
 
+	/*
+	 * The coordinator checked its library against the extension; a worker
+	 * that loaded another library (installed under the running server)
+	 * fails every task it is given, with the reason.
+	 */
+	if (strcmp(shared->version, MIGRATE_VERSION) != 0)
+		stale_library = psprintf("the migrate library of this worker is version %s, but its coordinator's is version %s: restart the server after installing a new library",
+								 MIGRATE_VERSION, shared->version);
+
 	task_context = AllocSetContextCreate(worker_context, "migrate task",
 										 ALLOCSET_DEFAULT_SIZES);
 	for (;;)
@@ -809,6 +838,14 @@ migrate_worker_main(Datum main_arg)
 		memset(&result, 0, sizeof(result));
 		result.task_id = task.task_id;
 		initStringInfo(&warnings);
+		if (stale_library != NULL)
+		{
+			result.kind = RK_ERROR;
+			result.sqlstate = "55000";
+			result.text = stale_library;
+			send_result(&result);
+			continue;
+		}
 
 		PG_TRY();
 		{
