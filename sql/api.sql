@@ -54,3 +54,6 @@ SELECT migrate.mask_source('postgres://app:s3cret@db.example.com:6543/shop?sslmo
 SELECT migrate.mask_source('host=db.example.com user=app password=''s3 cr\''et'' dbname=shop');
 SELECT migrate.mask_source('postgresql://app@[::1]/shop');
 SELECT migrate.mask_source('dbname=''my db'' user=app');
+
+-- the kinds of task and what each waits for (the scheduler's own table)
+SELECT * FROM migrate.task_kinds();

@@ -112,13 +112,17 @@ CREATE TABLE migrate.database_state (
 -- The units of work.  kind: schema (pre-data script), copy (a table or a
 -- block range of one), index (post-data: indexes and keys), constraint
 -- (post-data: foreign keys), post (the rest of post-data, in order),
--- sequences, large_objects (their data; pre-data creates them), analyze.
+-- sequences, large_objects (their data; pre-data creates them), analyze
+-- (a table), analyze_partitioned (a partitioned table, across its
+-- partitions).  What each waits for: migrate.task_kinds(), from the C table
+-- the scheduler uses (src/scheduler.c); this CHECK lists the same names.
 CREATE TABLE migrate.task (
     id bigserial PRIMARY KEY,
     migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
     dbname name NOT NULL,
     kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
-                                       'sequences', 'large_objects', 'analyze')),
+                                       'sequences', 'large_objects', 'analyze',
+                                       'analyze_partitioned')),
     schema_name name,
     table_name name,
     part int NOT NULL DEFAULT 0,
@@ -247,6 +251,15 @@ SELECT migration_id, dbname,
        error, finished_at AS at
 FROM migrate.task
 WHERE error IS NOT NULL AND state OPERATOR(pg_catalog.=) 'failed';
+
+-- The kinds of task and what each waits for, as the scheduler applies them.
+CREATE FUNCTION migrate.task_kinds()
+RETURNS TABLE(kind text, priority int, waits_in_database text[], waits_on_table text[])
+LANGUAGE c IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_task_kinds_sql';
+COMMENT ON FUNCTION migrate.task_kinds() IS
+  'the kinds of task: the order of work, and the kinds each waits for in its database and on its table';
 
 -- Starts migrating SOURCE; returns at once with the migration id.
 CREATE FUNCTION migrate.start(source text, options jsonb DEFAULT '{}')

@@ -43,6 +43,7 @@
 #include "utils/timestamp.h"
 
 #include "engine.h"
+#include "tasks.h"
 
 #define MAX_ATTEMPTS	5
 #define MAX_SLOTS		64
@@ -71,6 +72,7 @@ typedef struct DbState
 	char	   *snapshot;
 	int			attempts;		/* failed tries of its current step */
 	TimestampTz retry_at;		/* not before then */
+	bool		dispatchable;	/* planned and not finished: its tasks may run */
 } DbState;
 
 static int64 migration_id;
@@ -474,28 +476,28 @@ send_task(WorkerSlot *slot, const TaskMsg *msg)
 static void
 fail_dependents(int64 task_id)
 {
-	const char *args[2] = {id_text(), psprintf(INT64_FORMAT, task_id)};
+	SchedTask  *x = sched_task(task_id);
+	List	   *failed;
+	ListCell   *lc;
+	StringInfoData ids;
+	const char *args[3];
 
-	state_exec("UPDATE migrate.task t SET state = 'failed', finished_at = now(),"
-			   " error = 'not run: it depends on ' || x.kind || ' task ' || x.id || ', which failed'"
-			   " FROM migrate.task x"
-			   " WHERE x.id = $2::bigint AND t.migration_id = $1::bigint AND t.dbname = x.dbname"
-			   " AND t.state = 'pending' AND t.id <> x.id"
-			   " AND CASE x.kind"
-			   "  WHEN 'schema' THEN true"
-			   "  WHEN 'copy' THEN t.kind IN ('sequences', 'constraint', 'post')"
-			   "   OR (t.kind IN ('index', 'analyze') AND (t.table_name IS NULL OR"
-			   "    (t.schema_name = x.schema_name AND t.table_name = x.table_name)))"
-			   "   OR (t.kind = 'analyze' AND t.statement = 'inheritance')"
-			   "   OR (t.kind = 'copy' AND x.part = 0 AND t.schema_name = x.schema_name"
-			   "    AND t.table_name = x.table_name)"
-			   "  WHEN 'index' THEN t.kind IN ('constraint', 'post')"
-			   "   OR (t.kind = 'analyze' AND (t.table_name IS NULL OR t.statement = 'inheritance' OR"
-			   "    (t.schema_name = x.schema_name AND t.table_name = x.table_name)))"
-			   "  WHEN 'constraint' THEN t.kind = 'post'"
-			   "   OR (t.kind = 'analyze' AND t.table_name IS NULL)"
-			   "  ELSE t.kind = 'analyze' AND t.table_name IS NULL END",
-			   2, args);
+	if (x == NULL)
+		return;
+	failed = sched_fail_dependents(task_id);
+	if (failed == NIL)
+		return;
+	initStringInfo(&ids);
+	foreach(lc, failed)
+		appendStringInfo(&ids, "%s" INT64_FORMAT, ids.len ? "," : "{", *(int64 *) lfirst(lc));
+	appendStringInfoChar(&ids, '}');
+	args[0] = id_text();
+	args[1] = ids.data;
+	args[2] = psprintf("not run: it depends on %s task " INT64_FORMAT ", which failed",
+					   migrate_task_kinds[x->kind].name, task_id);
+	state_exec("UPDATE migrate.task SET state = 'failed', finished_at = now(), error = $3"
+			   " WHERE migration_id = $1::bigint AND id = ANY ($2::bigint[]) AND state = 'pending'",
+			   3, args);
 }
 
 /*
@@ -547,6 +549,8 @@ task_unknown(int64 task_id)
 						   " WHERE id = $2::bigint AND migration_id = $1::bigint"
 						   " AND attempts >= " CppAsString2(MAX_ATTEMPTS) " RETURNING id",
 						   2, args);
+	/* several rows changed: the scheduler reads them again */
+	sched_load(migration_id);
 	if (siblings->nrows > 0)
 		fail_dependents(task_id);
 }
@@ -573,6 +577,12 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 			state_exec("UPDATE migrate.task SET state = 'done', rows_copied = $3::bigint,"
 					   " bytes_copied = $4::bigint, finished_at = now(), error = NULL"
 					   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 4, args);
+			if (SPI_processed > 0)
+			{
+				SchedTask  *t = sched_task(msg->task_id);
+
+				sched_set_state(msg->task_id, 'd', t ? t->attempts : 0, 0);
+			}
 			if (msg->text != NULL)
 				coord_event("warning",
 							  json_obj("task", args[1], "database", slot->dbname,
@@ -583,24 +593,36 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 			{
 				bool		transient = msg->sqlstate != NULL &&
 					sqlstate_transient(msg->sqlstate);
+				SourceResult *now_state;
 
 				args[4] = msg->text ? msg->text : "unknown error";
 				/* the first error of a task is kept */
 				state_exec("UPDATE migrate.task SET error = coalesce(error, $5)"
 						   " WHERE id = $2::bigint AND migration_id = $1::bigint", 5, args);
 				if (transient)
-					state_exec("UPDATE migrate.task SET"
-							   " state = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN 'failed' ELSE 'pending' END,"
-							   " finished_at = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN now() END,"
-							   " retry_at = now() + make_interval(secs => power(2, attempts))"
-							   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 2, args);
+					now_state = state_query("UPDATE migrate.task SET"
+											" state = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN 'failed' ELSE 'pending' END,"
+											" finished_at = CASE WHEN attempts >= " CppAsString2(MAX_ATTEMPTS) " THEN now() END,"
+											" retry_at = now() + make_interval(secs => power(2, attempts))"
+											" WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'"
+											" RETURNING state, attempts,"
+											" (EXTRACT(epoch FROM retry_at) * 1000000)::bigint", 2, args);
 				else
-					state_exec("UPDATE migrate.task SET state = 'failed', finished_at = now()"
-							   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 2, args);
-				if (!transient || state_query("SELECT 1 FROM migrate.task WHERE id = $2::bigint"
-											  " AND migration_id = $1::bigint AND state = 'failed'",
-											  2, args)->nrows > 0)
-					fail_dependents(msg->task_id);
+					now_state = state_query("UPDATE migrate.task SET state = 'failed', finished_at = now()"
+											" WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'"
+											" RETURNING state, attempts, 0::bigint", 2, args);
+				if (now_state->nrows > 0)
+				{
+					int64		retry_usecs = strtoi64(SR_VALUE(now_state, 0, 2), NULL, 10);
+
+					sched_set_state(msg->task_id, SR_VALUE(now_state, 0, 0)[0],
+									atoi(SR_VALUE(now_state, 0, 1)),
+									retry_usecs == 0 ? 0 :
+									retry_usecs - ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
+												   SECS_PER_DAY * USECS_PER_SEC));
+					if (SR_VALUE(now_state, 0, 0)[0] == 'f')
+						fail_dependents(msg->task_id);
+				}
 				coord_event(transient ? "task_retry" : "task_failed",
 							  json_obj("task", args[1], "database", slot->dbname,
 									   "sqlstate", msg->sqlstate, "error", args[4], NULL));
@@ -1163,8 +1185,8 @@ plan_tasks(DbState *db)
 					   0, NULL);
 	for (r = 0; r < res->nrows; r++)
 		if (table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
-			insert_task(db->name, "analyze", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
-						0, 1, -1, -1, "inheritance", 0, false);
+			insert_task(db->name, "analyze_partitioned", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
+						0, 1, -1, -1, NULL, 0, false);
 
 	initStringInfo(&rest);
 	foreach(lc, post_stmts)
@@ -1193,6 +1215,7 @@ plan_tasks(DbState *db)
 	set_db_status(db->name, "copying", NULL);
 	coord_event("database_planned",
 				  json_obj("database", db->name, "snapshot", db->snapshot, NULL));
+	sched_load(migration_id);
 	commit_tx();
 
 	MemoryContextSwitchTo(old);
@@ -1220,6 +1243,7 @@ snapshot_moved(DbState *db)
 			   2, args);
 	state_exec("UPDATE migrate.migration SET snapshot_moves = snapshot_moves + 1 WHERE id = $1::bigint",
 			   1, args);
+	sched_load(migration_id);
 	coord_event("snapshot_moved",
 				  json_obj("database", db->name, "snapshot", db->snapshot,
 						   "detail", "the consistency point moved: tables copied from here on see a later state of the source",
@@ -1229,74 +1253,48 @@ snapshot_moved(DbState *db)
 
 /* ---- the scheduler ------------------------------------------------------ */
 
-/* Gives runnable tasks to workers; starts workers as needed. */
+/* May the tasks of database DBNAME be handed out (planned, not finished)? */
+static bool
+db_dispatchable(const char *dbname)
+{
+	ListCell   *lc;
+
+	foreach(lc, dbstates)
+	{
+		DbState    *db = lfirst(lc);
+
+		if (strcmp(db->name, dbname) == 0)
+			return db->dispatchable;
+	}
+	return false;
+}
+
+/*
+ * Hands the tasks that may run now (the scheduler's, in the order of work)
+ * to idle workers of their database, starting workers up to the limit.
+ */
 static void
 dispatch(Oid owner)
 {
-	SourceResult *res;
-	int			r;
+	List	   *runnable = sched_runnable(db_dispatchable);
+	ListCell   *lc;
 	bool		starved = false;
 
-	begin_tx();
-	res = state_query(
-					  "SELECT t.id, t.kind, t.dbname, t.schema_name, t.table_name, t.part, t.parts,"
-					  " coalesce(t.block_from, -1), coalesce(t.block_to, -1), t.statement, t.attempts,"
-					  " d.created_here"
-					  " FROM migrate.task t JOIN migrate.database_state d"
-					  "  ON d.migration_id = t.migration_id AND d.dbname = t.dbname"
-					  " WHERE t.migration_id = $1::bigint AND t.state = 'pending'"
-					  " AND d.status IN ('copying', 'indexing')"
-					  " AND (t.retry_at IS NULL OR t.retry_at <= now())"
-					  " AND CASE t.kind"
-					  "  WHEN 'schema' THEN true"
-					  "  ELSE NOT EXISTS (SELECT 1 FROM migrate.task s WHERE s.migration_id = t.migration_id"
-					  "   AND s.dbname = t.dbname AND s.kind = 'schema' AND s.state <> 'done') END"
-					  " AND CASE t.kind"
-					  "  WHEN 'copy' THEN t.part = 0 OR EXISTS (SELECT 1 FROM migrate.task f"
-					  "   WHERE f.migration_id = t.migration_id AND f.dbname = t.dbname AND f.kind = 'copy'"
-					  "   AND f.schema_name = t.schema_name AND f.table_name = t.table_name"
-					  "   AND f.part = 0 AND f.state = 'done')"
-					  "  WHEN 'index' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
-					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname AND c.kind = 'copy'"
-					  "   AND c.state <> 'done' AND (t.table_name IS NULL OR"
-					  "    (c.schema_name = t.schema_name AND c.table_name = t.table_name)))"
-					  "  WHEN 'sequences' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
-					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
-					  "   AND c.kind = 'copy' AND c.state <> 'done')"
-					  "  WHEN 'large_objects' THEN true"
-					  "  WHEN 'constraint' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
-					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
-					  "   AND c.kind IN ('copy', 'index') AND c.state <> 'done')"
-					  "  WHEN 'post' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
-					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
-					  "   AND c.kind IN ('copy', 'index', 'constraint') AND c.state <> 'done')"
-					  "  WHEN 'analyze' THEN NOT EXISTS (SELECT 1 FROM migrate.task c"
-					  "   WHERE c.migration_id = t.migration_id AND c.dbname = t.dbname"
-					  "   AND c.kind <> 'analyze' AND c.state <> 'done' AND (t.table_name IS NULL OR"
-					  "    (c.kind IN ('copy', 'index') AND (t.statement = 'inheritance' OR"
-					  "     (c.schema_name = t.schema_name AND c.table_name = t.table_name)))))"
-					  "  ELSE true END"
-					  /*
-					   * The work of the largest tables first (the longest
-					   * chains: copy, then indexes, then ANALYZE), so that
-					   * small tables fill the gaps instead of the end;
-					   * among a table's tasks, index builds first.
-					   */
-					  " ORDER BY CASE t.kind WHEN 'schema' THEN 0 WHEN 'index' THEN 1 WHEN 'copy' THEN 1"
-					  "  WHEN 'analyze' THEN CASE WHEN t.table_name IS NULL THEN 6 ELSE 1 END"
-					  "  WHEN 'sequences' THEN 3 WHEN 'large_objects' THEN 3 WHEN 'constraint' THEN 4"
-					  "  WHEN 'post' THEN 5 ELSE 6 END,"
-					  "  t.size_bytes DESC, CASE t.kind WHEN 'index' THEN 0 WHEN 'copy' THEN 1 ELSE 2 END, t.id",
-					  1, (const char *[]) {id_text()});
-	commit_tx();
-
-	for (r = 0; r < res->nrows; r++)
+	foreach(lc, runnable)
 	{
-		const char *dbname = SR_VALUE(res, r, 2);
+		SchedTask  *t = lfirst(lc);
+		const MigrateTaskKindInfo *kind = &migrate_task_kinds[t->kind];
+		const char *dbname = sched_task_dbname(t);
 		WorkerSlot *slot = NULL;
 		TaskMsg		msg;
 		DbState    *db = db_state(dbname);
+		SourceResult *res;
+		const char *args[2];
 		int			i;
+
+		/* what reads the source waits for the database's snapshot */
+		if (kind->needs_snapshot && db->snapshot == NULL)
+			continue;
 
 		for (i = 0; i < max_workers; i++)
 			if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0 &&
@@ -1309,6 +1307,8 @@ dispatch(Oid owner)
 		{
 			Oid			dboid;
 
+			if (starved)
+				continue;
 			begin_tx();
 			dboid = get_database_oid(dbname, true);
 			commit_tx();
@@ -1322,77 +1322,61 @@ dispatch(Oid owner)
 			continue;
 		}
 
-		memset(&msg, 0, sizeof(msg));
-		msg.task_id = strtoi64(SR_VALUE(res, r, 0), NULL, 10);
-		msg.attempt = atoi(SR_VALUE(res, r, 10)) + 1;
-		msg.schema_name = SR_VALUE(res, r, 3);
-		msg.table_name = SR_VALUE(res, r, 4);
-		msg.block_from = strtoi64(SR_VALUE(res, r, 7), NULL, 10);
-		msg.block_to = strtoi64(SR_VALUE(res, r, 8), NULL, 10);
-		msg.snapshot = db->snapshot;
-		switch (SR_VALUE(res, r, 1)[0])
+		/* the rest of the task, and its start, in one transaction */
+		args[0] = id_text();
+		args[1] = psprintf(INT64_FORMAT, t->id);
+		begin_tx();
+		res = state_query("UPDATE migrate.task t SET state = 'running', attempts = attempts + 1,"
+						  " started_at = coalesce(started_at, now()), retry_at = NULL"
+						  " FROM migrate.database_state d"
+						  " WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.state = 'pending'"
+						  " AND d.migration_id = t.migration_id AND d.dbname = t.dbname"
+						  " RETURNING t.schema_name, t.table_name, coalesce(t.block_from, -1),"
+						  " coalesce(t.block_to, -1), t.statement, t.attempts, d.created_here",
+						  2, args);
+		commit_tx();
+		if (res->nrows == 0)
 		{
-			case 's':
-				msg.kind = SR_VALUE(res, r, 1)[1] == 'c' ? TK_SCHEMA : TK_SEQUENCES;
+			/* not pending any more: the scheduler reads the tasks again */
+			begin_tx();
+			sched_load(migration_id);
+			commit_tx();
+			break;
+		}
+		sched_set_state(t->id, 'r', atoi(SR_VALUE(res, 0, 5)), 0);
+
+		memset(&msg, 0, sizeof(msg));
+		msg.kind = kind->wire;
+		msg.task_id = t->id;
+		msg.attempt = atoi(SR_VALUE(res, 0, 5));
+		msg.schema_name = SR_VALUE(res, 0, 0);
+		msg.table_name = SR_VALUE(res, 0, 1);
+		msg.block_from = strtoi64(SR_VALUE(res, 0, 2), NULL, 10);
+		msg.block_to = strtoi64(SR_VALUE(res, 0, 3), NULL, 10);
+		msg.snapshot = db->snapshot;
+		switch (t->kind)
+		{
+			case MTK_SCHEMA:
+				msg.statements = migrate_split_sql(SR_VALUE(res, 0, 4));
+				if (!options->if_exists_merge)
+					msg.truncate = strcmp(SR_VALUE(res, 0, 6), "f") == 0;
 				break;
-			case 'c':
-				msg.kind = SR_VALUE(res, r, 1)[1] == 'o' && SR_VALUE(res, r, 1)[2] == 'p' ? TK_COPY : TK_CONSTRAINT;
+			case MTK_POST:
+				msg.statements = migrate_split_sql(SR_VALUE(res, 0, 4));
 				break;
-			case 'i':
-				msg.kind = TK_INDEX;
+			case MTK_INDEX:
+			case MTK_CONSTRAINT:
+				msg.statement = SR_VALUE(res, 0, 4);
 				break;
-			case 'p':
-				msg.kind = TK_POST;
+			case MTK_COPY:
+				msg.truncate = t->part == 0;
 				break;
-			case 'l':
-				msg.kind = TK_LARGE_OBJECTS;
+			case MTK_ANALYZE:
+				msg.statements = list_make1(quote_qualified_identifier(msg.schema_name, msg.table_name));
 				break;
 			default:
-				msg.kind = TK_ANALYZE;
 				break;
 		}
-		if (msg.kind == TK_SCHEMA || msg.kind == TK_POST)
-			msg.statements = migrate_split_sql(SR_VALUE(res, r, 9));
-		if (msg.kind == TK_SCHEMA && !options->if_exists_merge)
-			msg.truncate = strcmp(SR_VALUE(res, r, 11), "f") == 0;
-		else if (msg.kind == TK_INDEX || msg.kind == TK_CONSTRAINT)
-			msg.statement = SR_VALUE(res, r, 9);
-		else if (msg.kind == TK_COPY)
-			msg.truncate = atoi(SR_VALUE(res, r, 5)) == 0;
-		else if (msg.kind == TK_ANALYZE && msg.table_name != NULL)
-		{
-			msg.statements = list_make1(quote_qualified_identifier(msg.schema_name, msg.table_name));
-			msg.statement = SR_VALUE(res, r, 9);	/* "inheritance": partitioned */
-		}
-		else if (msg.kind == TK_ANALYZE)
-		{
-			/*
-			 * planned before ANALYZE went table by table (a migration
-			 * resumed by a newer library): all tables, after all else
-			 */
-			SourceResult *tables;
-			int			t;
-
-			begin_tx();
-			tables = state_query("SELECT DISTINCT schema_name, table_name FROM migrate.task"
-								 " WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'copy'",
-								 2, (const char *[]) {id_text(), dbname});
-			commit_tx();
-			for (t = 0; t < tables->nrows; t++)
-				msg.statements = lappend(msg.statements,
-										 quote_qualified_identifier(SR_VALUE(tables, t, 0),
-																	SR_VALUE(tables, t, 1)));
-		}
-		if ((msg.kind == TK_COPY || msg.kind == TK_SEQUENCES || msg.kind == TK_LARGE_OBJECTS) &&
-			db->snapshot == NULL)
-			continue;			/* the snapshot comes first */
-
-		begin_tx();
-		state_exec("UPDATE migrate.task SET state = 'running', attempts = attempts + 1,"
-				   " started_at = coalesce(started_at, now()), retry_at = NULL"
-				   " WHERE id = $2::bigint AND migration_id = $1::bigint",
-				   2, (const char *[]) {id_text(), SR_VALUE(res, r, 0)});
-		commit_tx();
 
 		slot->task_id = msg.task_id;
 		slot->task_kind = msg.kind;
@@ -1525,22 +1509,8 @@ advance_databases(void)
 	bool		any_indexing = false;
 
 	begin_tx();
-	res = state_query("SELECT d.dbname, d.status,"
-					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
-					  "   AND t.dbname = d.dbname),"
-					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
-					  "   AND t.dbname = d.dbname AND t.state IN ('pending', 'running')),"
-					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
-					  "   AND t.dbname = d.dbname AND t.state IN ('pending', 'running')"
-					  "   AND t.kind IN ('copy', 'sequences', 'large_objects')),"
-					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
-					  "   AND t.dbname = d.dbname AND t.state = 'running'),"
-					  " (SELECT min(t.error) FROM migrate.task t WHERE t.migration_id = d.migration_id"
-					  "   AND t.dbname = d.dbname AND t.state = 'failed'),"
-					  " (SELECT count(*) FROM migrate.task t WHERE t.migration_id = d.migration_id"
-					  "   AND t.dbname = d.dbname AND t.state = 'done' AND t.kind = 'copy')"
-					  " FROM migrate.database_state d WHERE d.migration_id = $1::bigint"
-					  " ORDER BY d.size_bytes DESC",
+	res = state_query("SELECT d.dbname, d.status FROM migrate.database_state d"
+					  " WHERE d.migration_id = $1::bigint ORDER BY d.size_bytes DESC",
 					  1, (const char *[]) {id_text()});
 	commit_tx();
 
@@ -1548,21 +1518,29 @@ advance_databases(void)
 	{
 		const char *dbname = SR_VALUE(res, r, 0);
 		const char *status = SR_VALUE(res, r, 1);
-		int64		ntasks = strtoi64(SR_VALUE(res, r, 2), NULL, 10);
-		int64		open = strtoi64(SR_VALUE(res, r, 3), NULL, 10);
-		int64		open_copy = strtoi64(SR_VALUE(res, r, 4), NULL, 10);
-		int64		running = strtoi64(SR_VALUE(res, r, 5), NULL, 10);
-		const char *failure = SR_VALUE(res, r, 6);
-		int64		done_copy = strtoi64(SR_VALUE(res, r, 7), NULL, 10);
+		SchedCounts c;
+		int64		ntasks,
+					open,
+					open_copy,
+					running,
+					done_copy;
+		const char *failure = NULL;
 		DbState    *db = db_state(dbname);
 
 		CHECK_FOR_INTERRUPTS();
+		db->dispatchable = false;
 		if (strcmp(status, "done") == 0 || strcmp(status, "failed") == 0)
 		{
 			close_snapshot(db);
 			continue;
 		}
 		all_finished = false;
+		sched_counts(dbname, &c);
+		ntasks = c.tasks;
+		open = c.open;
+		open_copy = c.open_copy;
+		running = c.running;
+		done_copy = c.done_copy;
 
 		/* the database went away on the target (dropped by hand): start it over */
 		if (strcmp(status, "pending") != 0 && strcmp(status, "creating") != 0)
@@ -1579,6 +1557,7 @@ advance_databases(void)
 						   " message = NULL WHERE migration_id = $1::bigint AND dbname = $2",
 						   2, (const char *[]) {id_text(), dbname});
 				coord_event("database_missing", json_obj("database", dbname, NULL));
+				sched_load(migration_id);
 			}
 			commit_tx();
 			if (!OidIsValid(dboid))
@@ -1604,6 +1583,7 @@ advance_databases(void)
 
 		if (!prepare_database(db, status, ntasks, open_copy, done_copy))
 			continue;
+		db->dispatchable = true;
 
 		if (open_copy == 0)
 			close_snapshot(db);
@@ -1614,7 +1594,16 @@ advance_databases(void)
 
 		if (open == 0 && running == 0)
 		{
+			db->dispatchable = false;
 			begin_tx();
+			if (c.failed > 0)
+			{
+				SourceResult *f = state_query("SELECT min(error) FROM migrate.task"
+											  " WHERE migration_id = $1::bigint AND dbname = $2 AND state = 'failed'",
+											  2, (const char *[]) {id_text(), dbname});
+
+				failure = SR_VALUE(f, 0, 0) ? SR_VALUE(f, 0, 0) : "a task failed";
+			}
 			if (failure != NULL)
 			{
 				set_db_status(dbname, "failed", failure);
@@ -1897,6 +1886,9 @@ migrate_coordinator_main(Datum main_arg)
 
 		roles_step();
 		plan_databases();
+		begin_tx();
+		sched_load(migration_id);
+		commit_tx();
 
 		loop_context = AllocSetContextCreate(coord_context, "migrate loop",
 											 ALLOCSET_DEFAULT_SIZES);

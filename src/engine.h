@@ -35,7 +35,9 @@ typedef enum TaskKind
 	TK_POST = 'p',				/* the rest of post-data, in order */
 	TK_SEQUENCES = 'q',			/* set sequences from the snapshot */
 	TK_LARGE_OBJECTS = 'l',		/* the data of large objects */
-	TK_ANALYZE = 'a',			/* ANALYZE the copied tables */
+	TK_ANALYZE = 'a',			/* ANALYZE a copied table */
+	TK_ANALYZE_PARTITIONED = 'A',	/* ANALYZE a partitioned table, not its
+									 * partitions */
 	TK_EXIT = 'x'				/* no more work: exit */
 } TaskKind;
 
