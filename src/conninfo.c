@@ -19,10 +19,20 @@
 
 #define DEFAULT_CONNECT_TIMEOUT 10
 
-/* Connection options a non-superuser may not give: they read server files. */
-static const char *const superuser_only_options[] = {
-	"passfile", "service", "sslcert", "sslkey", "sslpassword", "sslrootcert",
-	"sslcrl", "sslcrldir", NULL
+/*
+ * The connection options a non-superuser may give.  Every other one
+ * (passfile, service, sslcert, sslkey, sslpassword, sslrootcert, sslcrl,
+ * and whatever a newer libpq adds) is a superuser's: it makes this server
+ * read its own files, or act on its own credentials, for the caller.
+ */
+static const char *const user_options[] = {
+	"host", "hostaddr", "port", "dbname", "user", "password", "connect_timeout",
+	"client_encoding", "options", "application_name", "fallback_application_name",
+	"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+	"tcp_user_timeout", "sslmode", "sslcompression", "sslsni", "requiressl",
+	"ssl_min_protocol_version", "ssl_max_protocol_version", "channel_binding",
+	"gssencmode", "target_session_attrs", "load_balance_hosts", "require_auth",
+	NULL
 };
 
 static bool source_uses_socket(const SourceInfo *src);
@@ -307,13 +317,18 @@ migrate_check_source_rules(SourceInfo *src, Oid roleid)
 		return;
 
 	for (i = 0; i < src->nparams; i++)
-		for (j = 0; superuser_only_options[j] != NULL; j++)
-			if (strcmp(src->keywords[i], superuser_only_options[j]) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("only superusers may use the connection option \"%s\" in a source", src->keywords[i]),
-						 errdetail("It makes this server read its own files on the caller's behalf."),
-						 errhint("Remove \"%s\" from the source connection string.", src->keywords[i])));
+	{
+		bool		allowed = false;
+
+		for (j = 0; user_options[j] != NULL && !allowed; j++)
+			allowed = strcmp(src->keywords[i], user_options[j]) == 0;
+		if (!allowed)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("only superusers may use the connection option \"%s\" in a source", src->keywords[i]),
+					 errdetail("It makes this server read its own files, or use its own credentials, on the caller's behalf."),
+					 errhint("Remove \"%s\" from the source connection string.", src->keywords[i])));
+	}
 
 	if (src->password == NULL)
 		ereport(ERROR,
@@ -358,7 +373,23 @@ source_uses_socket(const SourceInfo *src)
 	char	   *a;
 
 	if (host == NULL)
-		return hostaddr == NULL;
+	{
+		/* an empty entry of an address list means the default socket */
+		if (hostaddr == NULL)
+			return true;
+		addrs = pstrdup(hostaddr);
+		for (a = addrs; a != NULL;)
+		{
+			char	   *anext = strchr(a, ',');
+
+			if (anext)
+				*anext++ = '\0';
+			if (*a == '\0')
+				return true;
+			a = anext;
+		}
+		return false;
+	}
 	hosts = pstrdup(host);
 	addrs = hostaddr ? pstrdup(hostaddr) : pstrdup("");
 	/* libpq pairs the entries of the two lists one by one */

@@ -346,15 +346,16 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	/*
 	 * Loading rows runs code the source defined: CHECK and domain
 	 * constraints, generated columns, partition keys, and in a merge the
-	 * table's indexes and triggers.  It runs as the table's owner inside a
-	 * security-restricted operation, as the server itself builds indexes
-	 * and refreshes materialized views, never as the migration's owner:
-	 * whatever those functions try, they have no more rights than the
-	 * role that owns the table.  The transaction's end (or abort) restores
-	 * the identity and the settings.
+	 * table's indexes and triggers.  It runs inside a security-restricted
+	 * operation as the table's owner, as the server itself builds indexes
+	 * and refreshes materialized views, so that whatever those functions
+	 * try, they have no more rights than the role that owns the table; as
+	 * the migration's owner only where it may not act as the table's owner
+	 * (a table of another role that it may insert into, in a merge).  The
+	 * transaction's end (or abort) restores the identity and the settings.
 	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(migrate_rel_owner(relid),
+	SetUserIdAndSecContext(migrate_evaluating_role(relid),
 						   save_sec_context | SECURITY_RESTRICTED_OPERATION);
 	save_nestlevel = NewGUCNestLevel();
 

@@ -137,7 +137,27 @@ typedef struct SourceResult
 	char	  **values;			/* nrows * ncols; NULL for SQL NULL */
 } SourceResult;
 
-#define SR_VALUE(res, row, col) ((res)->values[(row) * (res)->ncols + (col)])
+/*
+ * A value of a result, NULL for SQL NULL.  Out of the result's rows or
+ * columns is an error, never a read of whatever lies there: a source may
+ * answer with fewer rows or columns than any honest server would.
+ */
+static inline char *
+sr_value(const SourceResult *res, int row, int col)
+{
+	if (row < 0 || row >= res->nrows || col < 0 || col >= res->ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("a query answered with %d row%s of %d column%s where row %d column %d was expected",
+						res->nrows, res->nrows == 1 ? "" : "s", res->ncols,
+						res->ncols == 1 ? "" : "s", row + 1, col + 1),
+				 errhint("The source server did not answer as PostgreSQL does: check that the source is the server it should be.")));
+	return res->values[row * res->ncols + col];
+}
+
+#define SR_VALUE(res, row, col) sr_value((res), (row), (col))
+/* where a result is filled in */
+#define SR_SLOT(res, row, col) ((res)->values[(row) * (res)->ncols + (col)])
 
 extern SourceConn *source_connect(const SourceInfo *src, const char *dbname,
 								  char **errmsg_out);
@@ -157,6 +177,7 @@ extern bool target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg
 								int *sqlerrcode);
 extern Oid	migrate_extension_owner(void);
 extern Oid	migrate_rel_owner(Oid relid);
+extern Oid	migrate_evaluating_role(Oid relid);
 extern void migrate_check_library_version(void);
 extern SourceResult *migrate_state_query(const char *sql, int nargs,
 										 Oid *argtypes, Datum *args);

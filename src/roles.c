@@ -137,6 +137,20 @@ given_password(const MigrateOptions *opts, const char *rolname)
 }
 
 /*
+ * May this run give CREATEROLE?  On PostgreSQL 15 a CREATEROLE role may
+ * grant every role that is not a superuser, the predefined roles that reach
+ * the server's files and programs included: given by a non-superuser's run,
+ * it would undo every rule of copy_memberships.  Only a superuser's run
+ * gives it there; from 16 on, a CREATEROLE role grants only what it has the
+ * ADMIN OPTION of.
+ */
+static bool
+createrole_allowed(void)
+{
+	return superuser() || PG_VERSION_NUM >= 160000;
+}
+
+/*
  * Appends the attribute clauses of ROLE that CREATE/ALTER ROLE take.  Only a
  * superuser may name the superuser attribute at all, even to say
  * NOSUPERUSER: for anyone else it is left out (a role such a caller may
@@ -149,7 +163,7 @@ append_attributes(StringInfo sql, SourceRole *role)
 					 role->login ? "LOGIN" : "NOLOGIN",
 					 role->inherit ? "INHERIT" : "NOINHERIT",
 					 role->createdb ? "CREATEDB" : "NOCREATEDB",
-					 role->createrole ? "CREATEROLE" : "NOCREATEROLE");
+					 role->createrole && createrole_allowed() ? "CREATEROLE" : "NOCREATEROLE");
 	if (superuser())
 		appendStringInfo(sql, " %s", role->super ? "SUPERUSER" : "NOSUPERUSER");
 	if (role->replication)
@@ -332,9 +346,12 @@ read_source_roles(SourceConn *conn, const MigrateOptions *opts)
 		role->connlimit = atoi(SR_VALUE(res, r, 8));
 		role->validuntil = SR_VALUE(res, r, 9);
 		role->comment = SR_VALUE(res, r, 10);
+		/*
+		 * (A verifier is not registered as a secret: it is never in a logged
+		 * statement, and hundreds of them would push the source's password
+		 * out of the bounded list.)
+		 */
 		role->hash = SR_VALUE(res, r, 12);
-		if (role->hash != NULL)
-			migrate_register_secret(role->hash);
 		role->result = palloc0(sizeof(RoleCopyResult));
 		role->result->rolname = role->name;
 		initStringInfo(&role->notes);
@@ -468,6 +485,9 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 		return;
 	}
 	role->result->status = "created";
+	if (role->createrole && !createrole_allowed())
+		note(role, "without CREATEROLE: on PostgreSQL %d only a superuser's migration gives it (it could grant any role); grant it by hand if it is meant",
+			 PG_VERSION_NUM / 10000);
 	if (!role->login)
 		return;
 	if (given_password(opts, role->name) != NULL)
@@ -482,13 +502,14 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 
 /*
  * Predefined roles that a source may ask for by default: they read
- * statistics and settings.  The others reach the server's files and
- * programs, all data, or other sessions, and are given only when a
- * superuser asks for them (option "grant_predefined_roles").
+ * settings and table statistics.  The others reach the server's files and
+ * programs, all data, or other sessions (pg_monitor and pg_read_all_stats
+ * see every session's query, and so the connection strings of other
+ * migrations), and are given only when a superuser asks for them (option
+ * "grant_predefined_roles").
  */
 static const char *const harmless_predefined_roles[] = {
-	"pg_monitor", "pg_read_all_settings", "pg_read_all_stats",
-	"pg_stat_scan_tables", NULL
+	"pg_read_all_settings", "pg_stat_scan_tables", NULL
 };
 
 /*
@@ -611,7 +632,8 @@ copy_settings(SourceConn *conn, List *roles)
 		char	   *eq;
 		char	   *err;
 
-		if (role == NULL || !role->ours || item == NULL)
+		/* a role that was here keeps its own settings, synchronized or not */
+		if (role == NULL || !role->created || item == NULL)
 			continue;
 		if (dbname != NULL)
 		{

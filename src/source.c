@@ -377,7 +377,7 @@ source_query(SourceConn *sc, const char *sql, int nparams,
 		result->values = palloc(sizeof(char *) * result->nrows * result->ncols);
 		for (r = 0; r < result->nrows; r++)
 			for (c = 0; c < result->ncols; c++)
-				SR_VALUE(result, r, c) = PQgetisnull(last, r, c) ? NULL :
+				SR_SLOT(result, r, c) = PQgetisnull(last, r, c) ? NULL :
 					pstrdup(PQgetvalue(last, r, c));
 	}
 	PQclear(last);

@@ -18,6 +18,7 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/memutils.h"
@@ -57,7 +58,7 @@ target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
 				{
 					char	   *v = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, col + 1);
 
-					SR_VALUE(result, r, col) = v ? MemoryContextStrdup(outer, v) : NULL;
+					SR_SLOT(result, r, col) = v ? MemoryContextStrdup(outer, v) : NULL;
 				}
 		}
 	}
@@ -147,6 +148,20 @@ target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg, int *sqler
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+/*
+ * The role that code defined on relation RELID runs as while the migration
+ * loads or indexes it: the relation's owner, where the current user (the
+ * migration's owner) has that role's privileges; the current user itself
+ * otherwise, so that no step ever acts with rights its caller lacks.
+ */
+Oid
+migrate_evaluating_role(Oid relid)
+{
+	Oid			owner = migrate_rel_owner(relid);
+
+	return has_privs_of_role(GetUserId(), owner) ? owner : GetUserId();
 }
 
 /* The owner of relation RELID. */

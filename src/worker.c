@@ -27,6 +27,7 @@
 #include "postmaster/bgworker.h"
 #include "storage/bufmgr.h"
 #include "storage/ipc.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "storage/shm_toc.h"
 #include "tcop/tcopprot.h"
@@ -370,20 +371,18 @@ statement_table(const char *sql)
 	stmt = ((RawStmt *) linitial(parsed))->stmt;
 	if (IsA(stmt, IndexStmt))
 		rv = ((IndexStmt *) stmt)->relation;
-	else if (IsA(stmt, AlterTableStmt))
+	else if (IsA(stmt, AlterTableStmt) &&
+			 ((AlterTableStmt *) stmt)->objtype == OBJECT_TABLE &&
+			 list_length(((AlterTableStmt *) stmt)->cmds) == 1)
 	{
-		ListCell   *lc;
+		/* one subcommand: nothing else rides on the owner's identity */
+		AlterTableCmd *cmd = linitial(((AlterTableStmt *) stmt)->cmds);
 
-		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
-		{
-			AlterTableCmd *cmd = lfirst(lc);
-
-			if (cmd->subtype == AT_AddConstraint ||
-				cmd->subtype == AT_ValidateConstraint ||
-				cmd->subtype == AT_AddIndex ||
-				cmd->subtype == AT_AddIndexConstraint)
-				rv = ((AlterTableStmt *) stmt)->relation;
-		}
+		if (cmd->subtype == AT_AddConstraint ||
+			cmd->subtype == AT_ValidateConstraint ||
+			cmd->subtype == AT_AddIndex ||
+			cmd->subtype == AT_AddIndexConstraint)
+			rv = ((AlterTableStmt *) stmt)->relation;
 	}
 	if (rv == NULL)
 		return InvalidOid;
@@ -394,9 +393,12 @@ statement_table(const char *sql)
  * Runs post-data statement ARG (a string).  One that builds an index or adds
  * or validates a constraint evaluates expressions the source defined (index
  * expressions and predicates, CHECK constraints, the equality operators of
- * a foreign key): it runs as the table's owner inside a security-restricted
- * operation, never as the migration's owner.  The subtransaction it runs in
- * restores the identity and the settings, also on error.
+ * a foreign key): it runs inside a security-restricted operation as the
+ * table's owner where the migration's owner may act as that role, and as
+ * the migration's owner otherwise (whose rights the server then checks, as
+ * for any ALTER TABLE), never as a role the migration's owner could not
+ * become.  The subtransaction it runs in restores the identity and the
+ * settings, also on error.
  */
 static void
 exec_post_data(void *arg)
@@ -411,7 +413,7 @@ exec_post_data(void *arg)
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	if (OidIsValid(relid))
 	{
-		SetUserIdAndSecContext(migrate_rel_owner(relid),
+		SetUserIdAndSecContext(migrate_evaluating_role(relid),
 							   save_sec_context | SECURITY_RESTRICTED_OPERATION);
 		save_nestlevel = NewGUCNestLevel();
 	}
@@ -466,6 +468,21 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		int			code = 0;
 
 		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * The schema of thousands of tables locks more objects than the lock
+		 * table holds in one transaction: it commits in batches that fit.
+		 * A task that fails after a batch is run again, and what a batch
+		 * created is then there already (already_there).
+		 */
+		if (task->kind == TK_SCHEMA && foreach_current_index(lc) > 0 &&
+			foreach_current_index(lc) % Max(max_locks_per_xact * 4, 64) == 0)
+		{
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+		}
 		/* this session's encoding is the database's already */
 		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
 			continue;
@@ -481,7 +498,11 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		 */
 		if (code == ERRCODE_INSUFFICIENT_PRIVILEGE && is_owner_statement(sql))
 		{
+			/* in the task's memory: a batch's transaction ends before it */
+			MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(warnings->data));
+
 			owners = lappend(owners, (void *) sql);
+			MemoryContextSwitchTo(old);
 			continue;
 		}
 		if (migrate_statement_tolerated(sql) ||
@@ -548,6 +569,7 @@ task_title(const TaskMsg *task)
 			what = "large objects";
 			break;
 		case TK_ANALYZE:
+		case TK_ANALYZE_PARTITIONED:
 			what = "analyze";
 			break;
 		default:
@@ -728,19 +750,21 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				result->bytes = bytes;
 				break;
 			}
+		case TK_ANALYZE_PARTITIONED:
+			{
+				char	   *err = NULL;
+				int			code;
+
+				if (!target_run_isolated(analyze_partitioned, (void *) task, &err, &code))
+					appendStringInfoString(warnings, err);
+				break;
+			}
 		case TK_ANALYZE:
 			{
 				ListCell   *lc;
 				char	   *err = NULL;
-				int			code;
 
-				if (task->statement != NULL && strcmp(task->statement, "inheritance") == 0)
-				{
-					if (!target_run_isolated(analyze_partitioned, (void *) task, &err, &code))
-						appendStringInfoString(warnings, err);
-					break;
-				}
-				/* the qualified names of the copied tables */
+				/* the qualified name of the copied table */
 				foreach(lc, task->statements)
 				{
 					CHECK_FOR_INTERRUPTS();
