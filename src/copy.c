@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -292,6 +293,79 @@ use_fast_receive(CopyFromState cstate, TupleDesc desc)
 }
 
 /*
+ * Does loading rows into relation RELID evaluate a function or operator
+ * that is not built in?  Its CHECK constraints and those of its columns'
+ * domains (at any depth), its defaults and generated columns, the partition
+ * keys of it and its ancestors, its indexes and its enabled triggers are
+ * looked at, through what they depend on.
+ */
+static bool
+loading_runs_user_code(Oid relid)
+{
+	SourceResult *res;
+
+	res = target_query("WITH RECURSIVE rels(oid) AS ("
+					   "  SELECT $1::pg_catalog.oid"
+					   "  UNION SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN rels r ON i.inhrelid OPERATOR(pg_catalog.=) r.oid),"
+					   " doms(oid) AS ("
+					   "  SELECT a.atttypid FROM pg_catalog.pg_attribute a"
+					   "  WHERE a.attrelid OPERATOR(pg_catalog.=) $1 AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+					   "  UNION SELECT t.typbasetype FROM pg_catalog.pg_type t JOIN doms d ON t.oid OPERATOR(pg_catalog.=) d.oid"
+					   "  WHERE t.typtype OPERATOR(pg_catalog.=) 'd'),"
+					   " objs(classid, objid) AS ("
+					   "  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, r.oid FROM rels r"
+					   "  UNION ALL SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, c.oid FROM pg_catalog.pg_constraint c"
+					   "   WHERE c.conrelid OPERATOR(pg_catalog.=) $1 OR c.contypid IN (SELECT oid FROM doms)"
+					   "  UNION ALL SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, d.oid FROM pg_catalog.pg_attrdef d"
+					   "   WHERE d.adrelid OPERATOR(pg_catalog.=) $1"
+					   "  UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, i.indexrelid FROM pg_catalog.pg_index i"
+					   "   WHERE i.indrelid OPERATOR(pg_catalog.=) $1"
+					   "  UNION ALL SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, t.oid FROM pg_catalog.pg_trigger t"
+					   "   WHERE t.tgrelid OPERATOR(pg_catalog.=) $1 AND t.tgenabled OPERATOR(pg_catalog.<>) 'D')"
+					   " SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN objs o"
+					   "  ON d.classid OPERATOR(pg_catalog.=) o.classid AND d.objid OPERATOR(pg_catalog.=) o.objid"
+					   "  WHERE d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)"
+					   "  AND d.refobjid OPERATOR(pg_catalog.>=) " CppAsString2(FirstNormalObjectId) "::pg_catalog.oid)",
+					   1, (Oid[]) {OIDOID}, (Datum[]) {ObjectIdGetDatum(relid)});
+	return strcmp(SR_VALUE(res, 0, 0), "t") == 0;
+}
+
+/*
+ * Refuses to load a table whose owner on the source could not be given it
+ * here (the role is missing, or the migration's owner may not give it) when
+ * loading it runs code the source defined: that code would run as the role
+ * that owns the table here instead, the migration's owner or a superuser,
+ * with rights its author never had.
+ */
+static void
+check_owner_kept(SourceConn *conn, const TaskMsg *task, Oid relid, Oid runs_as)
+{
+	SourceResult *res;
+	const char *params[2] = {task->schema_name, task->table_name};
+	char	   *here = GetUserNameFromId(migrate_rel_owner(relid), false);
+
+	res = source_query(conn,
+					   "SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c"
+					   " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+					   " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2",
+					   2, params);
+	if (res->nrows == 0 || SR_VALUE(res, 0, 0) == NULL ||
+		strcmp(SR_VALUE(res, 0, 0), here) == 0)
+		return;
+	if (!loading_runs_user_code(relid))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("table %s is owned by %s here but by %s on the source, and loading it runs code the source defined",
+					quote_qualified_identifier(task->schema_name, task->table_name),
+					quote_identifier(here), quote_identifier(SR_VALUE(res, 0, 0))),
+			 errdetail("Its constraints, defaults, generated columns, partition keys or triggers call functions or operators of the source, which would run as %s.",
+					   quote_identifier(GetUserNameFromId(runs_as, false))),
+			 errhint("Have role %s on the target (let the roles step create it, or create it) so that the table can be given to it, then resume the migration; or leave the table out with \"exclude_tables\".",
+					 quote_identifier(SR_VALUE(res, 0, 0)))));
+}
+
+/*
  * Copies the table (or block range) of TASK from the source reached by CONN,
  * whose transaction already uses the task's snapshot, into the target table
  * of the same name, in the current transaction.  Binary when BINARY_OK and
@@ -354,6 +428,7 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	 * (a table of another role that it may insert into, in a merge).  The
 	 * transaction's end (or abort) restores the identity and the settings.
 	 */
+	check_owner_kept(conn, task, relid, migrate_evaluating_role(relid));
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(migrate_evaluating_role(relid),
 						   save_sec_context | SECURITY_RESTRICTED_OPERATION);

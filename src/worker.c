@@ -343,9 +343,9 @@ snapshot_conn(const char *snapshot)
 }
 
 /*
- * The table that post-data statement SQL builds an index on or adds a
- * constraint to (statements that evaluate the source's expressions), or
- * InvalidOid.
+ * The table whose CHECK constraint post-data statement SQL adds (validated)
+ * or validates, which evaluates the source's expressions as the caller
+ * unless run as the table's owner; or InvalidOid.
  */
 static Oid
 statement_table(const char *sql)
@@ -369,19 +369,25 @@ statement_table(const char *sql)
 	if (list_length(parsed) != 1)
 		return InvalidOid;
 	stmt = ((RawStmt *) linitial(parsed))->stmt;
-	if (IsA(stmt, IndexStmt))
-		rv = ((IndexStmt *) stmt)->relation;
-	else if (IsA(stmt, AlterTableStmt) &&
-			 ((AlterTableStmt *) stmt)->objtype == OBJECT_TABLE &&
-			 list_length(((AlterTableStmt *) stmt)->cmds) == 1)
+
+	/*
+	 * Index builds (CREATE INDEX, primary and unique keys) are not among
+	 * them: the server runs an index's expressions as the table's owner in
+	 * a restricted operation by itself, and checks the caller's right to
+	 * create it in the schema.  Validating a CHECK constraint runs as the
+	 * caller.
+	 */
+	if (IsA(stmt, AlterTableStmt) &&
+		((AlterTableStmt *) stmt)->objtype == OBJECT_TABLE &&
+		list_length(((AlterTableStmt *) stmt)->cmds) == 1)
 	{
 		/* one subcommand: nothing else rides on the owner's identity */
 		AlterTableCmd *cmd = linitial(((AlterTableStmt *) stmt)->cmds);
 
-		if (cmd->subtype == AT_AddConstraint ||
-			cmd->subtype == AT_ValidateConstraint ||
-			cmd->subtype == AT_AddIndex ||
-			cmd->subtype == AT_AddIndexConstraint)
+		if (cmd->subtype == AT_ValidateConstraint ||
+			(cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
+			 ((Constraint *) cmd->def)->contype == CONSTR_CHECK &&
+			 !((Constraint *) cmd->def)->skip_validation))
 			rv = ((AlterTableStmt *) stmt)->relation;
 	}
 	if (rv == NULL)
@@ -390,15 +396,13 @@ statement_table(const char *sql)
 }
 
 /*
- * Runs post-data statement ARG (a string).  One that builds an index or adds
- * or validates a constraint evaluates expressions the source defined (index
- * expressions and predicates, CHECK constraints, the equality operators of
- * a foreign key): it runs inside a security-restricted operation as the
- * table's owner where the migration's owner may act as that role, and as
- * the migration's owner otherwise (whose rights the server then checks, as
- * for any ALTER TABLE), never as a role the migration's owner could not
- * become.  The subtransaction it runs in restores the identity and the
- * settings, also on error.
+ * Runs post-data statement ARG (a string).  One that validates a CHECK
+ * constraint evaluates an expression the source defined: it runs inside a
+ * security-restricted operation as the table's owner where the migration's
+ * owner may act as that role, and as the migration's owner otherwise (whose
+ * rights the server then checks, as for any ALTER TABLE), never as a role
+ * the migration's owner could not become.  The subtransaction it runs in
+ * restores the identity and the settings, also on error.
  */
 static void
 exec_post_data(void *arg)

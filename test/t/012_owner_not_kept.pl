@@ -1,0 +1,58 @@
+# A table whose owner on the source cannot own it here (roles not copied, so
+# the role is missing) stays the migrating superuser's; loading it would run
+# the source's CHECK function as that superuser.  Such a table is refused,
+# with the reason and what to do; a table of the same owner whose load runs
+# no code of the source is copied.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use MigrateTest;
+
+my $os_user = getpwuid($<);
+my $dir = PostgreSQL::Test::Utils::tempdir();
+my $source = new_source('source');
+$source->safe_psql('postgres', 'CREATE ROLE tenant2 NOLOGIN; CREATE DATABASE shop');
+$source->safe_psql('shop', qq{
+	CREATE FUNCTION public.grab() RETURNS boolean LANGUAGE plpgsql AS \$f\$
+	BEGIN
+		BEGIN EXECUTE pg_catalog.format('COPY (SELECT 1) TO PROGRAM %L', 'touch $dir/grabbed');
+		EXCEPTION WHEN others THEN NULL; END;
+		RETURN true;
+	END \$f\$;
+	ALTER FUNCTION public.grab() OWNER TO tenant2;
+	CREATE TABLE public.guarded (id int PRIMARY KEY CHECK (public.grab()));
+	CREATE TABLE public.plain (id int PRIMARY KEY, v text CHECK (length(v) < 100));
+	INSERT INTO public.plain SELECT i, 'row ' || i FROM generate_series(1, 100) i;
+	ALTER TABLE public.guarded OWNER TO tenant2;
+	ALTER TABLE public.plain OWNER TO tenant2;
+});
+# the rows load on the source without the function's attack succeeding
+$source->safe_psql('shop', 'SET ROLE tenant2; INSERT INTO public.guarded SELECT generate_series(1, 10)');
+unlink "$dir/grabbed";
+my $src = source_uri($source, $os_user, undef);
+
+my $target = new_target('target', preload => 1, conf => 'max_worker_processes = 16');
+my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"roles\": false}')");
+is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed',
+	'the migration does not finish: one table is refused');
+like($target->safe_psql('postgres', "SELECT error FROM migrate.errors WHERE migration_id = $id AND task LIKE 'copy%guarded'"),
+	qr/table public\.guarded is owned by \S+ here but by tenant2 on the source, and loading it runs code the source defined/,
+	'the guarded table is refused, and the error says why');
+ok(!-e "$dir/grabbed", 'the source\'s function never ran as the superuser');
+is($target->safe_psql('shop', 'SELECT count(*) FROM public.plain'), '100',
+	'a table of the same owner whose load runs only built-in code is copied');
+is($target->safe_psql('shop', 'SELECT count(*) FROM public.guarded'), '0', 'the guarded table holds nothing');
+
+# with the role there, the table can be given to it: resume finishes
+$target->safe_psql('postgres', 'CREATE ROLE tenant2 NOLOGIN');
+$target->safe_psql('shop', 'ALTER TABLE public.guarded OWNER TO tenant2; ALTER FUNCTION public.grab() OWNER TO tenant2');
+$target->safe_psql('postgres', "SELECT migrate.resume($id)");
+is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done',
+	'once the owner is there and owns it, resume finishes')
+  or diag $target->safe_psql('postgres', "SELECT string_agg(task || ': ' || error, E'\\n') FROM migrate.errors WHERE migration_id = $id");
+is($target->safe_psql('shop', 'SELECT count(*) FROM public.guarded'), '10', 'with the rows');
+ok(!-e "$dir/grabbed", 'and the function ran as tenant2, which may not run programs');
+
+done_testing();
