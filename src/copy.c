@@ -331,11 +331,12 @@ loading_runs_user_code(Oid relid)
 }
 
 /*
- * Refuses to load a table whose owner on the source could not be given it
- * here (the role is missing, or the migration's owner may not give it) when
- * loading it runs code the source defined: that code would run as the role
- * that owns the table here instead, the migration's owner or a superuser,
- * with rights its author never had.
+ * Refuses to load a table whose owner on the source, a role without
+ * superuser there, could not be given it here (the role is missing, or the
+ * migration's owner may not give it) when loading it runs code the source
+ * defined: that code would run as the role that owns the table here
+ * instead, the migration's owner or a superuser, with rights its author
+ * never had.
  */
 static void
 check_owner_kept(SourceConn *conn, const TaskMsg *task, Oid relid, Oid runs_as)
@@ -345,12 +346,21 @@ check_owner_kept(SourceConn *conn, const TaskMsg *task, Oid relid, Oid runs_as)
 	char	   *here = GetUserNameFromId(migrate_rel_owner(relid), false);
 
 	res = source_query(conn,
-					   "SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c"
+					   "SELECT pg_catalog.pg_get_userbyid(c.relowner), r.rolsuper FROM pg_catalog.pg_class c"
 					   " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+					   " LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner"
 					   " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2",
 					   2, params);
 	if (res->nrows == 0 || SR_VALUE(res, 0, 0) == NULL ||
 		strcmp(SR_VALUE(res, 0, 0), here) == 0)
+		return;
+
+	/*
+	 * A superuser's table on the source: its code already ran with every
+	 * right there, and the source's superuser is trusted to the level of
+	 * the role that migrates (who runs its DDL anyway).
+	 */
+	if (SR_VALUE(res, 0, 1) != NULL && strcmp(SR_VALUE(res, 0, 1), "t") == 0)
 		return;
 	if (!loading_runs_user_code(relid))
 		return;
