@@ -46,7 +46,7 @@ source_identity(SourceConn *conn)
 	SourceResult *res;
 	const char *addr = PQhostaddr(conn->conn);
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 90600"
 					   " AND pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')"
 					   " THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END",
@@ -159,11 +159,11 @@ migrate_start(PG_FUNCTION_ARGS)
 	 * to another entry of a host list or to what a name resolves to later.
 	 */
 	{
-		SourceConn *conn = source_connect(src, NULL, NULL);
+		SourceConn *conn = migrate_source_connect(src, NULL, NULL);
 
 		pinned = migrate_pinned_source(src, conn->conn);
 		key = source_identity(conn);
-		source_close(conn);
+		migrate_source_close(conn);
 	}
 
 	/*
@@ -204,7 +204,7 @@ migrate_start(PG_FUNCTION_ARGS)
 		GetUserIdAndSecContext(&saved_user, &saved_sec);
 		SetUserIdAndSecContext(migrate_extension_owner(),
 							   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
-		res = target_query("INSERT INTO migrate.migration (owner, source_masked, source_key,"
+		res = migrate_target_query("INSERT INTO migrate.migration (owner, source_masked, source_key,"
 						   " options, method, workers) VALUES ($1::regrole, $3, $4, $5, $6, $7)"
 						   " RETURNING id",
 						   7, types, values);
@@ -213,7 +213,7 @@ migrate_start(PG_FUNCTION_ARGS)
 			Oid			stypes[2] = {INT8OID, TEXTOID};
 			Datum		svalues[2] = {Int64GetDatum(id), values[1]};
 
-			(void) target_query("INSERT INTO migrate_private.source (migration_id, source)"
+			(void) migrate_target_query("INSERT INTO migrate_private.source (migration_id, source)"
 								" VALUES ($1, $2)", 2, stypes, svalues);
 		}
 		migrate_event(id, "pending", NULL);
@@ -251,7 +251,7 @@ check_migration_owner(int64 id, char **state_out)
 static int
 coordinator_pid(int64 id)
 {
-	SourceResult *res = target_query(psprintf("SELECT pid FROM pg_catalog.pg_locks WHERE locktype OPERATOR(pg_catalog.=) 'advisory'"
+	SourceResult *res = migrate_target_query(psprintf("SELECT pid FROM pg_catalog.pg_locks WHERE locktype OPERATOR(pg_catalog.=) 'advisory'"
 											  " AND database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
 											  "  WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
 											  " AND classid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"

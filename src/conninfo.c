@@ -303,7 +303,7 @@ migrate_source_dbname(const SourceInfo *src)
 
 /*
  * The rules for the role ROLEID asking to connect with SRC: a non-superuser
- * must give a password (and source_connect checks that it was used), and may
+ * must give a password (and migrate_source_connect checks that it was used), and may
  * not name files of this server.
  */
 void

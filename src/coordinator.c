@@ -461,7 +461,7 @@ send_task(WorkerSlot *slot, const TaskMsg *msg)
 	shm_mq_result res;
 
 	initStringInfo(&buf);
-	task_msg_encode(&buf, msg);
+	migrate_task_msg_encode(&buf, msg);
 	res = shm_mq_send(slot->tasks, buf.len, buf.data, false, true);
 	pfree(buf.data);
 	return res == SHM_MQ_SUCCESS;
@@ -476,7 +476,7 @@ send_task(WorkerSlot *slot, const TaskMsg *msg)
 static void
 fail_dependents(int64 task_id)
 {
-	SchedTask  *x = sched_task(task_id);
+	SchedTask  *x = migrate_sched_task(task_id);
 	List	   *failed;
 	ListCell   *lc;
 	StringInfoData ids;
@@ -484,7 +484,7 @@ fail_dependents(int64 task_id)
 
 	if (x == NULL)
 		return;
-	failed = sched_fail_dependents(task_id);
+	failed = migrate_sched_fail_dependents(task_id);
 	if (failed == NIL)
 		return;
 	initStringInfo(&ids);
@@ -550,7 +550,7 @@ task_unknown(int64 task_id)
 						   " AND attempts >= " CppAsString2(MAX_ATTEMPTS) " RETURNING id",
 						   2, args);
 	/* several rows changed: the scheduler reads them again */
-	sched_load(migration_id);
+	migrate_sched_load(migration_id);
 	if (siblings->nrows > 0)
 		fail_dependents(task_id);
 }
@@ -579,9 +579,9 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 					   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 4, args);
 			if (SPI_processed > 0)
 			{
-				SchedTask  *t = sched_task(msg->task_id);
+				SchedTask  *t = migrate_sched_task(msg->task_id);
 
-				sched_set_state(msg->task_id, 'd', t ? t->attempts : 0, 0);
+				migrate_sched_set_state(msg->task_id, 'd', t ? t->attempts : 0, 0);
 			}
 			if (msg->text != NULL)
 				coord_event("warning",
@@ -615,7 +615,7 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 				{
 					int64		retry_usecs = strtoi64(SR_VALUE(now_state, 0, 2), NULL, 10);
 
-					sched_set_state(msg->task_id, SR_VALUE(now_state, 0, 0)[0],
+					migrate_sched_set_state(msg->task_id, SR_VALUE(now_state, 0, 0)[0],
 									atoi(SR_VALUE(now_state, 0, 1)),
 									retry_usecs == 0 ? 0 :
 									retry_usecs - ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
@@ -705,7 +705,7 @@ poll_workers(void)
 			{
 				ResultMsg	msg;
 
-				result_msg_decode(data, len, &msg);
+				migrate_result_msg_decode(data, len, &msg);
 				handle_result(slot, &msg);
 				continue;
 			}
@@ -842,8 +842,8 @@ plan_databases(void)
 	}
 
 	old = MemoryContextSwitchTo(cxt);
-	conn = source_connect(source, NULL, NULL);
-	res = source_query(conn,
+	conn = migrate_source_connect(source, NULL, NULL);
+	res = migrate_source_query(conn,
 					   "SELECT d.datname, pg_database_size(d.oid)"
 					   " FROM pg_database d WHERE NOT d.datistemplate AND d.datallowconn"
 					   " AND has_database_privilege(d.oid, 'CONNECT') ORDER BY 2 DESC",
@@ -860,7 +860,7 @@ plan_databases(void)
 		state_exec("INSERT INTO migrate.database_state (migration_id, dbname, method, size_bytes)"
 				   " VALUES ($1::bigint, $2, 'dump', $3::bigint)", 3, args);
 	}
-	source_close(conn);
+	migrate_source_close(conn);
 	MemoryContextSwitchTo(old);
 	commit_tx();
 	MemoryContextDelete(cxt);
@@ -904,12 +904,12 @@ create_database(DbState *db)
 	commit_tx();
 
 	MemoryContextSwitchTo(db->cxt);
-	conn = source_connect(source, NULL, NULL);
-	res = source_query(conn,
+	conn = migrate_source_connect(source, NULL, NULL);
+	res = migrate_source_query(conn,
 					   "SELECT pg_encoding_to_char(encoding), datcollate, datctype, pg_get_userbyid(datdba)"
 					   " FROM pg_database WHERE datname = $1",
 					   1, (const char *[]) {db->name});
-	source_close(conn);
+	migrate_source_close(conn);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING %s LC_COLLATE %s LC_CTYPE %s",
@@ -945,9 +945,9 @@ create_database(DbState *db)
 	{
 		char	   *failures;
 
-		conn = source_connect(source, NULL, NULL);
+		conn = migrate_source_connect(source, NULL, NULL);
 		failures = migrate_copy_database_role_settings(conn, migration_id, db->name);
-		source_close(conn);
+		migrate_source_close(conn);
 		if (failures != NULL)
 			coord_event("warning", json_obj("database", db->name, "message", failures, NULL));
 	}
@@ -964,12 +964,12 @@ create_database(DbState *db)
 static void
 database_properties(DbState *db)
 {
-	SourceConn *conn = source_connect(source, NULL, NULL);
+	SourceConn *conn = migrate_source_connect(source, NULL, NULL);
 	SourceResult *res;
 	StringInfoData failures;
 	int			r;
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT c.item, NULL FROM pg_db_role_setting s JOIN pg_database d"
 					   "  ON d.oid = s.setdatabase, unnest(s.setconfig) WITH ORDINALITY c(item, n)"
 					   " WHERE d.datname = $1 AND s.setrole = 0"
@@ -977,7 +977,7 @@ database_properties(DbState *db)
 					   " FROM pg_database d WHERE d.datname = $1"
 					   " AND shobj_description(d.oid, 'pg_database') IS NOT NULL",
 					   1, (const char *[]) {db->name});
-	source_close(conn);
+	migrate_source_close(conn);
 	initStringInfo(&failures);
 	for (r = 0; r < res->nrows; r++)
 	{
@@ -997,7 +997,7 @@ database_properties(DbState *db)
 		else
 			stmt = psprintf("COMMENT ON DATABASE %s IS %s", quote_identifier(db->name),
 							quote_literal_cstr(SR_VALUE(res, r, 1)));
-		if (!target_exec_isolated(stmt, &err))
+		if (!migrate_target_exec_isolated(stmt, &err))
 			appendStringInfo(&failures, "%s%s", failures.len ? "; " : "", err);
 	}
 	if (failures.len > 0)
@@ -1014,9 +1014,9 @@ open_snapshot(DbState *db)
 	SourceResult *res;
 	MemoryContext old = MemoryContextSwitchTo(db->cxt);
 
-	db->snap_conn = source_connect(source, db->name, NULL);
-	(void) source_query(db->snap_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
-	res = source_query(db->snap_conn, "SELECT pg_export_snapshot()", 0, NULL);
+	db->snap_conn = migrate_source_connect(source, db->name, NULL);
+	(void) migrate_source_query(db->snap_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+	res = migrate_source_query(db->snap_conn, "SELECT pg_export_snapshot()", 0, NULL);
 	db->snapshot = pstrdup(SR_VALUE(res, 0, 0));
 	MemoryContextSwitchTo(old);
 }
@@ -1025,7 +1025,7 @@ static void
 close_snapshot(DbState *db)
 {
 	if (db->snap_conn != NULL)
-		source_close(db->snap_conn);
+		migrate_source_close(db->snap_conn);
 	db->snap_conn = NULL;
 	db->snapshot = NULL;
 	MemoryContextReset(db->cxt);
@@ -1104,7 +1104,7 @@ plan_tasks(DbState *db)
 	encoding = GetDatabaseEncodingName();
 	{
 		/* the target database's encoding: pg_dump writes in it */
-		SourceResult *e = target_query("SELECT pg_catalog.pg_encoding_to_char(encoding)"
+		SourceResult *e = migrate_target_query("SELECT pg_catalog.pg_encoding_to_char(encoding)"
 									   " FROM pg_catalog.pg_database WHERE datname = $1",
 									   1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(db->name)});
 
@@ -1119,7 +1119,7 @@ plan_tasks(DbState *db)
 	/* pre-data is split when its task runs: a script that does not parse fails here */
 	(void) migrate_split_sql(pre);
 
-	res = source_query(db->snap_conn,
+	res = migrate_source_query(db->snap_conn,
 					   "SELECT n.nspname, c.relname, pg_table_size(c.oid),"
 					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
 					   " c.relpersistence"
@@ -1174,7 +1174,7 @@ plan_tasks(DbState *db)
 	 * statistics cover all partitions, so they come once every table of the
 	 * database has its data and indexes.
 	 */
-	res = source_query(db->snap_conn,
+	res = migrate_source_query(db->snap_conn,
 					   "SELECT n.nspname, c.relname"
 					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 					   " WHERE c.relkind = 'p'"
@@ -1209,13 +1209,13 @@ plan_tasks(DbState *db)
 			   " WHERE i.migration_id = $1::bigint AND i.dbname = $2 AND i.kind = 'index'",
 			   2, (const char *[]) {id_text(), db->name});
 	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
-	res = source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
+	res = migrate_source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
 	if (SR_VALUE(res, 0, 0)[0] == 't')
 		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	set_db_status(db->name, "copying", NULL);
 	coord_event("database_planned",
 				  json_obj("database", db->name, "snapshot", db->snapshot, NULL));
-	sched_load(migration_id);
+	migrate_sched_load(migration_id);
 	commit_tx();
 
 	MemoryContextSwitchTo(old);
@@ -1243,7 +1243,7 @@ snapshot_moved(DbState *db)
 			   2, args);
 	state_exec("UPDATE migrate.migration SET snapshot_moves = snapshot_moves + 1 WHERE id = $1::bigint",
 			   1, args);
-	sched_load(migration_id);
+	migrate_sched_load(migration_id);
 	coord_event("snapshot_moved",
 				  json_obj("database", db->name, "snapshot", db->snapshot,
 						   "detail", "the consistency point moved: tables copied from here on see a later state of the source",
@@ -1276,7 +1276,7 @@ db_dispatchable(const char *dbname)
 static void
 dispatch(Oid owner)
 {
-	List	   *runnable = sched_runnable(db_dispatchable);
+	List	   *runnable = migrate_sched_runnable(db_dispatchable);
 	ListCell   *lc;
 	bool		starved = false;
 
@@ -1284,7 +1284,7 @@ dispatch(Oid owner)
 	{
 		SchedTask  *t = lfirst(lc);
 		const MigrateTaskKindInfo *kind = &migrate_task_kinds[t->kind];
-		const char *dbname = sched_task_dbname(t);
+		const char *dbname = migrate_sched_task_dbname(t);
 		WorkerSlot *slot = NULL;
 		TaskMsg		msg;
 		DbState    *db = db_state(dbname);
@@ -1339,11 +1339,11 @@ dispatch(Oid owner)
 		{
 			/* not pending any more: the scheduler reads the tasks again */
 			begin_tx();
-			sched_load(migration_id);
+			migrate_sched_load(migration_id);
 			commit_tx();
 			break;
 		}
-		sched_set_state(t->id, 'r', atoi(SR_VALUE(res, 0, 5)), 0);
+		migrate_sched_set_state(t->id, 'r', atoi(SR_VALUE(res, 0, 5)), 0);
 
 		memset(&msg, 0, sizeof(msg));
 		msg.kind = kind->wire;
@@ -1535,7 +1535,7 @@ advance_databases(void)
 			continue;
 		}
 		all_finished = false;
-		sched_counts(dbname, &c);
+		migrate_sched_counts(dbname, &c);
 		ntasks = c.tasks;
 		open = c.open;
 		open_copy = c.open_copy;
@@ -1557,7 +1557,7 @@ advance_databases(void)
 						   " message = NULL WHERE migration_id = $1::bigint AND dbname = $2",
 						   2, (const char *[]) {id_text(), dbname});
 				coord_event("database_missing", json_obj("database", dbname, NULL));
-				sched_load(migration_id);
+				migrate_sched_load(migration_id);
 			}
 			commit_tx();
 			if (!OidIsValid(dboid))
@@ -1694,7 +1694,7 @@ connect_with_retry(const char *dbname)
 
 		PG_TRY();
 		{
-			conn = source_connect(source, dbname, NULL);
+			conn = migrate_source_connect(source, dbname, NULL);
 		}
 		PG_CATCH();
 		{
@@ -1743,7 +1743,7 @@ roles_step(void)
 
 		conn = connect_with_retry(NULL);
 		results = migrate_copy_roles(conn, options);
-		source_close(conn);
+		migrate_source_close(conn);
 		migrate_record_roles(migration_id, results);
 		foreach(lc, results)
 		{
@@ -1790,7 +1790,7 @@ migrate_coordinator_main(Datum main_arg)
 
 	/* one coordinator a migration */
 	begin_tx();
-	res = target_query(psprintf("SELECT pg_catalog.pg_try_advisory_lock(%d, %d)",
+	res = migrate_target_query(psprintf("SELECT pg_catalog.pg_try_advisory_lock(%d, %d)",
 								MIGRATE_ADVISORY_KEY, (int32) migration_id), 0, NULL, NULL);
 	commit_tx();
 	if (strcmp(SR_VALUE(res, 0, 0), "t") != 0)
@@ -1881,13 +1881,13 @@ migrate_coordinator_main(Datum main_arg)
 
 		migrate_clean_tmp_dir();
 		conn = connect_with_retry(NULL);
-		source_version = source_server_version(conn);
-		source_close(conn);
+		source_version = migrate_source_server_version(conn);
+		migrate_source_close(conn);
 
 		roles_step();
 		plan_databases();
 		begin_tx();
-		sched_load(migration_id);
+		migrate_sched_load(migration_id);
 		commit_tx();
 
 		loop_context = AllocSetContextCreate(coord_context, "migrate loop",

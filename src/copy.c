@@ -159,7 +159,7 @@ copy_read_cb(void *outbuf, int minread, int maxread)
 		}
 		/* the socket had nothing either: wait for it (bounded) */
 		consumed = false;
-		source_wait_readable(cs->conn);
+		migrate_source_wait_readable(cs->conn);
 	}
 	return nread;
 }
@@ -176,7 +176,7 @@ start_copy_out(SourceConn *sc, const char *sql)
 				 errmsg("could not send COPY to the source: %s", PQerrorMessage(sc->conn))));
 	for (;;)
 	{
-		source_await_result(sc);
+		migrate_source_await_result(sc);
 		res = PQgetResult(sc->conn);
 		if (res == NULL)
 			ereport(ERROR,
@@ -214,7 +214,7 @@ finish_copy_out(SourceConn *sc)
 
 	for (;;)
 	{
-		source_await_result(sc);
+		migrate_source_await_result(sc);
 		res = PQgetResult(sc->conn);
 		if (res == NULL)
 			break;
@@ -304,7 +304,7 @@ loading_runs_user_code(Oid relid)
 {
 	SourceResult *res;
 
-	res = target_query("WITH RECURSIVE rels(oid) AS ("
+	res = migrate_target_query("WITH RECURSIVE rels(oid) AS ("
 					   "  SELECT $1::pg_catalog.oid"
 					   "  UNION SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN rels r ON i.inhrelid OPERATOR(pg_catalog.=) r.oid),"
 					   " doms(oid) AS ("
@@ -345,7 +345,7 @@ check_owner_kept(SourceConn *conn, const TaskMsg *task, Oid relid, Oid runs_as)
 	const char *params[2] = {task->schema_name, task->table_name};
 	char	   *here = GetUserNameFromId(migrate_rel_owner(relid), false);
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT pg_catalog.pg_get_userbyid(c.relowner), r.rolsuper FROM pg_catalog.pg_class c"
 					   " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
 					   " LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner"

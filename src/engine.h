@@ -92,10 +92,10 @@ typedef struct WorkerShared
 } WorkerShared;
 
 /* Message encoding (worker.c). */
-extern void task_msg_encode(StringInfo buf, const TaskMsg *msg);
-extern void task_msg_decode(const char *data, Size len, TaskMsg *msg);
-extern void result_msg_encode(StringInfo buf, const ResultMsg *msg);
-extern void result_msg_decode(const char *data, Size len, ResultMsg *msg);
+extern void migrate_task_msg_encode(StringInfo buf, const TaskMsg *msg);
+extern void migrate_task_msg_decode(const char *data, Size len, TaskMsg *msg);
+extern void migrate_result_msg_encode(StringInfo buf, const ResultMsg *msg);
+extern void migrate_result_msg_decode(const char *data, Size len, ResultMsg *msg);
 
 /* Background worker entry points. */
 extern PGDLLEXPORT void migrate_coordinator_main(Datum main_arg);

@@ -25,9 +25,12 @@ extern int	migrate_source_lock_timeout;
 extern char *migrate_notify_allowed_urls;
 
 /* migrate.c */
+extern char *migrate_bin_path(const char *program);
+
+/* redact.c */
+extern void migrate_install_log_hook(void);
 extern void migrate_register_secret(const char *secret);
 extern char *migrate_redact(const char *text);
-extern char *migrate_bin_path(const char *program);
 
 /*
  * Options of validate and start (options.c).  Every key that a user may give
@@ -159,21 +162,21 @@ sr_value(const SourceResult *res, int row, int col)
 /* where a result is filled in */
 #define SR_SLOT(res, row, col) ((res)->values[(row) * (res)->ncols + (col)])
 
-extern SourceConn *source_connect(const SourceInfo *src, const char *dbname,
+extern SourceConn *migrate_source_connect(const SourceInfo *src, const char *dbname,
 								  char **errmsg_out);
-extern SourceResult *source_query(SourceConn *sc, const char *sql,
+extern SourceResult *migrate_source_query(SourceConn *sc, const char *sql,
 								  int nparams, const char *const *params);
-extern void source_close(SourceConn *sc);
-extern void source_await_result(SourceConn *sc);
-extern void source_wait_readable(PGconn *conn);
-extern int	source_server_version(SourceConn *sc);
+extern void migrate_source_close(SourceConn *sc);
+extern void migrate_source_await_result(SourceConn *sc);
+extern void migrate_source_wait_readable(PGconn *conn);
+extern int	migrate_source_server_version(SourceConn *sc);
 
 /* Statements on the target (target.c). */
-extern SourceResult *target_query(const char *sql, int nargs, Oid *argtypes,
+extern SourceResult *migrate_target_query(const char *sql, int nargs, Oid *argtypes,
 								  Datum *args);
-extern bool target_exec_isolated(const char *sql, char **errmsg);
-extern bool target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode);
-extern bool target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg,
+extern bool migrate_target_exec_isolated(const char *sql, char **errmsg);
+extern bool migrate_target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode);
+extern bool migrate_target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg,
 								int *sqlerrcode);
 extern Oid	migrate_extension_owner(void);
 extern Oid	migrate_rel_owner(Oid relid);

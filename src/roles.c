@@ -305,7 +305,7 @@ read_source_roles(SourceConn *conn, const MigrateOptions *opts)
 
 	if (opts->copy_password_hashes)
 	{
-		res = source_query(conn,
+		res = migrate_source_query(conn,
 						   "SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT')",
 						   0, NULL);
 		if (!str_true(SR_VALUE(res, 0, 0)))
@@ -316,7 +316,7 @@ read_source_roles(SourceConn *conn, const MigrateOptions *opts)
 					 errhint("Connect to the source as a superuser, or leave the option out to get placeholder passwords.")));
 	}
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   opts->copy_password_hashes ?
 					   "SELECT r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole,"
 					   " r.rolcreatedb, r.rolcanlogin, r.rolreplication, r.rolbypassrls,"
@@ -451,7 +451,7 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 			appendStringInfo(&sql, " PASSWORD %s", quote_literal_cstr(password));
 	}
 
-	if (!target_exec_isolated(sql.data, &err))
+	if (!migrate_target_exec_isolated(sql.data, &err))
 	{
 		role->result->status = exists ? "exists" : "failed";
 		role->result->rolpassword = NULL;
@@ -473,7 +473,7 @@ create_role(SourceRole *role, const MigrateOptions *opts, bool exists)
 	{
 		char	   *grant_err;
 
-		if (!target_exec_isolated(psprintf("GRANT %s TO CURRENT_USER",
+		if (!migrate_target_exec_isolated(psprintf("GRANT %s TO CURRENT_USER",
 										   quote_identifier(role->name)), &grant_err))
 			note(role, "the migrating role could not become a member of it (%s): objects stay owned by the migrating role",
 				 grant_err);
@@ -562,7 +562,7 @@ copy_memberships(SourceConn *conn, List *roles, const MigrateOptions *opts)
 	SourceResult *res;
 	int			r;
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT g.rolname, m.rolname, a.admin_option"
 					   " FROM pg_auth_members a"
 					   " JOIN pg_roles g ON g.oid = a.roleid"
@@ -598,7 +598,7 @@ copy_memberships(SourceConn *conn, List *roles, const MigrateOptions *opts)
 		sql = psprintf("GRANT %s TO %s%s", quote_identifier(granted),
 					   quote_identifier(member->name),
 					   str_true(SR_VALUE(res, r, 2)) ? " WITH ADMIN OPTION" : "");
-		if (!target_exec_isolated(sql, &err))
+		if (!migrate_target_exec_isolated(sql, &err))
 			note(member, "not a member of \"%s\": %s", granted, err);
 	}
 }
@@ -614,7 +614,7 @@ copy_settings(SourceConn *conn, List *roles)
 	SourceResult *dbs;
 	int			r;
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT r.rolname, d.datname, c.item"
 					   " FROM pg_db_role_setting s"
 					   " JOIN pg_roles r ON r.oid = s.setrole"
@@ -622,7 +622,7 @@ copy_settings(SourceConn *conn, List *roles)
 					   " unnest(s.setconfig) WITH ORDINALITY c(item, n)"
 					   " ORDER BY 1, 2 NULLS FIRST, c.n",
 					   0, NULL);
-	dbs = target_query("SELECT datname FROM pg_catalog.pg_database", 0, NULL, NULL);
+	dbs = migrate_target_query("SELECT datname FROM pg_catalog.pg_database", 0, NULL, NULL);
 
 	for (r = 0; r < res->nrows; r++)
 	{
@@ -657,7 +657,7 @@ copy_settings(SourceConn *conn, List *roles)
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		if (!target_exec_isolated(migrate_role_setting_statement(role->name, dbname, item, eq + 1), &err))
+		if (!migrate_target_exec_isolated(migrate_role_setting_statement(role->name, dbname, item, eq + 1), &err))
 			note(role, "setting %s%s%s not applied: %s", item,
 				 dbname ? " in database " : "", dbname ? quote_identifier(dbname) : "", err);
 	}
@@ -676,7 +676,7 @@ migrate_copy_database_role_settings(SourceConn *conn, int64 migration_id,
 	StringInfoData failures;
 	int			r;
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT r.rolname, c.item"
 					   " FROM pg_db_role_setting s"
 					   " JOIN pg_roles r ON r.oid = s.setrole"
@@ -702,7 +702,7 @@ migrate_copy_database_role_settings(SourceConn *conn, int64 migration_id,
 		if (ours->nrows == 0)
 			continue;
 		*eq = '\0';
-		if (!target_exec_isolated(migrate_role_setting_statement(SR_VALUE(res, r, 0), dbname,
+		if (!migrate_target_exec_isolated(migrate_role_setting_statement(SR_VALUE(res, r, 0), dbname,
 																 item, eq + 1), &err))
 			appendStringInfo(&failures, "%srole %s setting %s: %s", failures.len ? "; " : "",
 							 quote_identifier(SR_VALUE(res, r, 0)), item, err);
@@ -723,7 +723,7 @@ copy_comments(List *roles)
 
 		if (!role->ours || role->comment == NULL)
 			continue;
-		if (!target_exec_isolated(psprintf("COMMENT ON ROLE %s IS %s",
+		if (!migrate_target_exec_isolated(psprintf("COMMENT ON ROLE %s IS %s",
 										   quote_identifier(role->name),
 										   quote_literal_cstr(role->comment)),
 								  &err))
@@ -745,7 +745,7 @@ migrate_copy_roles(SourceConn *conn, const MigrateOptions *opts)
 	SourceResult *existing;
 	ListCell   *lc;
 
-	existing = target_query("SELECT rolname FROM pg_catalog.pg_roles", 0, NULL, NULL);
+	existing = migrate_target_query("SELECT rolname FROM pg_catalog.pg_roles", 0, NULL, NULL);
 
 	foreach(lc, roles)
 	{
@@ -842,9 +842,9 @@ migrate_copy_roles_sql(PG_FUNCTION_ARGS)
 	migrate_check_source_rules(src, GetUserId());
 	migrate_check_role_options(opts);
 
-	conn = source_connect(src, NULL, NULL);
+	conn = migrate_source_connect(src, NULL, NULL);
 	results = migrate_copy_roles(conn, opts);
-	source_close(conn);
+	migrate_source_close(conn);
 	migrate_record_roles(0, results);
 
 	foreach(lc, results)

@@ -157,7 +157,7 @@ from_unix_usecs(int64 usecs)
  * the caller's.  Linear in the tasks.
  */
 void
-sched_load(int64 migration_id)
+migrate_sched_load(int64 migration_id)
 {
 	MemoryContext old;
 	SourceResult *res;
@@ -243,16 +243,16 @@ sched_load(int64 migration_id)
 	MemoryContextSwitchTo(old);
 }
 
-/* Has sched_load run? */
+/* Has migrate_sched_load run? */
 bool
-sched_loaded(void)
+migrate_sched_loaded(void)
 {
 	return task_index != NULL;
 }
 
 /* Task TASK_ID, or NULL when not loaded. */
 SchedTask *
-sched_task(int64 task_id)
+migrate_sched_task(int64 task_id)
 {
 	TaskIndexEntry *ie;
 
@@ -264,16 +264,16 @@ sched_task(int64 task_id)
 
 /* The name of the database of T. */
 const char *
-sched_task_dbname(const SchedTask *t)
+migrate_sched_task_dbname(const SchedTask *t)
 {
 	return dbs[t->db].name;
 }
 
 /* What the coordinator wrote of task TASK_ID: its new state. */
 void
-sched_set_state(int64 task_id, char state, int attempts, TimestampTz retry_at)
+migrate_sched_set_state(int64 task_id, char state, int attempts, TimestampTz retry_at)
 {
-	SchedTask  *t = sched_task(task_id);
+	SchedTask  *t = migrate_sched_task(task_id);
 
 	if (t == NULL)
 		return;
@@ -308,11 +308,11 @@ waits_for(const SchedTask *t, const SchedTask *x)
  * (int64 *), for the coordinator to record.
  */
 List *
-sched_fail_dependents(int64 task_id)
+migrate_sched_fail_dependents(int64 task_id)
 {
 	List	   *failed = NIL;
 	List	   *todo;
-	SchedTask  *x = sched_task(task_id);
+	SchedTask  *x = migrate_sched_task(task_id);
 
 	if (x == NULL)
 		return NIL;
@@ -333,7 +333,7 @@ sched_fail_dependents(int64 task_id)
 
 			if (t->state != 'p' || !waits_for(t, f))
 				continue;
-			sched_set_state(t->id, 'f', t->attempts, 0);
+			migrate_sched_set_state(t->id, 'f', t->attempts, 0);
 			id = palloc(sizeof(int64));
 			*id = t->id;
 			failed = lappend(failed, id);
@@ -401,7 +401,7 @@ order_of_work(const ListCell *a, const ListCell *b)
  * of the databases DISPATCHABLE accepts.
  */
 List *
-sched_runnable(bool (*dispatchable) (const char *dbname))
+migrate_sched_runnable(bool (*dispatchable) (const char *dbname))
 {
 	List	   *result = NIL;
 	bool	   *accept = palloc0(sizeof(bool) * Max(ndbs, 1));
@@ -426,7 +426,7 @@ sched_runnable(bool (*dispatchable) (const char *dbname))
 
 /* The counts of the tasks of database DBNAME (zeros when it has none). */
 void
-sched_counts(const char *dbname, SchedCounts *out)
+migrate_sched_counts(const char *dbname, SchedCounts *out)
 {
 	int			i;
 

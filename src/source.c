@@ -38,7 +38,7 @@ static const char *const session_setup =
 " pg_catalog.set_config('lock_timeout', $1, false)";
 
 /*
- * The connection whose source stopped answering (source_wait_readable gave
+ * The connection whose source stopped answering (migrate_source_wait_readable gave
  * up on it).  No cancel is sent on it when it closes: PQcancel blocks until
  * the source's postmaster answers, and a frozen source never does.
  */
@@ -98,7 +98,7 @@ conn_error_message(PGconn *conn)
  * raises an error.  Applies the password rule of migrate_check_source_rules.
  */
 SourceConn *
-source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
+migrate_source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
 {
 	SourceConn *sc = palloc0(sizeof(SourceConn));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
@@ -183,7 +183,7 @@ source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
 	if (failure == NULL && src->require_password &&
 		!PQconnectionUsedPassword(sc->conn))
 	{
-		source_close(sc);
+		migrate_source_close(sc);
 		ereport(ERROR,
 				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
 				 errmsg("password is required"),
@@ -193,7 +193,7 @@ source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
 
 	if (failure != NULL)
 	{
-		source_close(sc);
+		migrate_source_close(sc);
 		if (errmsg_out != NULL)
 		{
 			*errmsg_out = failure;
@@ -212,25 +212,25 @@ source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
 	{
 		const char *lock_timeout = psprintf("%d", migrate_source_lock_timeout);
 
-		(void) source_query(sc, session_setup, 1, &lock_timeout);
+		(void) migrate_source_query(sc, session_setup, 1, &lock_timeout);
 	}
 	/* a snapshot is held open in a transaction while tables copy */
 	if (PQserverVersion(sc->conn) >= 90600)
-		(void) source_query(sc, "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false)",
+		(void) migrate_source_query(sc, "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false)",
 							0, NULL);
 	return sc;
 }
 
 /* Closes SC now (it is also closed when its memory context goes away). */
 void
-source_close(SourceConn *sc)
+migrate_source_close(SourceConn *sc)
 {
 	source_conn_release(sc);
 }
 
 /* The source's server_version_num. */
 int
-source_server_version(SourceConn *sc)
+migrate_source_server_version(SourceConn *sc)
 {
 	return PQserverVersion(sc->conn);
 }
@@ -269,7 +269,7 @@ raise_remote_error(SourceConn *sc, PGresult *res, const char *sql)
  * wait on the source is longer than that.
  */
 void
-source_wait_readable(PGconn *conn)
+migrate_source_wait_readable(PGconn *conn)
 {
 	instr_time	start;
 
@@ -314,11 +314,11 @@ source_wait_readable(PGconn *conn)
  * without blocking.
  */
 void
-source_await_result(SourceConn *sc)
+migrate_source_await_result(SourceConn *sc)
 {
 	while (PQisBusy(sc->conn))
 	{
-		source_wait_readable(sc->conn);
+		migrate_source_wait_readable(sc->conn);
 		if (!PQconsumeInput(sc->conn))
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
@@ -334,7 +334,7 @@ source_await_result(SourceConn *sc)
  * error as our own.
  */
 SourceResult *
-source_query(SourceConn *sc, const char *sql, int nparams,
+migrate_source_query(SourceConn *sc, const char *sql, int nparams,
 			 const char *const *params)
 {
 	SourceResult *result = palloc0(sizeof(SourceResult));
@@ -353,7 +353,7 @@ source_query(SourceConn *sc, const char *sql, int nparams,
 
 	for (;;)
 	{
-		source_await_result(sc);
+		migrate_source_await_result(sc);
 		res = PQgetResult(sc->conn);
 		if (res == NULL)
 			break;

@@ -32,7 +32,7 @@
 
 /* Runs SQL here; its rows are copied into the caller's memory context. */
 SourceResult *
-target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
+migrate_target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	SourceResult *result = palloc0(sizeof(SourceResult));
@@ -73,14 +73,14 @@ target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
  * of memory is not a per-statement failure and is raised again.
  */
 bool
-target_exec_isolated(const char *sql, char **errmsg)
+migrate_target_exec_isolated(const char *sql, char **errmsg)
 {
 	int			code;
 
-	return target_exec_isolated_code(sql, errmsg, &code);
+	return migrate_target_exec_isolated_code(sql, errmsg, &code);
 }
 
-/* Runs SQL through SPI; the body of target_exec_isolated_code. */
+/* Runs SQL through SPI; the body of migrate_target_exec_isolated_code. */
 static void
 exec_sql(void *arg)
 {
@@ -97,9 +97,9 @@ exec_sql(void *arg)
 
 /* The same, setting *SQLERRCODE to the error's code when it fails. */
 bool
-target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode)
+migrate_target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode)
 {
-	return target_run_isolated(exec_sql, (void *) sql, errmsg, sqlerrcode);
+	return migrate_target_run_isolated(exec_sql, (void *) sql, errmsg, sqlerrcode);
 }
 
 /*
@@ -109,7 +109,7 @@ target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode)
  * raised again.
  */
 bool
-target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg, int *sqlerrcode)
+migrate_target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg, int *sqlerrcode)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -263,7 +263,7 @@ migrate_state_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
 	SetUserIdAndSecContext(migrate_extension_owner(),
 						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
-	res = target_query(sql, nargs, argtypes, args);
+	res = migrate_target_query(sql, nargs, argtypes, args);
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	return res;
 }

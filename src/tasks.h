@@ -82,13 +82,13 @@ typedef struct SchedCounts
 	int64		done_copy;		/* copy tasks done */
 } SchedCounts;
 
-extern void sched_load(int64 migration_id);
-extern bool sched_loaded(void);
-extern void sched_set_state(int64 task_id, char state, int attempts, TimestampTz retry_at);
-extern SchedTask *sched_task(int64 task_id);
-extern List *sched_fail_dependents(int64 task_id);
-extern List *sched_runnable(bool (*dispatchable) (const char *dbname));
-extern const char *sched_task_dbname(const SchedTask *t);
-extern void sched_counts(const char *dbname, SchedCounts *out);
+extern void migrate_sched_load(int64 migration_id);
+extern bool migrate_sched_loaded(void);
+extern void migrate_sched_set_state(int64 task_id, char state, int attempts, TimestampTz retry_at);
+extern SchedTask *migrate_sched_task(int64 task_id);
+extern List *migrate_sched_fail_dependents(int64 task_id);
+extern List *migrate_sched_runnable(bool (*dispatchable) (const char *dbname));
+extern const char *migrate_sched_task_dbname(const SchedTask *t);
+extern void migrate_sched_counts(const char *dbname, SchedCounts *out);
 
 #endif							/* MIGRATE_TASKS_H */

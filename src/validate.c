@@ -236,7 +236,7 @@ choose_databases(Checks *c, SourceConn *conn, const MigrateOptions *opts,
 	ListCell   *lc;
 	int			r;
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   source_version >= 150000 ?
 					   "SELECT d.datname, d.datallowconn,"
 					   " has_database_privilege(d.oid, 'CONNECT'),"
@@ -324,7 +324,7 @@ connect_databases(Checks *c, const SourceInfo *src, List *dbs)
 		SourceDb   *db = lfirst(lc);
 		char	   *err = NULL;
 
-		db->conn = source_connect(src, db->name, &err);
+		db->conn = migrate_source_connect(src, db->name, &err);
 		if (db->conn == NULL)
 		{
 			add_row(c, "database_connect", "error",
@@ -344,7 +344,7 @@ connect_databases(Checks *c, const SourceInfo *src, List *dbs)
 static void
 check_target_databases(Checks *c, List *dbs)
 {
-	SourceResult *res = target_query("SELECT datname FROM pg_catalog.pg_database", 0, NULL, NULL);
+	SourceResult *res = migrate_target_query("SELECT datname FROM pg_catalog.pg_database", 0, NULL, NULL);
 	ListCell   *lc;
 	List	   *existing = NIL;
 	int			r;
@@ -358,7 +358,7 @@ check_target_databases(Checks *c, List *dbs)
 				existing = lappend(existing, (char *) quote_identifier(db->name));
 	}
 	{
-		SourceResult *cdb = target_query("SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles"
+		SourceResult *cdb = migrate_target_query("SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles"
 										 " WHERE rolname = current_user", 0, NULL, NULL);
 
 		if (list_length(existing) < list_length(dbs) &&
@@ -397,7 +397,7 @@ check_locales(Checks *c, List *dbs)
 		{
 			if (!icu_checked)
 			{
-				SourceResult *res = target_query("SELECT 1 FROM pg_catalog.pg_collation WHERE collprovider = 'i' LIMIT 1",
+				SourceResult *res = migrate_target_query("SELECT 1 FROM pg_catalog.pg_collation WHERE collprovider = 'i' LIMIT 1",
 												 0, NULL, NULL);
 
 				have_icu = res->nrows > 0;
@@ -426,7 +426,7 @@ check_locales(Checks *c, List *dbs)
 				(i == 1 && strcmp(db->ctype, db->collate) == 0))
 				continue;
 			args[0] = CStringGetTextDatum(loc);
-			res = target_query("SELECT 1 FROM pg_catalog.pg_collation"
+			res = migrate_target_query("SELECT 1 FROM pg_catalog.pg_collation"
 							   " WHERE collprovider = 'c' AND (collcollate = $1"
 							   "  OR pg_catalog.lower(pg_catalog.replace(collcollate, '-', ''))"
 							   "   = pg_catalog.lower(pg_catalog.replace($1, '-', '')))"
@@ -465,7 +465,7 @@ check_extensions(Checks *c, List *dbs)
 	int			total = 0;
 	bool		su = superuser();
 
-	avail = target_query("SELECT e.name, e.default_version,"
+	avail = migrate_target_query("SELECT e.name, e.default_version,"
 						 " COALESCE(v.superuser, true), COALESCE(v.trusted, false)"
 						 " FROM pg_catalog.pg_available_extensions e"
 						 " LEFT JOIN pg_catalog.pg_available_extension_versions v"
@@ -478,7 +478,7 @@ check_extensions(Checks *c, List *dbs)
 		SourceResult *res;
 		int			r;
 
-		res = source_query(db->conn,
+		res = migrate_source_query(db->conn,
 						   "SELECT extname, extversion FROM pg_extension ORDER BY 1",
 						   0, NULL);
 		for (r = 0; r < res->nrows; r++)
@@ -523,7 +523,7 @@ check_extensions(Checks *c, List *dbs)
 		}
 
 		/* procedural languages that are not part of an extension */
-		res = source_query(db->conn,
+		res = migrate_source_query(db->conn,
 						   "SELECT l.lanname FROM pg_language l WHERE l.lanispl"
 						   " AND NOT EXISTS (SELECT 1 FROM pg_depend d"
 						   "  WHERE d.classid = 'pg_language'::regclass"
@@ -575,7 +575,7 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 		int			r;
 		int64		lo;
 
-		res = source_query(db->conn,
+		res = migrate_source_query(db->conn,
 						   "SELECT n.nspname, c.relname, c.relkind, c.relpersistence,"
 						   " CASE WHEN c.relkind <> 'r' OR c.relpersistence <> 'p' THEN false"
 						   "  WHEN c.relreplident = 'f' THEN false"
@@ -650,7 +650,7 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 					db->name, list_length(matviews),
 					list_length(matviews) == 1 ? "" : "s", name_list(matviews));
 
-		res = source_query(db->conn, "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL);
+		res = migrate_source_query(db->conn, "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL);
 		lo = strtoi64(SR_VALUE(res, 0, 0), NULL, 10);
 		if (lo > 0)
 			add_row(c, "large_objects", "warning",
@@ -708,7 +708,7 @@ check_memberships(Checks *c, SourceConn *conn, const MigrateOptions *opts,
 	int			refused = 0;
 	int			r;
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT g.rolname, m.rolname"
 					   " FROM pg_auth_members a"
 					   " JOIN pg_roles g ON g.oid = a.roleid"
@@ -766,12 +766,12 @@ check_roles(Checks *c, SourceConn *conn, const MigrateOptions *opts)
 		return;
 	}
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT r.rolname, r.rolsuper, r.rolreplication, r.rolbypassrls,"
 					   " r.oid = 10"
 					   " FROM pg_roles r WHERE r.rolname !~ '^pg_' ORDER BY 1",
 					   0, NULL);
-	existing = target_query("SELECT rolname FROM pg_catalog.pg_roles", 0, NULL, NULL);
+	existing = migrate_target_query("SELECT rolname FROM pg_catalog.pg_roles", 0, NULL, NULL);
 
 	/* role_passwords must name roles of the source */
 	foreach(lc, opts->role_passwords)
@@ -876,7 +876,7 @@ check_replication(Checks *c, SourceConn *conn, int source_version, int ndb,
 		goto decide;
 	}
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT current_setting('wal_level'),"
 					   " current_setting('max_replication_slots')::int"
 					   "  - (SELECT count(*) FROM pg_replication_slots)::int,"
@@ -1093,7 +1093,7 @@ migrate_run_checks(const char *source, Jsonb *options)
 	add_row(c, "source", "ok", NULL, "%s", src->masked);
 	check_server_log(c);
 
-	conn = source_connect(src, NULL, &err);
+	conn = migrate_source_connect(src, NULL, &err);
 	if (conn == NULL)
 	{
 		add_row(c, "connection", "error",
@@ -1104,7 +1104,7 @@ migrate_run_checks(const char *source, Jsonb *options)
 		return checks.rows;
 	}
 
-	res = source_query(conn,
+	res = migrate_source_query(conn,
 					   "SELECT current_setting('server_version'),"
 					   " current_setting('server_version_num')::int,"
 					   " CASE WHEN current_setting('server_version_num')::int >= 90600"

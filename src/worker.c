@@ -97,7 +97,7 @@ get_str(Reader *r)
 }
 
 void
-task_msg_encode(StringInfo buf, const TaskMsg *msg)
+migrate_task_msg_encode(StringInfo buf, const TaskMsg *msg)
 {
 	appendStringInfoChar(buf, msg->kind);
 	put_int64(buf, msg->task_id);
@@ -119,7 +119,7 @@ task_msg_encode(StringInfo buf, const TaskMsg *msg)
 }
 
 void
-task_msg_decode(const char *data, Size len, TaskMsg *msg)
+migrate_task_msg_decode(const char *data, Size len, TaskMsg *msg)
 {
 	Reader		r = {data, len, 1};
 
@@ -145,7 +145,7 @@ task_msg_decode(const char *data, Size len, TaskMsg *msg)
 }
 
 void
-result_msg_encode(StringInfo buf, const ResultMsg *msg)
+migrate_result_msg_encode(StringInfo buf, const ResultMsg *msg)
 {
 	appendStringInfoChar(buf, msg->kind);
 	put_int64(buf, msg->task_id);
@@ -156,7 +156,7 @@ result_msg_encode(StringInfo buf, const ResultMsg *msg)
 }
 
 void
-result_msg_decode(const char *data, Size len, ResultMsg *msg)
+migrate_result_msg_decode(const char *data, Size len, ResultMsg *msg)
 {
 	Reader		r = {data, len, 1};
 
@@ -240,7 +240,7 @@ send_result(const ResultMsg *msg)
 
 	flush_unsent(true);
 	initStringInfo(&buf);
-	result_msg_encode(&buf, msg);
+	migrate_result_msg_encode(&buf, msg);
 	check_send(shm_mq_send(result_queue, buf.len, buf.data, false, true));
 	pfree(buf.data);
 }
@@ -265,7 +265,7 @@ report_progress(int64 rows, int64 bytes, void *arg)
 		MemoryContextSwitchTo(old);
 	}
 	resetStringInfo(&unsent);
-	result_msg_encode(&unsent, &msg);
+	migrate_result_msg_encode(&unsent, &msg);
 	res = shm_mq_send(result_queue, unsent.len, unsent.data, true, true);
 	check_send(res);
 	unsent_pending = (res == SHM_MQ_WOULD_BLOCK);
@@ -294,7 +294,7 @@ snapshot_conn(const char *snapshot)
 		strcmp(snap_name, snapshot) == 0 &&
 		PQstatus(snap_conn->conn) == CONNECTION_OK)
 	{
-		(void) source_query(snap_conn, "COMMIT", 0, NULL);
+		(void) migrate_source_query(snap_conn, "COMMIT", 0, NULL);
 	}
 	else
 	{
@@ -302,18 +302,18 @@ snapshot_conn(const char *snapshot)
 		snap_context = AllocSetContextCreate(worker_context, "migrate source",
 											 ALLOCSET_SMALL_SIZES);
 		old = MemoryContextSwitchTo(snap_context);
-		snap_conn = source_connect(source_info, shared->dbname, NULL);
+		snap_conn = migrate_source_connect(source_info, shared->dbname, NULL);
 		snap_name = snapshot ? pstrdup(snapshot) : NULL;
 		MemoryContextSwitchTo(old);
 	}
-	(void) source_query(snap_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+	(void) migrate_source_query(snap_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
 	if (snapshot != NULL)
 	{
 		MemoryContext cxt = CurrentMemoryContext;
 
 		PG_TRY();
 		{
-			(void) source_query(snap_conn,
+			(void) migrate_source_query(snap_conn,
 								psprintf("SET TRANSACTION SNAPSHOT %s", quote_literal_cstr(snapshot)),
 								0, NULL);
 		}
@@ -491,8 +491,8 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
 			continue;
 		if (task->kind == TK_POST ?
-			target_run_isolated(exec_post_data, (void *) sql, &err, &code) :
-			target_exec_isolated_code(sql, &err, &code))
+			migrate_target_run_isolated(exec_post_data, (void *) sql, &err, &code) :
+			migrate_target_exec_isolated_code(sql, &err, &code))
 			continue;
 
 		/*
@@ -532,7 +532,7 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		int			code = 0;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!target_exec_isolated_code(sql, &err, &code))
+		if (!migrate_target_exec_isolated_code(sql, &err, &code))
 			add_warning(warnings,
 						psprintf("owner not kept, the object stays owned by %s: %s",
 								 quote_identifier(GetUserNameFromId(GetUserId(), false)), err),
@@ -621,7 +621,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				if (task->kind == TK_SCHEMA && task->truncate && task->attempt == 1)
 				{
 					/* a database that was here before must hold no user tables */
-					SourceResult *res = target_query("SELECT count(*) FROM pg_catalog.pg_class c"
+					SourceResult *res = migrate_target_query("SELECT count(*) FROM pg_catalog.pg_class c"
 													 " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 													 " WHERE c.relkind IN ('r', 'p')"
 													 " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
@@ -648,7 +648,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				char	   *err = NULL;
 				int			code = 0;
 
-				if (!target_run_isolated(exec_post_data, task->statement, &err, &code))
+				if (!migrate_target_run_isolated(exec_post_data, task->statement, &err, &code))
 				{
 					if (!(task->attempt > 1 && already_there(code)))
 						ereport(ERROR,
@@ -675,7 +675,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				SourceResult *res;
 				int			r;
 
-				res = source_query(conn,
+				res = migrate_source_query(conn,
 								   "SELECT schemaname, sequencename, last_value FROM pg_sequences"
 								   " WHERE last_value IS NOT NULL",
 								   0, NULL);
@@ -687,7 +687,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 																							 SR_VALUE(res, r, 1))),
 											   quote_literal_cstr(SR_VALUE(res, r, 2)));
 
-					if (!target_exec_isolated(sql, &err) && warnings->len < 8000)
+					if (!migrate_target_exec_isolated(sql, &err) && warnings->len < 8000)
 						appendStringInfo(warnings, "%ssequence %s.%s: %s", warnings->len ? "; " : "",
 										 SR_VALUE(res, r, 0), SR_VALUE(res, r, 1), err);
 				}
@@ -702,7 +702,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				int64		bytes = 0;
 
 				/* pre-data created them empty, with owners and rights */
-				los = source_query(conn, "SELECT oid::text FROM pg_largeobject_metadata ORDER BY oid",
+				los = migrate_source_query(conn, "SELECT oid::text FROM pg_largeobject_metadata ORDER BY oid",
 								   0, NULL);
 				for (r = 0; r < los->nrows; r++)
 				{
@@ -724,7 +724,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 						int			ret;
 
 						CHECK_FOR_INTERRUPTS();
-						chunk = source_query(conn, "SELECT lo_get($1::oid, $2::bigint, 4194304)",
+						chunk = migrate_source_query(conn, "SELECT lo_get($1::oid, $2::bigint, 4194304)",
 											 2, params);
 						data = DatumGetByteaPP(DirectFunctionCall1(byteain,
 																   CStringGetDatum(SR_VALUE(chunk, 0, 0))));
@@ -759,7 +759,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				char	   *err = NULL;
 				int			code;
 
-				if (!target_run_isolated(analyze_partitioned, (void *) task, &err, &code))
+				if (!migrate_target_run_isolated(analyze_partitioned, (void *) task, &err, &code))
 					appendStringInfoString(warnings, err);
 				break;
 			}
@@ -772,7 +772,7 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				foreach(lc, task->statements)
 				{
 					CHECK_FOR_INTERRUPTS();
-					if (!target_exec_isolated(psprintf("ANALYZE %s", (char *) lfirst(lc)), &err) &&
+					if (!migrate_target_exec_isolated(psprintf("ANALYZE %s", (char *) lfirst(lc)), &err) &&
 						warnings->len < 8000)
 						appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
 				}
@@ -859,7 +859,7 @@ migrate_worker_main(Datum main_arg)
 		res = shm_mq_receive(task_queue, &len, &data, false);
 		if (res != SHM_MQ_SUCCESS)
 			break;				/* the coordinator is gone */
-		task_msg_decode(data, len, &task);
+		migrate_task_msg_decode(data, len, &task);
 		if (task.kind == TK_EXIT)
 			break;
 
