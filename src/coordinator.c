@@ -116,6 +116,32 @@ commit_tx(void)
 	flush_notices();
 }
 
+/*
+ * One transaction for all that a round of results writes: begun by the
+ * first result that needs it, committed by round_tx_end.
+ */
+static bool round_tx_open = false;
+
+static void
+round_tx_begin(void)
+{
+	if (!round_tx_open)
+	{
+		begin_tx();
+		round_tx_open = true;
+	}
+}
+
+static void
+round_tx_end(void)
+{
+	if (round_tx_open)
+	{
+		round_tx_open = false;
+		commit_tx();
+	}
+}
+
 /* Runs one state statement with text parameters, as the extension owner. */
 static void
 state_exec(const char *sql, int nargs, const char **args)
@@ -566,7 +592,7 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 	args[2] = psprintf(INT64_FORMAT, msg->rows);
 	args[3] = psprintf(INT64_FORMAT, msg->bytes);
 
-	begin_tx();
+	round_tx_begin();
 	switch (msg->kind)
 	{
 		case RK_PROGRESS:
@@ -630,7 +656,6 @@ handle_result(WorkerSlot *slot, const ResultMsg *msg)
 				break;
 			}
 	}
-	commit_tx();
 }
 
 /*
@@ -715,12 +740,11 @@ poll_workers(void)
 
 				if (slot->task_id != 0)
 				{
-					begin_tx();
+					round_tx_begin();
 					task_unknown(slot->task_id);
 					coord_event("worker_lost",
 								  json_obj("database", slot->dbname,
 										   "task", psprintf(INT64_FORMAT, slot->task_id), NULL));
-					commit_tx();
 				}
 				if (slot->handle == NULL ||
 					GetBackgroundWorkerPid(slot->handle, &pid) == BGWH_STOPPED)
@@ -743,14 +767,14 @@ poll_workers(void)
 			{
 				if (slot->task_id != 0)
 				{
-					begin_tx();
+					round_tx_begin();
 					task_unknown(slot->task_id);
-					commit_tx();
 				}
 				free_slot(slot);
 			}
 		}
 	}
+	round_tx_end();
 }
 
 /* Tells the idle workers (of DBNAME, or of every database) to exit. */
@@ -1253,9 +1277,12 @@ snapshot_moved(DbState *db)
 
 /* ---- the scheduler ------------------------------------------------------ */
 
-/* May the tasks of database DBNAME be handed out (planned, not finished)? */
+/*
+ * May a task of KIND of database DBNAME be handed out: the database planned
+ * and not finished, and what reads the source only with its snapshot?
+ */
 static bool
-db_dispatchable(const char *dbname)
+task_usable(const char *dbname, MigrateTaskKind kind)
 {
 	ListCell   *lc;
 
@@ -1264,7 +1291,8 @@ db_dispatchable(const char *dbname)
 		DbState    *db = lfirst(lc);
 
 		if (strcmp(db->name, dbname) == 0)
-			return db->dispatchable;
+			return db->dispatchable &&
+				(!migrate_task_kinds[kind].needs_snapshot || db->snapshot != NULL);
 	}
 	return false;
 }
@@ -1276,9 +1304,19 @@ db_dispatchable(const char *dbname)
 static void
 dispatch(Oid owner)
 {
-	List	   *runnable = migrate_sched_runnable(db_dispatchable);
+	List	   *runnable;
 	ListCell   *lc;
 	bool		starved = false;
+	int			room = 0;
+	int			i;
+
+	/* no more tasks than workers could take now */
+	for (i = 0; i < max_workers; i++)
+		if (!slots[i].in_use || (!slots[i].exiting && slots[i].task_id == 0))
+			room++;
+	if (room == 0)
+		return;
+	runnable = migrate_sched_runnable(task_usable, room);
 
 	foreach(lc, runnable)
 	{
@@ -1290,11 +1328,6 @@ dispatch(Oid owner)
 		DbState    *db = db_state(dbname);
 		SourceResult *res;
 		const char *args[2];
-		int			i;
-
-		/* what reads the source waits for the database's snapshot */
-		if (kind->needs_snapshot && db->snapshot == NULL)
-			continue;
 
 		for (i = 0; i < max_workers; i++)
 			if (slots[i].in_use && !slots[i].exiting && slots[i].task_id == 0 &&

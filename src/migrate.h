@@ -175,6 +175,7 @@ extern int	migrate_source_server_version(SourceConn *sc);
 extern SourceResult *migrate_target_query(const char *sql, int nargs, Oid *argtypes,
 								  Datum *args);
 extern bool migrate_target_exec_isolated(const char *sql, char **errmsg);
+extern void migrate_target_exec_sql(void *arg);
 extern bool migrate_target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode);
 extern bool migrate_target_run_isolated(void (*fn) (void *arg), void *arg, char **errmsg,
 								int *sqlerrcode);

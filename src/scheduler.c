@@ -98,12 +98,15 @@ static int	ndbs = 0;
 static SchedTable *tables = NULL;
 static int	ntables = 0;
 static HTAB *task_index = NULL;	/* id -> position in tasks */
+static int *order = NULL;		/* positions in tasks, in the order of work */
 
 typedef struct TaskIndexEntry
 {
 	int64		id;
 	int			pos;
 } TaskIndexEntry;
+
+static int	order_of_work(const void *a, const void *b);
 
 /* Is a task in STATE not done (it holds back those that wait for it)? */
 static inline bool
@@ -240,6 +243,12 @@ migrate_sched_load(int64 migration_id)
 		ie->pos = r;
 		count(t, t->state, 1);
 	}
+
+	/* what orders the work does not change: sorted once */
+	order = palloc(sizeof(int) * Max(ntasks, 1));
+	for (r = 0; r < ntasks; r++)
+		order[r] = r;
+	qsort(order, ntasks, sizeof(int), order_of_work);
 	MemoryContextSwitchTo(old);
 }
 
@@ -380,10 +389,10 @@ ready(const SchedTask *t)
 
 /* The order of work: priority, then the largest first, then the kind's. */
 static int
-order_of_work(const ListCell *a, const ListCell *b)
+order_of_work(const void *a, const void *b)
 {
-	const SchedTask *x = lfirst(a);
-	const SchedTask *y = lfirst(b);
+	const SchedTask *x = &tasks[*(const int *) a];
+	const SchedTask *y = &tasks[*(const int *) b];
 	const MigrateTaskKindInfo *kx = &migrate_task_kinds[x->kind];
 	const MigrateTaskKindInfo *ky = &migrate_task_kinds[y->kind];
 
@@ -397,30 +406,28 @@ order_of_work(const ListCell *a, const ListCell *b)
 }
 
 /*
- * The pending tasks that may run now (SchedTask *), in the order of work,
- * of the databases DISPATCHABLE accepts.
+ * The first LIMIT pending tasks that may run now (SchedTask *), in the order
+ * of work, among those that USABLE accepts (its database may be worked on,
+ * the snapshot it needs is there).  A walk of the tasks in that order,
+ * which stops at LIMIT.
  */
 List *
-migrate_sched_runnable(bool (*dispatchable) (const char *dbname))
+migrate_sched_runnable(bool (*usable) (const char *dbname, MigrateTaskKind kind),
+					   int limit)
 {
 	List	   *result = NIL;
-	bool	   *accept = palloc0(sizeof(bool) * Max(ndbs, 1));
 	TimestampTz now = GetCurrentTimestamp();
 	int			i;
 
-	for (i = 0; i < ndbs; i++)
-		accept[i] = dispatchable(dbs[i].name);
-	for (i = 0; i < ntasks; i++)
+	for (i = 0; i < ntasks && list_length(result) < limit; i++)
 	{
-		SchedTask  *t = &tasks[i];
+		SchedTask  *t = &tasks[order[i]];
 
-		if (t->state != 'p' || !accept[t->db] ||
-			(t->retry_at != 0 && t->retry_at > now) || !ready(t))
+		if (t->state != 'p' || (t->retry_at != 0 && t->retry_at > now) ||
+			!ready(t) || !usable(dbs[t->db].name, t->kind))
 			continue;
 		result = lappend(result, t);
 	}
-	list_sort(result, order_of_work);
-	pfree(accept);
 	return result;
 }
 

@@ -518,8 +518,8 @@ is_session_setting(const char *sql)
 }
 
 /* The raw parse of SQL, or NIL when it does not parse. */
-static List *
-try_raw_parse(const char *sql)
+List *
+migrate_try_raw_parse(const char *sql)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	List	   *volatile parsed = NIL;
@@ -560,7 +560,7 @@ migrate_classify_post_data(List *statements)
 		ds->kind = TK_POST;
 		if (is_session_setting(sql))
 			continue;
-		parsed = try_raw_parse(sql);
+		parsed = migrate_try_raw_parse(sql);
 
 		if (list_length(parsed) == 1)
 		{

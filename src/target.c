@@ -30,6 +30,63 @@
 
 #include "migrate.h"
 
+/*
+ * Plans of the parameterized statements this process runs again and again
+ * (the coordinator's state updates: a few per task), kept across
+ * transactions: parsing and planning them each time was most of a
+ * coordinator's work with thousands of tables.  A statement without
+ * parameters (built with its values in it) is planned each time.
+ */
+#define PLAN_CACHE_SIZE 64
+#define PLAN_CACHE_MAX_ARGS 16
+
+typedef struct KeptPlan
+{
+	char	   *sql;
+	int			nargs;
+	Oid			argtypes[PLAN_CACHE_MAX_ARGS];
+	SPIPlanPtr	plan;
+} KeptPlan;
+
+static KeptPlan plan_cache[PLAN_CACHE_SIZE];
+static int	plan_cache_next = 0;
+
+/* Runs SQL through SPI (connected), with a kept plan when it has parameters. */
+static int
+spi_execute(const char *sql, int nargs, Oid *argtypes, Datum *args, const char *nulls)
+{
+	KeptPlan *cp = NULL;
+	int			i;
+
+	if (nargs == 0 || nargs > PLAN_CACHE_MAX_ARGS)
+		return SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
+	for (i = 0; i < PLAN_CACHE_SIZE && cp == NULL; i++)
+		if (plan_cache[i].sql != NULL && plan_cache[i].nargs == nargs &&
+			memcmp(plan_cache[i].argtypes, argtypes, sizeof(Oid) * nargs) == 0 &&
+			strcmp(plan_cache[i].sql, sql) == 0)
+			cp = &plan_cache[i];
+	if (cp == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		cp = &plan_cache[plan_cache_next];
+		plan_cache_next = (plan_cache_next + 1) % PLAN_CACHE_SIZE;
+		if (cp->plan != NULL)
+			SPI_freeplan(cp->plan);
+		if (cp->sql != NULL)
+			pfree(cp->sql);
+		cp->sql = MemoryContextStrdup(TopMemoryContext, sql);
+		cp->nargs = nargs;
+		memcpy(cp->argtypes, argtypes, sizeof(Oid) * nargs);
+		cp->plan = plan;
+	}
+	return SPI_execute_plan(cp->plan, args, nulls, false, 0);
+}
+
 /* Runs SQL here; its rows are copied into the caller's memory context. */
 SourceResult *
 migrate_target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
@@ -42,7 +99,7 @@ migrate_target_query(const char *sql, int nargs, Oid *argtypes, Datum *args)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, false, 0);
+	ret = spi_execute(sql, nargs, argtypes, args, NULL);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 
@@ -80,9 +137,12 @@ migrate_target_exec_isolated(const char *sql, char **errmsg)
 	return migrate_target_exec_isolated_code(sql, errmsg, &code);
 }
 
-/* Runs SQL through SPI; the body of migrate_target_exec_isolated_code. */
-static void
-exec_sql(void *arg)
+/*
+ * Runs statement ARG (a string) through SPI, raising its error; the body of
+ * migrate_target_exec_isolated_code.
+ */
+void
+migrate_target_exec_sql(void *arg)
 {
 	const char *sql = arg;
 	int			ret;
@@ -99,7 +159,7 @@ exec_sql(void *arg)
 bool
 migrate_target_exec_isolated_code(const char *sql, char **errmsg, int *sqlerrcode)
 {
-	return migrate_target_run_isolated(exec_sql, (void *) sql, errmsg, sqlerrcode);
+	return migrate_target_run_isolated(migrate_target_exec_sql, (void *) sql, errmsg, sqlerrcode);
 }
 
 /*
@@ -288,7 +348,7 @@ migrate_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *args,
 						   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(sql, nargs, argtypes, args, nulls, false, 0);
+	ret = spi_execute(sql, nargs, argtypes, args, nulls);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
 	processed = SPI_processed;

@@ -87,7 +87,8 @@ extern bool migrate_sched_loaded(void);
 extern void migrate_sched_set_state(int64 task_id, char state, int attempts, TimestampTz retry_at);
 extern SchedTask *migrate_sched_task(int64 task_id);
 extern List *migrate_sched_fail_dependents(int64 task_id);
-extern List *migrate_sched_runnable(bool (*dispatchable) (const char *dbname));
+extern List *migrate_sched_runnable(bool (*usable) (const char *dbname, MigrateTaskKind kind),
+									int limit);
 extern const char *migrate_sched_task_dbname(const SchedTask *t);
 extern void migrate_sched_counts(const char *dbname, SchedCounts *out);
 

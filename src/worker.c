@@ -350,22 +350,10 @@ snapshot_conn(const char *snapshot)
 static Oid
 statement_table(const char *sql)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	List	   *volatile parsed = NIL;
-	RangeVar   *volatile rv = NULL;
+	List	   *parsed = migrate_try_raw_parse(sql);
+	RangeVar   *rv = NULL;
 	Node	   *stmt;
 
-	PG_TRY();
-	{
-		parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
-		parsed = NIL;
-	}
-	PG_END_TRY();
 	if (list_length(parsed) != 1)
 		return InvalidOid;
 	stmt = ((RawStmt *) linitial(parsed))->stmt;
@@ -412,7 +400,6 @@ exec_post_data(void *arg)
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel = -1;
-	int			ret;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	if (OidIsValid(relid))
@@ -421,12 +408,7 @@ exec_post_data(void *arg)
 							   save_sec_context | SECURITY_RESTRICTED_OPERATION);
 		save_nestlevel = NewGUCNestLevel();
 	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute(sql, false, 0);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-	SPI_finish();
+	migrate_target_exec_sql((void *) sql);
 	if (save_nestlevel >= 0)
 		AtEOXact_GUC(false, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
