@@ -1431,51 +1431,184 @@ dispatch(Oid owner)
 }
 
 /*
- * Brings database DB to the point where its tasks can run: created, its
- * snapshot taken, its tasks planned.  Returns false when the database is
- * not ready for its tasks yet (or failed, which is recorded).
+ * The steps of a database, one function each.  Its status in
+ * migrate.database_state names the step it is in, so that a coordinator
+ * started again takes every database up where it was.
+ *
+ *   pending ─> creating ─> schema ─────────> copying ──────> indexing ─> done
+ *   (create the database)  (snapshot,        (copy tasks,    (the other
+ *                           pg_dump, plan    and what needs  tasks; then its
+ *                           the tasks)       no copy)        settings)
+ *   any step ─> failed       (resume: back to copying, or to pending)
+ *
+ * A step returns STEP_NEXT when the database moved on and the next step may
+ * run at once, STEP_WAIT when nothing more happens this round, STEP_WORK
+ * when its tasks may be handed out.  The tasks themselves, and what each
+ * waits for, are the scheduler's (scheduler.c).
  */
-static bool
-prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_copy,
-				 int64 done_copy)
+typedef enum StepResult
+{
+	STEP_NEXT,
+	STEP_WAIT,
+	STEP_WORK
+} StepResult;
+
+typedef StepResult (*DbStepFn) (DbState *db, const SchedCounts *c, const char **next);
+
+typedef struct DbStep
+{
+	const char *status;
+	DbStepFn	run;
+} DbStep;
+
+static StepResult step_create(DbState *db, const SchedCounts *c, const char **next);
+static StepResult step_schema(DbState *db, const SchedCounts *c, const char **next);
+static StepResult step_copying(DbState *db, const SchedCounts *c, const char **next);
+static StepResult step_indexing(DbState *db, const SchedCounts *c, const char **next);
+
+static const DbStep db_steps[] = {
+	{"pending", step_create},
+	{"creating", step_create},
+	{"schema", step_schema},
+	{"copying", step_copying},
+	{"indexing", step_indexing},
+};
+
+/* Creates the database on the target (if missing). */
+static StepResult
+step_create(DbState *db, const SchedCounts *c, const char **next)
+{
+	set_phase("databases");
+	create_database(db);
+	*next = "schema";
+	return STEP_NEXT;
+}
+
+/* Takes the snapshot, dumps the schema and plans the tasks. */
+static StepResult
+step_schema(DbState *db, const SchedCounts *c, const char **next)
+{
+	if (db->snapshot == NULL && (c->tasks == 0 || c->open_copy > 0))
+	{
+		open_snapshot(db);
+		if (c->tasks > 0 && c->done_copy > 0)
+			snapshot_moved(db);
+	}
+	if (c->tasks == 0)
+	{
+		set_phase("schema");
+		plan_tasks(db);			/* status copying, with the tasks */
+	}
+	else
+	{
+		begin_tx();
+		set_db_status(db->name, "copying", NULL);
+		commit_tx();
+	}
+	return STEP_WAIT;
+}
+
+/*
+ * The tasks of the database run; when none is open any more it is done (or
+ * failed, with its first error).
+ */
+static StepResult
+run_tasks(DbState *db, const SchedCounts *c, const char *status)
+{
+	if (c->open_copy == 0)
+		close_snapshot(db);
+	if (c->open == 0 && c->running == 0)
+	{
+		const char *failure = NULL;
+
+		begin_tx();
+		if (c->failed > 0)
+		{
+			SourceResult *f = state_query("SELECT min(error) FROM migrate.task"
+										  " WHERE migration_id = $1::bigint AND dbname = $2 AND state = 'failed'",
+										  2, (const char *[]) {id_text(), db->name});
+
+			failure = SR_VALUE(f, 0, 0) ? SR_VALUE(f, 0, 0) : "a task failed";
+		}
+		if (failure != NULL)
+		{
+			set_db_status(db->name, "failed", failure);
+			coord_event("database_failed",
+						json_obj("database", db->name, "error", failure, NULL));
+		}
+		else
+		{
+			database_properties(db);
+			set_db_status(db->name, "done", NULL);
+			coord_event("database_done", json_obj("database", db->name, NULL));
+		}
+		commit_tx();
+		/* its idle workers may go */
+		dismiss_idle_workers(db->name);
+		return STEP_WAIT;
+	}
+	if (c->open_copy == 0 && strcmp(status, "copying") == 0)
+	{
+		begin_tx();
+		set_db_status(db->name, "indexing", NULL);
+		commit_tx();
+	}
+	return STEP_WORK;
+}
+
+/* Copies the tables; a snapshot lost on the way is taken anew. */
+static StepResult
+step_copying(DbState *db, const SchedCounts *c, const char **next)
+{
+	if (c->tasks > 0 && c->open_copy > 0 && db->snapshot == NULL)
+	{
+		open_snapshot(db);
+		if (c->done_copy > 0)
+			snapshot_moved(db);
+		return STEP_WAIT;
+	}
+	return run_tasks(db, c, "copying");
+}
+
+/* Builds what needs the data (indexes, keys, the rest of post-data). */
+static StepResult
+step_indexing(DbState *db, const SchedCounts *c, const char **next)
+{
+	return run_tasks(db, c, "indexing");
+}
+
+/*
+ * Runs the step of database DB in STATUS, and the ones after it while they
+ * follow at once.  A transient failure (a source restarting, a lock held on
+ * the source, a network blip) is tried again after a back-off, each try an
+ * event; the database fails only when the tries are used up.
+ */
+static StepResult
+run_step(DbState *db, const char *status, const SchedCounts *counts)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	volatile bool ready = true;
-	const char *volatile status = db_status;
+	volatile StepResult result = STEP_WAIT;
 
 	/* waiting out the back-off of a transient failure */
 	if (db->retry_at != 0 && GetCurrentTimestamp() < db->retry_at)
-		return false;
+		return STEP_WAIT;
 
 	PG_TRY();
 	{
-		if (strcmp(status, "pending") == 0 || strcmp(status, "creating") == 0)
+		const char *next = status;
+		int			i;
+
+		do
 		{
-			set_phase("databases");
-			create_database(db);
-			status = "schema";
-		}
-		if (strcmp(status, "schema") == 0 || (ntasks > 0 && open_copy > 0 && db->snapshot == NULL))
-		{
-			if (db->snapshot == NULL && (ntasks == 0 || open_copy > 0))
-			{
-				open_snapshot(db);
-				if (ntasks > 0 && done_copy > 0)
-					snapshot_moved(db);
-			}
-			if (ntasks == 0)
-			{
-				set_phase("schema");
-				plan_tasks(db);
-			}
-			else if (strcmp(status, "schema") == 0)
-			{
-				begin_tx();
-				set_db_status(db->name, "copying", NULL);
-				commit_tx();
-			}
-			ready = false;
-		}
+			const DbStep *step = NULL;
+
+			for (i = 0; i < lengthof(db_steps) && step == NULL; i++)
+				if (strcmp(db_steps[i].status, next) == 0)
+					step = &db_steps[i];
+			if (step == NULL)
+				elog(ERROR, "database \"%s\" is in an unknown step \"%s\"", db->name, next);
+			result = step->run(db, counts, &next);
+		} while (result == STEP_NEXT);
 	}
 	PG_CATCH();
 	{
@@ -1489,13 +1622,9 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 			PG_RE_THROW();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		MemoryContextSwitchTo(cxt);
 		close_snapshot(db);
 
-		/*
-		 * A source restarting, a lock held on the source, a network blip:
-		 * the step is tried again after a back-off, each try an event, and
-		 * the database fails only when the tries are used up.
-		 */
 		if (sqlstate_transient(unpack_sql_state(edata->sqlerrcode)) &&
 			db->attempts + 1 < MAX_DB_ATTEMPTS)
 		{
@@ -1504,7 +1633,7 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 			db->attempts++;
 			db->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), retry_in * 1000);
 			retry_event(db->name, edata, db->attempts, retry_in);
-			return false;
+			return STEP_WAIT;
 		}
 		msg = migrate_redact(edata->detail ?
 							 psprintf("%s: %s", edata->message, edata->detail) :
@@ -1514,17 +1643,16 @@ prepare_database(DbState *db, const char *db_status, int64 ntasks, int64 open_co
 		begin_tx();
 		set_db_status(db->name, "failed", msg);
 		coord_event("database_failed",
-					  json_obj("database", db->name, "error", msg, NULL));
+					json_obj("database", db->name, "error", msg, NULL));
 		commit_tx();
-		ready = false;
-	}
-	PG_END_TRY();
-	if (ready || strcmp(status, db_status) != 0)
-	{
 		db->attempts = 0;
 		db->retry_at = 0;
+		return STEP_WAIT;
 	}
-	return ready;
+	PG_END_TRY();
+	db->attempts = 0;
+	db->retry_at = 0;
+	return result;
 }
 
 /*
@@ -1552,12 +1680,6 @@ advance_databases(void)
 		const char *dbname = SR_VALUE(res, r, 0);
 		const char *status = SR_VALUE(res, r, 1);
 		SchedCounts c;
-		int64		ntasks,
-					open,
-					open_copy,
-					running,
-					done_copy;
-		const char *failure = NULL;
 		DbState    *db = db_state(dbname);
 
 		CHECK_FOR_INTERRUPTS();
@@ -1569,11 +1691,6 @@ advance_databases(void)
 		}
 		all_finished = false;
 		migrate_sched_counts(dbname, &c);
-		ntasks = c.tasks;
-		open = c.open;
-		open_copy = c.open_copy;
-		running = c.running;
-		done_copy = c.done_copy;
 
 		/* the database went away on the target (dropped by hand): start it over */
 		if (strcmp(status, "pending") != 0 && strcmp(status, "creating") != 0)
@@ -1614,51 +1731,13 @@ advance_databases(void)
 			commit_tx();
 		}
 
-		if (!prepare_database(db, status, ntasks, open_copy, done_copy))
+		db->dispatchable = run_step(db, status, &c) == STEP_WORK;
+		if (!db->dispatchable)
 			continue;
-		db->dispatchable = true;
-
-		if (open_copy == 0)
-			close_snapshot(db);
-		if (open_copy > 0)
+		if (c.open_copy > 0)
 			any_copying = true;
-		else if (open > 0)
+		else if (c.open > 0)
 			any_indexing = true;
-
-		if (open == 0 && running == 0)
-		{
-			db->dispatchable = false;
-			begin_tx();
-			if (c.failed > 0)
-			{
-				SourceResult *f = state_query("SELECT min(error) FROM migrate.task"
-											  " WHERE migration_id = $1::bigint AND dbname = $2 AND state = 'failed'",
-											  2, (const char *[]) {id_text(), dbname});
-
-				failure = SR_VALUE(f, 0, 0) ? SR_VALUE(f, 0, 0) : "a task failed";
-			}
-			if (failure != NULL)
-			{
-				set_db_status(dbname, "failed", failure);
-				coord_event("database_failed",
-							  json_obj("database", dbname, "error", failure, NULL));
-			}
-			else
-			{
-				database_properties(db);
-				set_db_status(dbname, "done", NULL);
-				coord_event("database_done", json_obj("database", dbname, NULL));
-			}
-			commit_tx();
-			/* its idle workers may go */
-			dismiss_idle_workers(dbname);
-		}
-		else if (open_copy == 0 && strcmp(status, "copying") == 0)
-		{
-			begin_tx();
-			set_db_status(dbname, "indexing", NULL);
-			commit_tx();
-		}
 	}
 	if (any_copying)
 		set_phase("copying");
