@@ -320,18 +320,18 @@ List *
 migrate_sched_fail_dependents(int64 task_id)
 {
 	List	   *failed = NIL;
-	List	   *todo;
+	List	   *worklist;
 	SchedTask  *x = migrate_sched_task(task_id);
 
 	if (x == NULL)
 		return NIL;
-	todo = list_make1(x);
-	while (todo != NIL)
+	worklist = list_make1(x);
+	while (worklist != NIL)
 	{
-		SchedTask  *f = linitial(todo);
+		SchedTask  *f = linitial(worklist);
 		int			i;
 
-		todo = list_delete_first(todo);
+		worklist = list_delete_first(worklist);
 		/* nothing pending in its database any more: nothing to look for */
 		if (dbs[f->db].counts.open - dbs[f->db].counts.running == 0)
 			continue;
@@ -346,7 +346,7 @@ migrate_sched_fail_dependents(int64 task_id)
 			id = palloc(sizeof(int64));
 			*id = t->id;
 			failed = lappend(failed, id);
-			todo = lappend(todo, t);
+			worklist = lappend(worklist, t);
 		}
 	}
 	return failed;

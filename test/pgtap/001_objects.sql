@@ -1,6 +1,6 @@
 -- The installed objects: schema, functions, privileges, search_path.
 BEGIN;
-SELECT plan(32);
+SELECT plan(37);
 
 SELECT has_schema('migrate', 'the extension creates schema migrate');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'migrate'), false,
@@ -93,6 +93,21 @@ SELECT is(migrate.mask_source('postgres://app:pa55word@h/db'), 'user=app passwor
 SELECT throws_ok($$SELECT * FROM migrate.validate('host=127.0.0.1 port=1 user=app')$$,
                  '2F003', 'password is required',
                  'a non-superuser must give a password');
+SELECT throws_ok($$SELECT * FROM migrate.validate('host=/tmp port=1 user=app password=s3cret-pw')$$,
+                 '42501', 'only superusers may reach the source through a Unix-domain socket',
+                 'a non-superuser may not name a socket');
+SELECT throws_ok($$SELECT * FROM migrate.validate('port=1 user=app password=s3cret-pw')$$,
+                 '42501', 'only superusers may reach the source through a Unix-domain socket',
+                 'nor leave the host out (the default socket)');
+SELECT throws_ok($$SELECT * FROM migrate.validate('hostaddr=, port=1 user=app password=s3cret-pw')$$,
+                 '42501', 'only superusers may reach the source through a Unix-domain socket',
+                 'nor give an empty address (the default socket)');
+SELECT throws_ok($$SELECT * FROM migrate.validate('host=127.0.0.1 port=1 user=app password=s3cret-pw sslcrl=/etc/crl.pem')$$,
+                 '42501', 'only superusers may use the connection option "sslcrl" in a source',
+                 'nor an option that reads this server''s files');
+SELECT throws_ok($$SELECT * FROM migrate.validate('host=127.0.0.1 port=1 user=app password=s3cret-pw', '{"grant_predefined_roles": true}')$$,
+                 '42501', 'only superusers may use option "grant_predefined_roles"',
+                 'nor ask for the predefined roles that reach files and programs');
 SELECT is_empty($$SELECT * FROM migrate.roles$$, 'an admin does not see the rows of other roles');
 SELECT throws_ok($$INSERT INTO migrate.roles (rolname, status, owner) VALUES ('x', 'created', 'pgtap_admin')$$,
                  '42501', NULL, 'an admin cannot write migrate.roles');

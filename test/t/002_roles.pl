@@ -186,6 +186,12 @@ is($r->{rls_skipper}{status}, 'failed', 'admin: bypassrls role failed');
 like($r->{rls_skipper}{message}, qr/has BYPASSRLS/, 'with the attribute');
 like($r->{manager}{message}, qr/not a member of "big_boss": that role is not on the target/,
 	'a membership in a role that failed is reported');
+is($target2->safe_psql('postgres', "SELECT rolcreaterole FROM pg_roles WHERE rolname = 'manager'"), 'f',
+	'a non-superuser\'s run on 15 gives no CREATEROLE (it could grant any role)');
+like($r->{manager}{message}, qr/without CREATEROLE: on PostgreSQL 15 only a superuser's migration gives it/,
+	'and says so');
+is($target2->safe_psql('postgres', "SELECT pg_has_role('admin', 'app', 'MEMBER')"), 't',
+	'the admin is a member of the roles it created, so that objects can be given to them');
 is($target2->safe_psql('postgres', "SELECT count(*) FROM pg_roles WHERE rolname IN ('big_boss', 'replicator', 'rls_skipper')"),
 	'0', 'the failed roles are not there');
 is($target2->safe_psql('postgres', q{
