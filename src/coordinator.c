@@ -1305,6 +1305,7 @@ static void
 dispatch(Oid owner)
 {
 	List	   *runnable;
+	List	   *lost = NIL;
 	ListCell   *lc;
 	bool		starved = false;
 	int			room = 0;
@@ -1415,11 +1416,19 @@ dispatch(Oid owner)
 		slot->task_kind = msg.kind;
 		if (!send_task(slot, &msg))
 		{
-			begin_tx();
-			task_unknown(msg.task_id);
-			commit_tx();
+			/*
+			 * After the loop: task_unknown reads the tasks again, which
+			 * frees what RUNNABLE points to.
+			 */
+			lost = lappend(lost, psprintf(INT64_FORMAT, msg.task_id));
 			free_slot(slot);
 		}
+	}
+	foreach(lc, lost)
+	{
+		begin_tx();
+		task_unknown(strtoi64(lfirst(lc), NULL, 10));
+		commit_tx();
 	}
 
 	/*
