@@ -52,7 +52,9 @@ source_conn_release(void *arg)
 
 	if (sc->conn == NULL)
 		return;
+	/* a connection libpq knows is broken has no server to cancel on */
 	if (sc->cancel_on_close && sc->conn != silent_conn &&
+		PQstatus(sc->conn) == CONNECTION_OK &&
 		PQtransactionStatus(sc->conn) == PQTRANS_ACTIVE)
 	{
 		PGcancel   *cancel = PQgetCancel(sc->conn);
