@@ -410,22 +410,14 @@ source_uses_socket(const SourceInfo *src)
 	return false;
 }
 
-/* Appends KEYWORD='VALUE' (quoted as conninfo wants) to BUF. */
-static void
-append_conninfo_pair(StringInfo buf, const char *keyword, const char *value)
+/* Appends KEYWORD=VALUE (VALUE quoted as conninfo wants) to BUF. */
+void
+migrate_append_conninfo_pair(StringInfo buf, const char *keyword, const char *value)
 {
-	const char *p;
-
 	if (buf->len > 0)
 		appendStringInfoChar(buf, ' ');
-	appendStringInfo(buf, "%s='", keyword);
-	for (p = value; *p; p++)
-	{
-		if (*p == '\'' || *p == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, *p);
-	}
-	appendStringInfoChar(buf, '\'');
+	appendStringInfo(buf, "%s=", keyword);
+	append_conninfo_value(buf, value);
 }
 
 /*
@@ -451,15 +443,15 @@ migrate_pinned_source(const SourceInfo *src, PGconn *conn)
 			strcmp(src->keywords[i], "port") == 0 ||
 			strcmp(src->keywords[i], "target_session_attrs") == 0)
 			continue;
-		append_conninfo_pair(&buf, src->keywords[i], src->values[i]);
+		migrate_append_conninfo_pair(&buf, src->keywords[i], src->values[i]);
 	}
 	if (host != NULL && host[0] != '\0')
-		append_conninfo_pair(&buf, "host", host);
+		migrate_append_conninfo_pair(&buf, "host", host);
 	if (hostaddr != NULL && hostaddr[0] != '\0' &&
 		(host == NULL || (host[0] != '/' && host[0] != '@')))
-		append_conninfo_pair(&buf, "hostaddr", hostaddr);
+		migrate_append_conninfo_pair(&buf, "hostaddr", hostaddr);
 	if (port != NULL && port[0] != '\0')
-		append_conninfo_pair(&buf, "port", port);
+		migrate_append_conninfo_pair(&buf, "port", port);
 	return buf.data;
 }
 

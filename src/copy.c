@@ -404,6 +404,7 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	char	   *qualified = quote_qualified_identifier(task->schema_name, task->table_name);
 	LOCKMODE	lockmode;
 	Oid			relid;
+	Oid			runs_as;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
@@ -438,10 +439,10 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	 * (a table of another role that it may insert into, in a merge).  The
 	 * transaction's end (or abort) restores the identity and the settings.
 	 */
-	check_owner_kept(conn, task, relid, migrate_evaluating_role(relid));
+	runs_as = migrate_evaluating_role(relid);
+	check_owner_kept(conn, task, relid, runs_as);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(migrate_evaluating_role(relid),
-						   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+	SetUserIdAndSecContext(runs_as, save_sec_context | SECURITY_RESTRICTED_OPERATION);
 	save_nestlevel = NewGUCNestLevel();
 
 	if (task->truncate)

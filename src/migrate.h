@@ -107,6 +107,8 @@ extern SourceInfo *migrate_parse_source(const char *source);
 extern char *migrate_source_dbname(const SourceInfo *src);
 extern void migrate_check_source_rules(SourceInfo *src, Oid roleid);
 extern char *migrate_pinned_source(const SourceInfo *src, PGconn *conn);
+extern void migrate_append_conninfo_pair(StringInfo buf, const char *keyword,
+										 const char *value);
 
 /* Role copy (roles.c). */
 typedef struct RoleCopyResult

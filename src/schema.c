@@ -221,33 +221,16 @@ conninfo_without_password(const SourceInfo *src, const char *dbname, bool servic
 
 	initStringInfo(&buf);
 	if (service)
-		appendStringInfoString(&buf, "service='migrate' ");
+		migrate_append_conninfo_pair(&buf, "service", "migrate");
 	for (i = 0; i < src->nparams; i++)
 	{
-		const char *v = src->values[i];
-		const char *p;
-
 		if (strcmp(src->keywords[i], "password") == 0 ||
 			strcmp(src->keywords[i], "sslpassword") == 0 ||
 			strcmp(src->keywords[i], "dbname") == 0)
 			continue;
-		appendStringInfo(&buf, "%s='", src->keywords[i]);
-		for (p = v; *p; p++)
-		{
-			if (*p == '\'' || *p == '\\')
-				appendStringInfoChar(&buf, '\\');
-			appendStringInfoChar(&buf, *p);
-		}
-		appendStringInfoString(&buf, "' ");
+		migrate_append_conninfo_pair(&buf, src->keywords[i], src->values[i]);
 	}
-	appendStringInfoString(&buf, "dbname='");
-	for (; *dbname; dbname++)
-	{
-		if (*dbname == '\'' || *dbname == '\\')
-			appendStringInfoChar(&buf, '\\');
-		appendStringInfoChar(&buf, *dbname);
-	}
-	appendStringInfoChar(&buf, '\'');
+	migrate_append_conninfo_pair(&buf, "dbname", dbname);
 	return buf.data;
 }
 
