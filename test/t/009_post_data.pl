@@ -47,8 +47,8 @@ open $fh, '>', "$bindir/pg_dump" or die $!;
 print $fh qq{#!/bin/sh
 "$real/pg_dump" "\$\@" || exit \$?
 case "\$*" in
-*--section=post-data*dbname=\\'good\\'*) cat "$bindir/post-good.sql" ;;
-*--section=post-data*dbname=\\'bad\\'*) cat "$bindir/post-bad.sql" ;;
+*--section=post-data*dbname=good*|*--section=post-data*dbname=\\'good\\'*) cat "$bindir/post-good.sql" ;;
+*--section=post-data*dbname=bad*|*--section=post-data*dbname=\\'bad\\'*) cat "$bindir/post-bad.sql" ;;
 esac
 };
 close $fh;
