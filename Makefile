@@ -6,8 +6,9 @@ EXTVERSION   = 0.1.0
 MODULE_big   = migrate
 OBJS         = src/migrate.o src/redact.o src/options.o src/conninfo.o src/source.o \
                src/target.o src/child.o src/validate.o src/roles.o src/schema.o src/copy.o \
-               src/worker.o src/scheduler.o src/coordinator.o src/launcher.o src/api.o \
-               src/notify.o
+               src/protocol.o src/tasks.o src/scheduler.o src/worker.o src/worker_tasks.o \
+               src/state.o src/pool.o src/dispatch.o src/plan.o src/steps.o src/coordinator.o \
+               src/launcher.o src/api.o src/notify.o
 PGFILEDESC   = "migrate - pull a whole PostgreSQL server into this one"
 
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql

@@ -57,3 +57,6 @@ SELECT migrate.mask_source('dbname=''my db'' user=app');
 
 -- the kinds of task and what each waits for (the scheduler's own table)
 SELECT * FROM migrate.task_kinds();
+
+-- the steps of a database, in their order (the coordinator's own table)
+SELECT * FROM migrate.database_steps();

@@ -102,7 +102,7 @@ CREATE TABLE migrate.database_state (
     method text NOT NULL,
     status text NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'creating', 'schema', 'copying', 'indexing',
-                          'done', 'failed')),
+                          'finishing', 'done', 'failed')),
     created_here boolean NOT NULL DEFAULT false,
     size_bytes bigint NOT NULL DEFAULT 0,
     message text,
@@ -260,6 +260,16 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_task_kinds_sql';
 COMMENT ON FUNCTION migrate.task_kinds() IS
   'the kinds of task: the order of work, and the kinds each waits for in its database and on its table';
+
+-- The steps of a database in their order, as the coordinator runs them
+-- (src/steps.c); database_state's CHECK lists the same names.
+CREATE FUNCTION migrate.database_steps()
+RETURNS TABLE(step int, status text, final boolean, does text)
+LANGUAGE c IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_database_steps_sql';
+COMMENT ON FUNCTION migrate.database_steps() IS
+  'the steps of a database: its status in migrate.databases, in order, and what happens in each';
 
 -- Starts migrating SOURCE; returns at once with the migration id.
 CREATE FUNCTION migrate.start(source text, options jsonb DEFAULT '{}')

@@ -28,7 +28,17 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "engine.h"
+#include "conninfo.h"
+#include "launcher.h"
+#include "migrate.h"
+#include "notify.h"
+#include "options.h"
+#include "protocol.h"
+#include "roles.h"
+#include "source.h"
+#include "state.h"
+#include "target.h"
+#include "validate.h"
 
 #define WAIT_NOTICE_MS 2000
 

@@ -23,7 +23,7 @@
 #include "storage/latch.h"
 #include "utils/memutils.h"
 
-#include "migrate.h"
+#include "child.h"
 
 typedef struct ChildProc
 {

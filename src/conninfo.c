@@ -15,7 +15,8 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-#include "migrate.h"
+#include "conninfo.h"
+#include "redact.h"
 
 #define DEFAULT_CONNECT_TIMEOUT 10
 

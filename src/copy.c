@@ -34,7 +34,10 @@
 #include "utils/guc.h"
 
 #include "compat.h"
-#include "engine.h"
+#include "copy.h"
+#include "protocol.h"
+#include "source.h"
+#include "target.h"
 
 /* Report progress at most this often. */
 #define PROGRESS_BYTES	(8 * 1024 * 1024)

@@ -32,7 +32,9 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "engine.h"
+#include "launcher.h"
+#include "migrate.h"
+#include "protocol.h"
 
 #define LAUNCHER_NAPTIME_MS 5000
 

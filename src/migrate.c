@@ -10,13 +10,17 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "port.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "engine.h"
+#include "launcher.h"
+#include "migrate.h"
+#include "redact.h"
 
 PG_MODULE_MAGIC;
 

@@ -20,7 +20,8 @@
 #include "portability/instr_time.h"
 #include "storage/latch.h"
 
-#include "engine.h"
+#include "migrate.h"
+#include "notify.h"
 
 #define NOTIFY_ATTEMPTS		3
 #define NOTIFY_TIMEOUT_MS	5000

@@ -17,7 +17,8 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "migrate.h"
+#include "options.h"
+#include "redact.h"
 
 typedef enum OptKind
 {

@@ -14,7 +14,7 @@
 #include "utils/elog.h"
 #include "utils/memutils.h"
 
-#include "migrate.h"
+#include "redact.h"
 
 /*
  * Passwords of source connection strings this backend has seen.  They are

@@ -23,7 +23,12 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
-#include "migrate.h"
+#include "conninfo.h"
+#include "options.h"
+#include "redact.h"
+#include "roles.h"
+#include "source.h"
+#include "target.h"
 
 /*
  * The server's SCRAM verifier builder (libpq/scram.h, whose header pulls in

@@ -1,23 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * scheduler.c
- *		The kinds of task (what each waits for, the order of work) and the
- *		scheduler that applies them: the tasks of a migration in memory,
- *		with counters of the tasks not done per database and per table, so
- *		that what may run next is found in time linear in the tasks, and a
- *		result costs a few counter updates, with thousands of tables as with
- *		ten.
+ *		The scheduler that applies the kinds of task (tasks.c): the tasks of
+ *		a migration in memory, with counters of the tasks not done per
+ *		database and per table, so that what may run next is found in time
+ *		linear in the tasks, and a result costs a few counter updates, with
+ *		thousands of tables as with ten.
  *
  * migrate.task stays the record (a restarted coordinator loads it again);
  * the coordinator, its only writer while it runs, tells the scheduler every
  * change it makes, and loads it again after a change of many rows at once.
- *
- *	schema ──> copy (part 0 ──> parts 1..n) ──> index (its table) ──> analyze
- *	   │           │                              │        (its table)
- *	   │           ├──> sequences                 ├──> constraint ──> post
- *	   │           └───────────────┬──────────────┘
- *	   │                           └──> analyze_partitioned
- *	   └──> large_objects
  *
  *-------------------------------------------------------------------------
  */
@@ -32,42 +24,10 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "engine.h"
+#include "scheduler.h"
+#include "source.h"
+#include "target.h"
 #include "tasks.h"
-
-#define K(k)	MTK_BIT(MTK_##k)
-
-/*
- * The kinds.  Priority orders the work of a database: the schema first;
- * then the largest tables' copies, index builds and statistics together (a
- * table's chain is copy, then its indexes, then ANALYZE: the longest chains
- * first, so that small tables fill the gaps instead of the end); then what
- * needs every table.
- */
-const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
-	{MTK_SCHEMA, "schema", TK_SCHEMA, 0, 2, 0, 0, false},
-	{MTK_COPY, "copy", TK_COPY, 1, 1, K(SCHEMA), 0, true},
-	{MTK_INDEX, "index", TK_INDEX, 1, 0, K(SCHEMA), K(COPY), false},
-	{MTK_CONSTRAINT, "constraint", TK_CONSTRAINT, 4, 2, K(SCHEMA) | K(COPY) | K(INDEX), 0, false},
-	{MTK_POST, "post", TK_POST, 5, 2, K(SCHEMA) | K(COPY) | K(INDEX) | K(CONSTRAINT), 0, false},
-	{MTK_SEQUENCES, "sequences", TK_SEQUENCES, 3, 2, K(SCHEMA) | K(COPY), 0, true},
-	{MTK_LARGE_OBJECTS, "large_objects", TK_LARGE_OBJECTS, 3, 2, K(SCHEMA), 0, true},
-	{MTK_ANALYZE, "analyze", TK_ANALYZE, 1, 2, K(SCHEMA), K(COPY) | K(INDEX), false},
-	{MTK_ANALYZE_PARTITIONED, "analyze_partitioned", TK_ANALYZE_PARTITIONED, 6, 2,
-	K(SCHEMA) | K(COPY) | K(INDEX), 0, false},
-};
-
-/* The kind named NAME (as in migrate.task.kind), or NULL. */
-const MigrateTaskKindInfo *
-migrate_task_kind_by_name(const char *name)
-{
-	int			k;
-
-	for (k = 0; k < MTK_NKINDS; k++)
-		if (strcmp(migrate_task_kinds[k].name, name) == 0)
-			return &migrate_task_kinds[k];
-	return NULL;
-}
 
 /* ---- the model ---------------------------------------------------------- */
 
@@ -441,44 +401,4 @@ migrate_sched_counts(const char *dbname, SchedCounts *out)
 	for (i = 0; i < ndbs; i++)
 		if (strcmp(dbs[i].name, dbname) == 0)
 			*out = dbs[i].counts;
-}
-
-PG_FUNCTION_INFO_V1(migrate_task_kinds_sql);
-
-/*
- * SQL: migrate.task_kinds() — the kinds of task and what each waits for, as
- * the scheduler applies them.
- */
-Datum
-migrate_task_kinds_sql(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			k;
-
-	InitMaterializedSRF(fcinfo, 0);
-	for (k = 0; k < MTK_NKINDS; k++)
-	{
-		const MigrateTaskKindInfo *kind = &migrate_task_kinds[k];
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-		ArrayBuildState *in_db = initArrayResult(TEXTOID, CurrentMemoryContext, false);
-		ArrayBuildState *on_table = initArrayResult(TEXTOID, CurrentMemoryContext, false);
-		int			w;
-
-		for (w = 0; w < MTK_NKINDS; w++)
-		{
-			if (kind->waits_in_database & MTK_BIT(w))
-				accumArrayResult(in_db, CStringGetTextDatum(migrate_task_kinds[w].name),
-								 false, TEXTOID, CurrentMemoryContext);
-			if (kind->waits_on_table & MTK_BIT(w))
-				accumArrayResult(on_table, CStringGetTextDatum(migrate_task_kinds[w].name),
-								 false, TEXTOID, CurrentMemoryContext);
-		}
-		values[0] = CStringGetTextDatum(kind->name);
-		values[1] = Int32GetDatum(kind->priority);
-		values[2] = makeArrayResult(in_db, CurrentMemoryContext);
-		values[3] = makeArrayResult(on_table, CurrentMemoryContext);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
 }

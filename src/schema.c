@@ -22,7 +22,11 @@
 #include "storage/fd.h"
 #include "utils/memutils.h"
 
-#include "engine.h"
+#include "child.h"
+#include "conninfo.h"
+#include "migrate.h"
+#include "redact.h"
+#include "schema.h"
 
 /* Where passfiles live while pg_dump runs: inside the data directory. */
 #define MIGRATE_TMP_DIR "pg_migrate_tmp"
@@ -523,8 +527,8 @@ migrate_try_raw_parse(const char *sql)
 
 /*
  * Sorts post-data statements into tasks: indexes and primary, unique and
- * exclusion keys (TK_INDEX, with their table), foreign keys
- * (TK_CONSTRAINT), and everything else in order (TK_POST).  Returns
+ * exclusion keys (MTK_INDEX, with their table), foreign keys
+ * (MTK_CONSTRAINT), and everything else in order (MTK_POST).  Returns
  * DumpStatement *.
  */
 List *
@@ -540,7 +544,7 @@ migrate_classify_post_data(List *statements)
 		List	   *parsed;
 
 		ds->sql = sql;
-		ds->kind = TK_POST;
+		ds->kind = MTK_POST;
 		if (is_session_setting(sql))
 			continue;
 		parsed = migrate_try_raw_parse(sql);
@@ -553,7 +557,7 @@ migrate_classify_post_data(List *statements)
 			{
 				IndexStmt  *is = (IndexStmt *) stmt;
 
-				ds->kind = TK_INDEX;
+				ds->kind = MTK_INDEX;
 				ds->schema_name = is->relation->schemaname;
 				ds->table_name = is->relation->relname;
 			}
@@ -571,12 +575,12 @@ migrate_classify_post_data(List *statements)
 					if (con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE ||
 						con->contype == CONSTR_EXCLUSION)
 					{
-						ds->kind = TK_INDEX;
+						ds->kind = MTK_INDEX;
 						ds->schema_name = ats->relation->schemaname;
 						ds->table_name = ats->relation->relname;
 					}
 					else if (con->contype == CONSTR_FOREIGN)
-						ds->kind = TK_CONSTRAINT;
+						ds->kind = MTK_CONSTRAINT;
 				}
 			}
 		}

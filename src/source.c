@@ -19,7 +19,10 @@
 #include "storage/latch.h"
 #include "utils/memutils.h"
 
+#include "conninfo.h"
 #include "migrate.h"
+#include "redact.h"
+#include "source.h"
 
 /*
  * Settings every source session gets, so that its output is predictable;

@@ -18,6 +18,8 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -28,7 +30,9 @@
 #include "access/genam.h"
 #include "utils/rel.h"
 
-#include "migrate.h"
+#include "redact.h"
+#include "source.h"
+#include "target.h"
 
 /*
  * Plans of the parameterized statements this process runs again and again
@@ -355,4 +359,27 @@ migrate_state_exec(const char *sql, int nargs, Oid *argtypes, Datum *args,
 	SPI_finish();
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	SPI_processed = processed;
+}
+
+/*
+ * Runs a utility statement that refuses a transaction block (CREATE
+ * DATABASE) as a top-level statement, the way exec_simple_query does.
+ */
+void
+migrate_exec_toplevel(const char *sql)
+{
+	List	   *parsetrees = pg_parse_query(sql);
+	ListCell   *lc;
+
+	foreach(lc, parsetrees)
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+		List	   *querytrees;
+		List	   *plans;
+
+		querytrees = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
+		plans = pg_plan_queries(querytrees, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+		ProcessUtility(linitial_node(PlannedStmt, plans), sql, false,
+					   PROCESS_UTILITY_TOPLEVEL, NULL, NULL, None_Receiver, NULL);
+	}
 }

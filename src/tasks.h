@@ -3,10 +3,11 @@
  * tasks.h
  *		The kinds of task, as data: what each waits for, in its database and
  *		on its table, and the order of work.  The scheduler decides what may
- *		run and what a failure takes with it from this table alone; the
- *		CHECK of migrate.task.kind lists the same names (a test compares
- *		them through migrate.task_kinds()).  A new kind is one row here, one
- *		name in that CHECK, and one function in the worker.
+ *		run and what a failure takes with it from this table alone, and a
+ *		worker runs a task with the function of its kind's row.  The CHECK
+ *		of migrate.task.kind lists the same names (a test compares them
+ *		through migrate.task_kinds()).  A new kind is one row in tasks.c,
+ *		one name in that CHECK, and its function (worker_tasks.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -15,8 +16,9 @@
 
 #include "postgres.h"
 
-#include "datatype/timestamp.h"
-#include "nodes/pg_list.h"
+#include "lib/stringinfo.h"
+
+#include "protocol.h"
 
 typedef enum MigrateTaskKind
 {
@@ -34,11 +36,23 @@ typedef enum MigrateTaskKind
 
 #define MTK_BIT(k)	(1u << (k))
 
+/* What a task message carries besides the task's table. */
+typedef enum MigrateTaskBody
+{
+	MTB_NONE,
+	MTB_SCRIPT,					/* the task's statement, split: statements */
+	MTB_STATEMENT,				/* the task's statement: statement */
+	MTB_TABLE					/* the qualified table name: statements */
+} MigrateTaskBody;
+
+/* Runs TASK in the worker's transaction; fills RESULT's rows and bytes. */
+typedef void (*MigrateTaskRun) (const TaskMsg *task, ResultMsg *result,
+								StringInfo warnings);
+
 typedef struct MigrateTaskKindInfo
 {
 	MigrateTaskKind kind;
 	const char *name;			/* in migrate.task.kind */
-	char		wire;			/* the first byte of its task message */
 	int			priority;		/* lower first */
 	int			tiebreak;		/* among equal priority and size: lower first */
 	uint32		waits_in_database;	/* kinds whose every task of the database
@@ -48,48 +62,12 @@ typedef struct MigrateTaskKindInfo
 								 * task names no table) */
 	bool		needs_snapshot; /* reads the source at the database's
 								 * snapshot */
+	MigrateTaskBody body;
+	const char *title;			/* what ps shows of a worker running it */
+	MigrateTaskRun run;			/* the worker's function (worker_tasks.c) */
 } MigrateTaskKindInfo;
 
 extern const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS];
 extern const MigrateTaskKindInfo *migrate_task_kind_by_name(const char *name);
-
-/*
- * The scheduler (scheduler.c): the tasks of a migration in memory, with
- * counters per database and table, kept in step with migrate.task by the
- * coordinator, its only writer while it runs.
- */
-typedef struct SchedTask
-{
-	int64		id;
-	MigrateTaskKind kind;
-	int			db;				/* index of its database */
-	int			table;			/* index of its table, or -1 */
-	int			part;
-	int			parts;
-	int64		size;
-	char		state;			/* p(ending), r(unning), d(one), f(ailed) */
-	int			attempts;
-	TimestampTz retry_at;		/* 0: now */
-} SchedTask;
-
-typedef struct SchedCounts
-{
-	int64		tasks;			/* all */
-	int64		open;			/* pending or running */
-	int64		open_copy;		/* of them, reading the snapshot */
-	int64		running;
-	int64		failed;
-	int64		done_copy;		/* copy tasks done */
-} SchedCounts;
-
-extern void migrate_sched_load(int64 migration_id);
-extern bool migrate_sched_loaded(void);
-extern void migrate_sched_set_state(int64 task_id, char state, int attempts, TimestampTz retry_at);
-extern SchedTask *migrate_sched_task(int64 task_id);
-extern List *migrate_sched_fail_dependents(int64 task_id);
-extern List *migrate_sched_runnable(bool (*usable) (const char *dbname, MigrateTaskKind kind),
-									int limit);
-extern const char *migrate_sched_task_dbname(const SchedTask *t);
-extern void migrate_sched_counts(const char *dbname, SchedCounts *out);
 
 #endif							/* MIGRATE_TASKS_H */

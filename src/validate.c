@@ -27,7 +27,15 @@
 #include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
-#include "engine.h"
+#include "child.h"
+#include "conninfo.h"
+#include "migrate.h"
+#include "options.h"
+#include "redact.h"
+#include "roles.h"
+#include "source.h"
+#include "target.h"
+#include "validate.h"
 
 /* How many names a detail lists before it says "and N more". */
 #define MAX_NAMES_LISTED 20

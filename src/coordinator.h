@@ -1,0 +1,65 @@
+/*-------------------------------------------------------------------------
+ *
+ * coordinator.h
+ *		What the files of the coordinator share: the migration it runs and
+ *		the databases it moves along.
+ *
+ * The coordinator is one dynamic background worker a migration.  Its files,
+ * one concern each:
+ *	coordinator.c	the loop: start, stop, the end of the migration
+ *	steps.c			the steps of a database, one function each
+ *	plan.c			what the steps plan: databases, their creation, tasks
+ *	dispatch.c		tasks handed to workers, and their results taken back
+ *	pool.c			the copy workers: started, polled, dismissed
+ *	state.c			transactions on the state, events and webhooks, retries
+ * The kinds of task and the scheduler that orders them are tasks.c and
+ * scheduler.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_COORDINATOR_H
+#define MIGRATE_COORDINATOR_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "nodes/pg_list.h"
+
+#include "conninfo.h"
+#include "options.h"
+#include "source.h"
+
+#define MIGRATE_MAX_ATTEMPTS	5	/* a task's tries */
+#define MIGRATE_MAX_SLOTS		64	/* workers of one migration */
+#define MIGRATE_MAX_DB_ATTEMPTS 8	/* a database step's tries on transient
+									 * errors */
+
+/* A database of the migration, as the coordinator follows it. */
+typedef struct DbState
+{
+	char	   *name;
+	MemoryContext cxt;			/* holds the snapshot connection */
+	SourceConn *snap_conn;
+	char	   *snapshot;
+	int			attempts;		/* failed tries of its current step */
+	TimestampTz retry_at;		/* not before then */
+	bool		dispatchable;	/* planned and not finished: its tasks may run */
+} DbState;
+
+/* The migration this coordinator runs. */
+typedef struct Coordinator
+{
+	int64		migration_id;
+	Oid			owner;			/* the role that started it */
+	SourceInfo *source;
+	char	   *source_string;
+	MigrateOptions *options;
+	int			source_version;
+	int			max_workers;
+	List	   *dbstates;		/* DbState * */
+	MemoryContext cxt;			/* lives as long as the coordinator */
+} Coordinator;
+
+extern Coordinator migrate_coord;
+
+#endif							/* MIGRATE_COORDINATOR_H */

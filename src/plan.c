@@ -1,0 +1,410 @@
+/*-------------------------------------------------------------------------
+ *
+ * plan.c
+ *		What the steps of a migration plan: the source's databases to
+ *		migrate (once), each database created on the target like the
+ *		source's, its own settings given at the end, and its tasks: the
+ *		schema, a copy task a table (or a block range of a large one), an
+ *		index task a post-data index or key, the foreign keys, the rest of
+ *		post-data, sequences, large objects, and statistics.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "coordinator.h"
+#include "options.h"
+#include "plan.h"
+#include "roles.h"
+#include "scheduler.h"
+#include "schema.h"
+#include "source.h"
+#include "state.h"
+#include "steps.h"
+#include "target.h"
+#include "tasks.h"
+
+/* The databases of the source to migrate, recorded once. */
+void
+migrate_plan_databases(void)
+{
+	SourceResult *res;
+	SourceConn *conn;
+	MemoryContext cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate plan", ALLOCSET_SMALL_SIZES);
+	MemoryContext old;
+	int			r;
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT 1 FROM migrate.database_state WHERE migration_id = $1::bigint",
+					  1, (const char *[]) {migrate_coord_id()});
+	if (res->nrows > 0)
+	{
+		migrate_tx_commit();
+		MemoryContextDelete(cxt);
+		return;
+	}
+
+	old = MemoryContextSwitchTo(cxt);
+	conn = migrate_source_connect(migrate_coord.source, NULL, NULL);
+	res = migrate_source_query(conn,
+					   "SELECT d.datname, pg_database_size(d.oid)"
+					   " FROM pg_database d WHERE NOT d.datistemplate AND d.datallowconn"
+					   " AND has_database_privilege(d.oid, 'CONNECT') ORDER BY 2 DESC",
+					   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *args[3];
+
+		if (!migrate_database_selected(migrate_coord.options, SR_VALUE(res, r, 0)))
+			continue;
+		args[0] = migrate_coord_id();
+		args[1] = SR_VALUE(res, r, 0);
+		args[2] = SR_VALUE(res, r, 1);
+		migrate_coord_exec("INSERT INTO migrate.database_state (migration_id, dbname, method, size_bytes)"
+				   " VALUES ($1::bigint, $2, 'dump', $3::bigint)", 3, args);
+	}
+	migrate_source_close(conn);
+	MemoryContextSwitchTo(old);
+	migrate_tx_commit();
+	MemoryContextDelete(cxt);
+}
+
+/* Creates database DB on the target like the source's, if missing. */
+void
+migrate_create_database(DbState *db)
+{
+	SourceResult *res;
+	SourceConn *conn;
+	StringInfoData sql;
+	MemoryContext old = MemoryContextSwitchTo(db->cxt);
+	bool		exists;
+	bool		ours;
+
+	migrate_tx_begin();
+	exists = OidIsValid(get_database_oid(db->name, true));
+	res = migrate_coord_query("SELECT created_here, status FROM migrate.database_state"
+					  " WHERE migration_id = $1::bigint AND dbname = $2",
+					  2, (const char *[]) {migrate_coord_id(), db->name});
+	ours = strcmp(SR_VALUE(res, 0, 0), "t") == 0 || strcmp(SR_VALUE(res, 0, 1), "creating") == 0;
+	if (exists)
+	{
+		if (ours)
+			migrate_coord_exec("UPDATE migrate.database_state SET status = 'schema', created_here = true"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   2, (const char *[]) {migrate_coord_id(), db->name});
+		else
+			migrate_coord_exec("UPDATE migrate.database_state SET status = 'schema',"
+					   " message = 'migrated into the database that existed on the target'"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   2, (const char *[]) {migrate_coord_id(), db->name});
+		migrate_tx_commit();
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	migrate_coord_exec("UPDATE migrate.database_state SET status = 'creating'"
+			   " WHERE migration_id = $1::bigint AND dbname = $2",
+			   2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_tx_commit();
+
+	MemoryContextSwitchTo(db->cxt);
+	conn = migrate_source_connect(migrate_coord.source, NULL, NULL);
+	res = migrate_source_query(conn,
+					   "SELECT pg_encoding_to_char(encoding), datcollate, datctype, pg_get_userbyid(datdba)"
+					   " FROM pg_database WHERE datname = $1",
+					   1, (const char *[]) {db->name});
+	migrate_source_close(conn);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE DATABASE %s TEMPLATE template0 ENCODING %s LC_COLLATE %s LC_CTYPE %s",
+					 quote_identifier(db->name), quote_literal_cstr(SR_VALUE(res, 0, 0)),
+					 quote_literal_cstr(SR_VALUE(res, 0, 1)), quote_literal_cstr(SR_VALUE(res, 0, 2)));
+	migrate_tx_begin();
+	{
+		/*
+		 * The source's owner where this role may give it: a superuser any
+		 * role, another role one it is a member of (the roles it created),
+		 * so that the public schema and what is in it can be theirs.
+		 */
+		const char *owner = SR_VALUE(res, 0, 3);
+		Oid			owner_oid = get_role_oid(owner, true);
+		bool		owner_ok = OidIsValid(owner_oid) &&
+			(superuser() || is_member_of_role(GetUserId(), owner_oid));
+
+		if (owner_ok)
+			appendStringInfo(&sql, " OWNER %s", quote_identifier(owner));
+	}
+	PopActiveSnapshot();
+	migrate_exec_toplevel(sql.data);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(db->cxt);
+
+	migrate_tx_begin();
+	migrate_coord_exec("UPDATE migrate.database_state SET status = 'schema', created_here = true"
+			   " WHERE migration_id = $1::bigint AND dbname = $2",
+			   2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_coord_event("database_created", migrate_json_obj("database", db->name, NULL));
+	/* the role settings IN DATABASE that had to wait for it */
+	if (migrate_coord.options->roles)
+	{
+		char	   *failures;
+
+		conn = migrate_source_connect(migrate_coord.source, NULL, NULL);
+		failures = migrate_copy_database_role_settings(conn, migrate_coord.migration_id, db->name);
+		migrate_source_close(conn);
+		if (failures != NULL)
+			migrate_coord_event("warning", migrate_json_obj("database", db->name, "message", failures, NULL));
+	}
+	migrate_tx_commit();
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The database's own settings (ALTER DATABASE ... SET) and comment, given
+ * once its tasks are done: a setting such as default_transaction_read_only
+ * or statement_timeout must not apply to the workers that fill it.  Called
+ * in a transaction.
+ */
+void
+migrate_database_properties(DbState *db)
+{
+	SourceConn *conn = migrate_source_connect(migrate_coord.source, NULL, NULL);
+	SourceResult *res;
+	StringInfoData failures;
+	int			r;
+
+	res = migrate_source_query(conn,
+					   "SELECT c.item, NULL FROM pg_db_role_setting s JOIN pg_database d"
+					   "  ON d.oid = s.setdatabase, unnest(s.setconfig) WITH ORDINALITY c(item, n)"
+					   " WHERE d.datname = $1 AND s.setrole = 0"
+					   " UNION ALL SELECT NULL, shobj_description(d.oid, 'pg_database')"
+					   " FROM pg_database d WHERE d.datname = $1"
+					   " AND shobj_description(d.oid, 'pg_database') IS NOT NULL",
+					   1, (const char *[]) {db->name});
+	migrate_source_close(conn);
+	initStringInfo(&failures);
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *item = SR_VALUE(res, r, 0);
+		char	   *stmt;
+		char	   *err;
+
+		if (item != NULL)
+		{
+			char	   *eq = strchr(item, '=');
+
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			stmt = migrate_role_setting_statement(NULL, db->name, item, eq + 1);
+		}
+		else
+			stmt = psprintf("COMMENT ON DATABASE %s IS %s", quote_identifier(db->name),
+							quote_literal_cstr(SR_VALUE(res, r, 1)));
+		if (!migrate_target_exec_isolated(stmt, &err))
+			appendStringInfo(&failures, "%s%s", failures.len ? "; " : "", err);
+	}
+	if (failures.len > 0)
+		migrate_coord_event("warning", migrate_json_obj("database", db->name, "message", failures.data, NULL));
+}
+
+/* Does table DBNAME.SCHEMA.TABLE pass the tables / exclude_tables options? */
+static bool
+table_selected(const char *dbname, const char *nsp, const char *rel)
+{
+	ListCell   *lc;
+	char	   *parts[3];
+
+	if (migrate_coord.options->tables != NIL)
+	{
+		bool		found = false;
+
+		foreach(lc, migrate_coord.options->tables)
+			if (migrate_split_table_pattern(lfirst(lc), parts) &&
+				migrate_pattern_match(parts[0], dbname) &&
+				migrate_pattern_match(parts[1], nsp) &&
+				migrate_pattern_match(parts[2], rel))
+				found = true;
+		if (!found)
+			return false;
+	}
+	foreach(lc, migrate_coord.options->exclude_tables)
+		if (migrate_split_table_pattern(lfirst(lc), parts) &&
+			migrate_pattern_match(parts[0], dbname) &&
+			migrate_pattern_match(parts[1], nsp) &&
+			migrate_pattern_match(parts[2], rel))
+			return false;
+	return true;
+}
+
+static void
+insert_task(const char *dbname, const char *kind, const char *nsp, const char *rel,
+			int part, int parts, int64 from, int64 to, const char *statement, int64 size,
+			bool unlogged)
+{
+	const char *args[12];
+
+	args[0] = migrate_coord_id();
+	args[1] = dbname;
+	args[2] = kind;
+	args[3] = nsp;
+	args[4] = rel;
+	args[5] = psprintf("%d", part);
+	args[6] = psprintf("%d", parts);
+	args[7] = from >= 0 ? psprintf(INT64_FORMAT, from) : NULL;
+	args[8] = to >= 0 ? psprintf(INT64_FORMAT, to) : NULL;
+	args[9] = statement;
+	args[10] = psprintf(INT64_FORMAT, size);
+	args[11] = unlogged ? "true" : "false";
+	migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, schema_name, table_name,"
+			   " part, parts, block_from, block_to, statement, size_bytes, unlogged)"
+			   " VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7::int, $8::bigint, $9::bigint, $10,"
+			   " $11::bigint, $12::boolean)", 12, args);
+}
+
+/* Plans database DB: schema, copy, post-data, sequences and analyze tasks. */
+void
+migrate_plan_tasks(DbState *db)
+{
+	SourceResult *res;
+	char	   *pre;
+	char	   *post;
+	List	   *post_stmts;
+	StringInfoData rest;
+	ListCell   *lc;
+	const char *encoding;
+	int			r;
+	MemoryContext cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate plan", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	migrate_tx_begin();
+	encoding = GetDatabaseEncodingName();
+	{
+		/* the target database's encoding: pg_dump writes in it */
+		SourceResult *e = migrate_target_query("SELECT pg_catalog.pg_encoding_to_char(encoding)"
+									   " FROM pg_catalog.pg_database WHERE datname = $1",
+									   1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(db->name)});
+
+		if (e->nrows > 0)
+			encoding = e->values[0];
+	}
+	migrate_tx_commit();
+	MemoryContextSwitchTo(cxt);
+
+	migrate_pg_dump_schema(migrate_coord.source, db->name, db->snapshot, encoding, &pre, &post);
+	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
+	/* pre-data is split when its task runs: a script that does not parse fails here */
+	(void) migrate_split_sql(pre);
+
+	res = migrate_source_query(db->snap_conn,
+					   "SELECT n.nspname, c.relname, pg_table_size(c.oid),"
+					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
+					   " c.relpersistence"
+					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+					   " WHERE c.relkind = 'r'"
+					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+					   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+					   " AND (NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+					   "   AND d.objid = c.oid AND d.deptype = 'e')"
+					   "  OR ($1 AND EXISTS (SELECT 1 FROM pg_extension e WHERE c.oid = ANY (e.extconfig))))"
+					   " ORDER BY 3 DESC",
+					   1, (const char *[]) {migrate_coord.options->replicate_extension_tables ? "true" : "false"});
+
+	migrate_tx_begin();
+	insert_task(db->name, "schema", NULL, NULL, 0, 1, -1, -1, pre, 0, false);
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *nsp = SR_VALUE(res, r, 0);
+		const char *rel = SR_VALUE(res, r, 1);
+		int64		size = strtoi64(SR_VALUE(res, r, 2), NULL, 10);
+		int64		pages = strtoi64(SR_VALUE(res, r, 3), NULL, 10);
+		bool		unlogged = SR_VALUE(res, r, 4)[0] == 'u';
+		int64		parts = 1;
+		int64		p;
+
+		if (!table_selected(db->name, nsp, rel))
+			continue;
+		/*
+		 * TID range scans exist from PostgreSQL 14 on.  With two workers or
+		 * fewer a split only costs: the first part runs alone (it empties
+		 * the table, and only it loads frozen rows), and a TID range scan
+		 * reads a large table slower than COPY does (it has no bulk-read
+		 * buffer ring: 2.2 times the time a byte, measured on PostgreSQL
+		 * 15 with the table in the OS cache).
+		 */
+		if (migrate_coord.source_version >= 140000 && migrate_coord.max_workers > 2 &&
+			size > migrate_coord.options->split_size && pages > 1)
+			parts = Min((size + migrate_coord.options->split_size - 1) / migrate_coord.options->split_size, pages);
+		for (p = 0; p < parts; p++)
+		{
+			int64		from = parts == 1 ? -1 : (p == 0 ? -1 : pages * p / parts);
+			int64		to = parts == 1 ? -1 : (p == parts - 1 ? -1 : pages * (p + 1) / parts);
+			insert_task(db->name, "copy", nsp, rel, (int) p, (int) parts, from, to, NULL,
+						parts == 1 ? size : size / parts, unlogged);
+		}
+		/* statistics as soon as the table has its data and its indexes */
+		insert_task(db->name, "analyze", nsp, rel, 0, 1, -1, -1, NULL, size, false);
+	}
+
+	/*
+	 * Partitioned tables: autovacuum never analyzes them, and their
+	 * statistics cover all partitions, so they come once every table of the
+	 * database has its data and indexes.
+	 */
+	res = migrate_source_query(db->snap_conn,
+					   "SELECT n.nspname, c.relname"
+					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+					   " WHERE c.relkind = 'p'"
+					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+					   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+					   " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
+					   "   AND d.objid = c.oid AND d.deptype = 'e')",
+					   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+		if (table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
+			insert_task(db->name, "analyze_partitioned", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
+						0, 1, -1, -1, NULL, 0, false);
+
+	initStringInfo(&rest);
+	foreach(lc, post_stmts)
+	{
+		DumpStatement *ds = lfirst(lc);
+
+		if (ds->kind == MTK_INDEX)
+			insert_task(db->name, "index", ds->schema_name, ds->table_name, 0, 1, -1, -1, ds->sql, 0, false);
+		else if (ds->kind == MTK_CONSTRAINT)
+			insert_task(db->name, "constraint", NULL, NULL, 0, 1, -1, -1, ds->sql, 0, false);
+		else
+			appendStringInfo(&rest, "%s;\n", ds->sql);
+	}
+	if (rest.len > 0)
+		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0, false);
+	/* an index task weighs as much as its table, for the order of work */
+	migrate_coord_exec("UPDATE migrate.task i SET size_bytes = coalesce((SELECT sum(c.size_bytes)"
+			   "  FROM migrate.task c WHERE c.migration_id = i.migration_id AND c.dbname = i.dbname"
+			   "  AND c.kind = 'copy' AND c.schema_name = i.schema_name AND c.table_name = i.table_name), 0)"
+			   " WHERE i.migration_id = $1::bigint AND i.dbname = $2 AND i.kind = 'index'",
+			   2, (const char *[]) {migrate_coord_id(), db->name});
+	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	res = migrate_source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
+	if (SR_VALUE(res, 0, 0)[0] == 't')
+		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	migrate_set_db_status(db->name, "copying", NULL);
+	migrate_coord_event("database_planned",
+				  migrate_json_obj("database", db->name, "snapshot", db->snapshot, NULL));
+	migrate_sched_load(migrate_coord.migration_id);
+	migrate_tx_commit();
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+

@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ *
+ * plan.h
+ *		What the steps of a migration plan: its databases, each database on
+ *		the target, and the tasks of each (plan.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIGRATE_PLAN_H
+#define MIGRATE_PLAN_H
+
+#include "postgres.h"
+
+#include "coordinator.h"
+
+extern void migrate_plan_databases(void);
+extern void migrate_create_database(DbState *db);
+extern void migrate_database_properties(DbState *db);
+extern void migrate_plan_tasks(DbState *db);
+
+#endif							/* MIGRATE_PLAN_H */

@@ -1,0 +1,114 @@
+/*-------------------------------------------------------------------------
+ *
+ * tasks.c
+ *		The kinds of task, one row each: the order of work, what a task
+ *		waits for in its database and on its table, whether it reads the
+ *		source at the snapshot, what its message carries, and the worker's
+ *		function that runs it.  The scheduler (scheduler.c), the dispatcher
+ *		(dispatch.c) and the worker (worker.c) read this table and nothing
+ *		else about a kind.
+ *
+ *	schema ──> copy (part 0 ──> parts 1..n) ──> index (its table) ──> analyze
+ *	   │           │                              │        (its table)
+ *	   │           ├──> sequences                 ├──> constraint ──> post
+ *	   │           └───────────────┬──────────────┘
+ *	   │                           └──> analyze_partitioned
+ *	   └──> large_objects
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "tasks.h"
+#include "worker.h"
+
+#define K(k)	MTK_BIT(MTK_##k)
+
+/*
+ * The kinds.  Priority orders the work of a database: the schema first;
+ * then the largest tables' copies, index builds and statistics together (a
+ * table's chain is copy, then its indexes, then ANALYZE: the longest chains
+ * first, so that small tables fill the gaps instead of the end); then what
+ * needs every table.
+ *
+ *	kind, name, priority, tiebreak, waits in database, waits on table,
+ *	needs snapshot, message body, title, function
+ */
+const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
+	{MTK_SCHEMA, "schema", 0, 2, 0, 0,
+	false, MTB_SCRIPT, "schema", migrate_run_schema},
+	{MTK_COPY, "copy", 1, 1, K(SCHEMA), 0,
+	true, MTB_NONE, "copy", migrate_run_copy},
+	{MTK_INDEX, "index", 1, 0, K(SCHEMA), K(COPY),
+	false, MTB_STATEMENT, "index", migrate_run_statement},
+	{MTK_CONSTRAINT, "constraint", 4, 2, K(SCHEMA) | K(COPY) | K(INDEX), 0,
+	false, MTB_STATEMENT, "constraint", migrate_run_statement},
+	{MTK_POST, "post", 5, 2, K(SCHEMA) | K(COPY) | K(INDEX) | K(CONSTRAINT), 0,
+	false, MTB_SCRIPT, "post-data", migrate_run_post},
+	{MTK_SEQUENCES, "sequences", 3, 2, K(SCHEMA) | K(COPY), 0,
+	true, MTB_NONE, "sequences", migrate_run_sequences},
+	{MTK_LARGE_OBJECTS, "large_objects", 3, 2, K(SCHEMA), 0,
+	true, MTB_NONE, "large objects", migrate_run_large_objects},
+	{MTK_ANALYZE, "analyze", 1, 2, K(SCHEMA), K(COPY) | K(INDEX),
+	false, MTB_TABLE, "analyze", migrate_run_analyze},
+	{MTK_ANALYZE_PARTITIONED, "analyze_partitioned", 6, 2, K(SCHEMA) | K(COPY) | K(INDEX), 0,
+	false, MTB_NONE, "analyze", migrate_run_analyze_partitioned},
+};
+
+/* The kind named NAME (as in migrate.task.kind), or NULL. */
+const MigrateTaskKindInfo *
+migrate_task_kind_by_name(const char *name)
+{
+	int			k;
+
+	for (k = 0; k < MTK_NKINDS; k++)
+		if (strcmp(migrate_task_kinds[k].name, name) == 0)
+			return &migrate_task_kinds[k];
+	return NULL;
+}
+
+PG_FUNCTION_INFO_V1(migrate_task_kinds_sql);
+
+/*
+ * SQL: migrate.task_kinds() — the kinds of task and what each waits for, as
+ * the scheduler applies them.
+ */
+Datum
+migrate_task_kinds_sql(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			k;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (k = 0; k < MTK_NKINDS; k++)
+	{
+		const MigrateTaskKindInfo *kind = &migrate_task_kinds[k];
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		ArrayBuildState *in_db = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+		ArrayBuildState *on_table = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+		int			w;
+
+		for (w = 0; w < MTK_NKINDS; w++)
+		{
+			if (kind->waits_in_database & MTK_BIT(w))
+				accumArrayResult(in_db, CStringGetTextDatum(migrate_task_kinds[w].name),
+								 false, TEXTOID, CurrentMemoryContext);
+			if (kind->waits_on_table & MTK_BIT(w))
+				accumArrayResult(on_table, CStringGetTextDatum(migrate_task_kinds[w].name),
+								 false, TEXTOID, CurrentMemoryContext);
+		}
+		values[0] = CStringGetTextDatum(kind->name);
+		values[1] = Int32GetDatum(kind->priority);
+		values[2] = makeArrayResult(in_db, CurrentMemoryContext);
+		values[3] = makeArrayResult(on_table, CurrentMemoryContext);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

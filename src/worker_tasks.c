@@ -1,0 +1,440 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker_tasks.c
+ *		What a copy worker does for each kind of task, one function a kind
+ *		(the kinds' table in tasks.c names them).  Each runs in the
+ *		transaction the worker's loop started for the task and fills the
+ *		result's rows and bytes; what is worth saying but fails nothing goes
+ *		to the warnings, anything else is an error that fails the task.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/vacuum.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "storage/bufmgr.h"
+#include "storage/lock.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "compat.h"
+#include "copy.h"
+#include "protocol.h"
+#include "schema.h"
+#include "source.h"
+#include "target.h"
+#include "tasks.h"
+#include "worker.h"
+
+/* ---- shared by the tasks that run statements ----------------------------- */
+
+/*
+ * Did a statement fail because what it creates is there already?  On a
+ * retry that means a previous attempt committed it before its result was
+ * recorded: done, not failed.
+ */
+static bool
+already_there(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_DUPLICATE_TABLE ||
+		sqlerrcode == ERRCODE_DUPLICATE_OBJECT ||
+		sqlerrcode == ERRCODE_DUPLICATE_SCHEMA ||
+		sqlerrcode == ERRCODE_DUPLICATE_FUNCTION ||
+		sqlerrcode == ERRCODE_DUPLICATE_DATABASE ||
+		sqlerrcode == ERRCODE_INVALID_TABLE_DEFINITION;	/* a second primary key */
+}
+
+
+/*
+ * The table whose CHECK constraint post-data statement SQL adds (validated)
+ * or validates, which evaluates the source's expressions as the caller
+ * unless run as the table's owner; or InvalidOid.
+ */
+static Oid
+statement_table(const char *sql)
+{
+	List	   *parsed = migrate_try_raw_parse(sql);
+	RangeVar   *rv = NULL;
+	Node	   *stmt;
+
+	if (list_length(parsed) != 1)
+		return InvalidOid;
+	stmt = ((RawStmt *) linitial(parsed))->stmt;
+
+	/*
+	 * Index builds (CREATE INDEX, primary and unique keys) are not among
+	 * them: the server runs an index's expressions as the table's owner in
+	 * a restricted operation by itself, and checks the caller's right to
+	 * create it in the schema.  Validating a CHECK constraint runs as the
+	 * caller.
+	 */
+	if (IsA(stmt, AlterTableStmt) &&
+		((AlterTableStmt *) stmt)->objtype == OBJECT_TABLE &&
+		list_length(((AlterTableStmt *) stmt)->cmds) == 1)
+	{
+		/* one subcommand: nothing else rides on the owner's identity */
+		AlterTableCmd *cmd = linitial(((AlterTableStmt *) stmt)->cmds);
+
+		if (cmd->subtype == AT_ValidateConstraint ||
+			(cmd->subtype == AT_AddConstraint && IsA(cmd->def, Constraint) &&
+			 ((Constraint *) cmd->def)->contype == CONSTR_CHECK &&
+			 !((Constraint *) cmd->def)->skip_validation))
+			rv = ((AlterTableStmt *) stmt)->relation;
+	}
+	if (rv == NULL)
+		return InvalidOid;
+	return RangeVarGetRelid(rv, NoLock, true);
+}
+
+/*
+ * Runs post-data statement ARG (a string).  One that validates a CHECK
+ * constraint evaluates an expression the source defined: it runs inside a
+ * security-restricted operation as the table's owner where the migration's
+ * owner may act as that role, and as the migration's owner otherwise (whose
+ * rights the server then checks, as for any ALTER TABLE), never as a role
+ * the migration's owner could not become.  The subtransaction it runs in
+ * restores the identity and the settings, also on error.
+ */
+static void
+exec_post_data(void *arg)
+{
+	const char *sql = arg;
+	Oid			relid = statement_table(sql);
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel = -1;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	if (OidIsValid(relid))
+	{
+		SetUserIdAndSecContext(migrate_evaluating_role(relid),
+							   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+		save_nestlevel = NewGUCNestLevel();
+	}
+	migrate_target_exec_sql((void *) sql);
+	if (save_nestlevel >= 0)
+		AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+/* Is SQL an ALTER ... OWNER TO statement of a dump? */
+static bool
+is_owner_statement(const char *sql)
+{
+	return pg_strncasecmp(sql, "ALTER ", 6) == 0 && strstr(sql, " OWNER TO ") != NULL;
+}
+
+/*
+ * Adds ERR to the task's warnings (bounded), with the start of statement SQL
+ * when given (statements that carry no secrets: ownership).
+ */
+static void
+add_warning(StringInfo warnings, const char *err, const char *sql)
+{
+	if (warnings->len >= 8000)
+		return;
+	appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
+	if (sql != NULL)
+		appendStringInfo(warnings, " (%.120s)", sql);
+}
+
+/*
+ * Runs the statements of TASK in the current transaction, each in a
+ * subtransaction.  Ownership, privileges and comments that cannot be given
+ * become warnings; on a retry, objects that already exist are taken as
+ * done.  Anything else fails the task.
+ */
+static void
+run_script(const TaskMsg *task, StringInfo warnings)
+{
+	ListCell   *lc;
+	List	   *owners = NIL;
+
+	foreach(lc, task->statements)
+	{
+		const char *sql = lfirst(lc);
+		char	   *err = NULL;
+		int			code = 0;
+
+		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * The schema of thousands of tables locks more objects than the lock
+		 * table holds in one transaction: it commits in batches that fit.
+		 * A task that fails after a batch is run again, and what a batch
+		 * created is then there already (already_there).
+		 */
+		if (task->kind == MTK_SCHEMA && foreach_current_index(lc) > 0 &&
+			foreach_current_index(lc) % Max(max_locks_per_xact * 4, 64) == 0)
+		{
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+		}
+		/* this session's encoding is the database's already */
+		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
+			continue;
+		if (task->kind == MTK_POST ?
+			migrate_target_run_isolated(exec_post_data, (void *) sql, &err, &code) :
+			migrate_target_exec_isolated_code(sql, &err, &code))
+			continue;
+
+		/*
+		 * An owner the object cannot be given yet (the new owner lacks
+		 * CREATE on a schema whose grants come later in the script) is
+		 * given again once the script's grants are in.
+		 */
+		if (code == ERRCODE_INSUFFICIENT_PRIVILEGE && is_owner_statement(sql))
+		{
+			/* in the task's memory: a batch's transaction ends before it */
+			MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(warnings->data));
+
+			owners = lappend(owners, (void *) sql);
+			MemoryContextSwitchTo(old);
+			continue;
+		}
+		if (migrate_statement_tolerated(sql) ||
+			(task->attempt > 1 && already_there(code)))
+		{
+			add_warning(warnings, err, NULL);
+			continue;
+		}
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("%s", err),
+				 errcontext("statement: %.400s", sql)));
+	}
+
+	/*
+	 * What still cannot be given stays owned by the migration's owner, and
+	 * code the source defined on it then runs as that role: said per object.
+	 */
+	foreach(lc, owners)
+	{
+		const char *sql = lfirst(lc);
+		char	   *err = NULL;
+		int			code = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!migrate_target_exec_isolated_code(sql, &err, &code))
+			add_warning(warnings,
+						psprintf("owner not kept, the object stays owned by %s: %s",
+								 quote_identifier(GetUserNameFromId(GetUserId(), false)), err),
+						sql);
+	}
+}
+
+/*
+ * The statistics of a partitioned table across its partitions, and only
+ * those: ANALYZE of a partitioned table would analyze every partition again
+ * (each had its own task as soon as it was copied) and lock them all.
+ */
+static void
+analyze_partitioned(void *arg)
+{
+	const TaskMsg *task = arg;
+	RangeVar   *rv = makeRangeVar(task->schema_name, task->table_name, -1);
+	Oid			relid = RangeVarGetRelid(rv, NoLock, false);
+	VacuumParams params;
+
+	migrate_analyze_params(&params);
+	analyze_rel(relid, rv, &params, NIL, true, GetAccessStrategy(BAS_VACUUM));
+}
+
+/* ---- one function a kind ------------------------------------------------ */
+
+/*
+ * schema: the pre-data script.  Into a database that was there before, and
+ * unless merging, only when it holds no user tables.
+ */
+void
+migrate_run_schema(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	if (task->truncate && task->attempt == 1)
+	{
+		SourceResult *res = migrate_target_query("SELECT count(*) FROM pg_catalog.pg_class c"
+												 " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+												 " WHERE c.relkind IN ('r', 'p')"
+												 " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+												 " AND n.nspname !~ '^pg_toast'"
+												 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+												 "  WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+												 "  AND d.objid = c.oid AND d.deptype = 'e')",
+												 0, NULL, NULL);
+
+		if (strcmp(SR_VALUE(res, 0, 0), "0") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("database \"%s\" already exists on the target with %s user tables",
+							migrate_worker_shared->dbname, SR_VALUE(res, 0, 0)),
+					 errhint("Migrate into a new database (drop or rename this one), or set \"if_exists\": \"merge\" to migrate into it as it is.")));
+	}
+	/* the script's own SET statements belong to this session only */
+	run_script(task, warnings);
+}
+
+/* post: the rest of post-data (triggers, rules, refreshes, ...), in order. */
+void
+migrate_run_post(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	run_script(task, warnings);
+}
+
+/* index, constraint: one post-data statement. */
+void
+migrate_run_statement(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	char	   *err = NULL;
+	int			code = 0;
+
+	if (!migrate_target_run_isolated(exec_post_data, task->statement, &err, &code) &&
+		!(task->attempt > 1 && already_there(code)))
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("%s", err),
+				 errcontext("statement: %.400s", task->statement)));
+}
+
+/*
+ * copy: a table or a block range of one, at the database's snapshot; binary
+ * between servers of the same major version.
+ */
+void
+migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	SourceConn *conn = migrate_worker_snapshot_conn(task->snapshot);
+	int64		bytes = 0;
+	bool		binary = (migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000);
+
+	result->rows = migrate_copy_table(conn, task, binary, migrate_worker_progress,
+									  (void *) &task->task_id, &bytes);
+	result->bytes = bytes;
+}
+
+/* sequences: every sequence's value at the snapshot. */
+void
+migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	SourceConn *conn = migrate_worker_snapshot_conn(task->snapshot);
+	SourceResult *res;
+	int			r;
+
+	res = migrate_source_query(conn,
+							   "SELECT schemaname, sequencename, last_value FROM pg_sequences"
+							   " WHERE last_value IS NOT NULL",
+							   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *err = NULL;
+		char	   *sql = psprintf("SELECT pg_catalog.setval(%s, %s::bigint, true)",
+								   quote_literal_cstr(quote_qualified_identifier(SR_VALUE(res, r, 0),
+																				 SR_VALUE(res, r, 1))),
+								   quote_literal_cstr(SR_VALUE(res, r, 2)));
+
+		CHECK_FOR_INTERRUPTS();
+		if (!migrate_target_exec_isolated(sql, &err))
+			add_warning(warnings, psprintf("sequence %s.%s: %s", SR_VALUE(res, r, 0),
+										   SR_VALUE(res, r, 1), err), NULL);
+	}
+	result->rows = res->nrows;
+}
+
+/*
+ * large_objects: their data, 4MB at a time in a context of its own (bounded
+ * memory); pre-data created them empty, with owners and rights.
+ */
+void
+migrate_run_large_objects(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	SourceConn *conn = migrate_worker_snapshot_conn(task->snapshot);
+	SourceResult *los;
+	int			r;
+	int64		bytes = 0;
+
+	los = migrate_source_query(conn, "SELECT oid::text FROM pg_largeobject_metadata ORDER BY oid",
+							   0, NULL);
+	for (r = 0; r < los->nrows; r++)
+	{
+		int64		offset = 0;
+
+		for (;;)
+		{
+			MemoryContext chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
+															"migrate large object",
+															ALLOCSET_DEFAULT_SIZES);
+			MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
+			const char *params[2] = {SR_VALUE(los, r, 0), psprintf(INT64_FORMAT, offset)};
+			SourceResult *chunk;
+			Oid			types[3] = {OIDOID, INT8OID, BYTEAOID};
+			Datum		args[3];
+			bytea	   *data;
+			int			len;
+			int			ret;
+
+			CHECK_FOR_INTERRUPTS();
+			chunk = migrate_source_query(conn, "SELECT lo_get($1::oid, $2::bigint, 4194304)",
+										 2, params);
+			data = DatumGetByteaPP(DirectFunctionCall1(byteain,
+													   CStringGetDatum(SR_VALUE(chunk, 0, 0))));
+			len = VARSIZE_ANY_EXHDR(data);
+			if (len > 0)
+			{
+				args[0] = ObjectIdGetDatum(atooid(SR_VALUE(los, r, 0)));
+				args[1] = Int64GetDatum(offset);
+				args[2] = PointerGetDatum(data);
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "SPI_connect failed");
+				ret = SPI_execute_with_args("SELECT pg_catalog.lo_put($1, $2, $3)", 3, types,
+											args, NULL, false, 0);
+				if (ret < 0)
+					elog(ERROR, "lo_put failed: %s", SPI_result_code_string(ret));
+				SPI_finish();
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextDelete(chunk_cxt);
+			if (len == 0)
+				break;
+			offset += len;
+			bytes += len;
+		}
+	}
+	result->rows = los->nrows;
+	result->bytes = bytes;
+}
+
+/* analyze: the statistics of a copied table (its qualified name). */
+void
+migrate_run_analyze(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	ListCell   *lc;
+
+	foreach(lc, task->statements)
+	{
+		char	   *err = NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!migrate_target_exec_isolated(psprintf("ANALYZE %s", (char *) lfirst(lc)), &err))
+			add_warning(warnings, err, NULL);
+	}
+}
+
+/* analyze_partitioned: see analyze_partitioned above. */
+void
+migrate_run_analyze_partitioned(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	char	   *err = NULL;
+	int			code;
+
+	if (!migrate_target_run_isolated(analyze_partitioned, (void *) task, &err, &code))
+		add_warning(warnings, err, NULL);
+}
