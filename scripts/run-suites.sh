@@ -30,7 +30,10 @@ count_prove() {
 
 if [[ " $suites " == *" regress "* || " $suites " == *" pgtap "* ]]; then
 	port=$(free_port)
-	start_cluster "$work" "$port" "shared_preload_libraries = 'migrate'" || exit 1
+	# the extension is created only in the database migrate.database names:
+	# pg_regress's own, which pgTAP uses too
+	start_cluster "$work" "$port" "shared_preload_libraries = 'migrate'" \
+		"migrate.database = 'contrib_regression'" || exit 1
 	export PGHOST=$work PGPORT=$port
 fi
 
@@ -52,7 +55,7 @@ if [[ " $suites " == *" regress "* ]]; then
 	# and on a stock server, where the library loads when first called
 	mkdir -p "$work/stock"
 	stock_port=$(free_port)
-	if start_cluster "$work/stock" "$stock_port"; then
+	if start_cluster "$work/stock" "$stock_port" "migrate.database = 'contrib_regression'"; then
 		PGHOST=$work/stock PGPORT=$stock_port run_regress "stock server"
 		stop_cluster "$work/stock"
 	else
@@ -63,11 +66,11 @@ fi
 if [[ " $suites " == *" pgtap "* ]]; then
 	echo "== pgTAP (test/pgtap)"
 	psql -qX -d postgres -v ON_ERROR_STOP=1 \
-		-c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS migrate_pgtap' \
-		-c 'CREATE DATABASE migrate_pgtap' >/dev/null &&
-		psql -qX -d migrate_pgtap -v ON_ERROR_STOP=1 \
+		-c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS contrib_regression WITH (FORCE)' \
+		-c 'CREATE DATABASE contrib_regression' >/dev/null &&
+		psql -qX -d contrib_regression -v ON_ERROR_STOP=1 \
 			-c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION migrate' >/dev/null
-	pg_prove -d migrate_pgtap test/pgtap/*.sql 2>&1 | tee "$work/pgtap.log"
+	pg_prove -d contrib_regression test/pgtap/*.sql 2>&1 | tee "$work/pgtap.log"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites+=(pgtap)
 	count_prove "$work/pgtap.log"
 fi

@@ -7,6 +7,14 @@
 
 -- The extension's own schema, created here so that nobody can pre-seed it.
 CREATE SCHEMA migrate;
+
+-- Only in the database that migrate.database names, where the background
+-- workers look for the extension: refused anywhere else, before anything
+-- else is created (the check loads the library, which defines the setting).
+CREATE FUNCTION migrate.check_install_database() RETURNS void
+LANGUAGE c AS 'MODULE_PATHNAME', 'migrate_check_install_database';
+SELECT migrate.check_install_database();
+DROP FUNCTION migrate.check_install_database();
 COMMENT ON SCHEMA migrate IS 'migrate: pull a whole PostgreSQL server into this one';
 
 -- The functions of the API are not STRICT: a null argument is an error with

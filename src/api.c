@@ -85,6 +85,30 @@ check_state_database(void)
 						 migrate_database)));
 }
 
+PG_FUNCTION_INFO_V1(migrate_check_install_database);
+
+/*
+ * Called by the install script before it creates anything: the extension
+ * belongs in the database that migrate.database names, where the background
+ * workers look for it (pg_cron does the same).  Created anywhere else, every
+ * migration started there would wait forever.
+ */
+Datum
+migrate_check_install_database(PG_FUNCTION_ARGS)
+{
+	if (IsBinaryUpgrade)
+		PG_RETURN_VOID();
+	if (get_database_oid(migrate_database, true) != MyDatabaseId)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the migrate extension can only be created in database \"%s\", not in \"%s\"",
+						migrate_database, get_database_name(MyDatabaseId)),
+				 errdetail("The background workers of migrate keep their state in the database that migrate.database names."),
+				 errhint("Create it in database \"%s\", or have a superuser set migrate.database to \"%s\" in postgresql.conf (with a restart when the library is preloaded).",
+						 migrate_database, get_database_name(MyDatabaseId))));
+	PG_RETURN_VOID();
+}
+
 PG_FUNCTION_INFO_V1(migrate_start);
 
 /* SQL: migrate.start(source text, options jsonb) returns bigint */
