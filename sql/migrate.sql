@@ -182,6 +182,17 @@ CREATE POLICY event_of_owner ON migrate.event FOR SELECT
                    WHERE m.id OPERATOR(pg_catalog.=) migration_id
                      AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
 
+-- The tasks running now, with their rows and bytes so far, from shared
+-- memory (with the library preloaded; no rows without): of the migrations
+-- the caller may see.  The views below add them to what migrate.task holds.
+CREATE FUNCTION migrate.live_progress()
+RETURNS TABLE(migration_id bigint, task_id bigint, rows_copied bigint, bytes_copied bigint)
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_live_progress_sql';
+COMMENT ON FUNCTION migrate.live_progress() IS
+  'the running tasks'' rows and bytes so far, live (with the library preloaded)';
+
 -- The views of the contract.  security_invoker: the caller's row level
 -- security applies.
 CREATE VIEW migrate.status WITH (security_invoker = true) AS
@@ -217,15 +228,24 @@ LEFT JOIN LATERAL (
            EXTRACT(epoch FROM COALESCE(m.finished_at, pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.-)
                    pg_catalog.min(x.started_at))::float8 AS copy_seconds
     FROM (SELECT pg_catalog.bool_and(tk.state OPERATOR(pg_catalog.=) 'done') AS done,
-                 pg_catalog.sum(tk.rows_copied) AS rows_copied,
-                 pg_catalog.sum(tk.bytes_copied) AS bytes_copied,
+                 pg_catalog.sum(tk.rows_now) AS rows_copied,
+                 pg_catalog.sum(tk.bytes_now) AS bytes_copied,
                  pg_catalog.sum(tk.size_bytes) AS size_bytes,
                  -- a task counts its size when done, what it read (at most its size) before
                  pg_catalog.sum(CASE WHEN tk.state OPERATOR(pg_catalog.=) 'done' THEN tk.size_bytes
-                                     WHEN tk.bytes_copied OPERATOR(pg_catalog.<) tk.size_bytes THEN tk.bytes_copied
+                                     WHEN tk.bytes_now OPERATOR(pg_catalog.<) tk.size_bytes THEN tk.bytes_now
                                      ELSE tk.size_bytes END) AS bytes_done,
                  pg_catalog.min(tk.started_at) AS started_at
-          FROM migrate.task tk
+          FROM (SELECT t.*,
+                      -- a running task's figures live from shared memory, when there
+                      CASE WHEN t.state OPERATOR(pg_catalog.=) 'running'
+                           THEN GREATEST(t.rows_copied, l.rows_copied)
+                           ELSE t.rows_copied END AS rows_now,
+                      CASE WHEN t.state OPERATOR(pg_catalog.=) 'running'
+                           THEN GREATEST(t.bytes_copied, l.bytes_copied)
+                           ELSE t.bytes_copied END AS bytes_now
+               FROM migrate.task t
+               LEFT JOIN migrate.live_progress() l ON l.task_id OPERATOR(pg_catalog.=) t.id) tk
           WHERE tk.migration_id OPERATOR(pg_catalog.=) m.id AND tk.kind OPERATOR(pg_catalog.=) 'copy'
           GROUP BY tk.dbname, tk.schema_name, tk.table_name) x) t ON true;
 COMMENT ON VIEW migrate.status IS 'one row a migration: state, progress, rate and ETA';
@@ -239,14 +259,23 @@ SELECT migration_id, dbname, schema_name, table_name,
        pg_catalog.count(*)::int AS parts_total,
        (pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'done'))::int AS parts_done,
        (pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'failed'))::int AS parts_failed,
-       pg_catalog.sum(rows_copied)::bigint AS rows_copied,
-       pg_catalog.sum(bytes_copied)::bigint AS bytes_copied,
+       pg_catalog.sum(rows_now)::bigint AS rows_copied,
+       pg_catalog.sum(bytes_now)::bigint AS bytes_copied,
        CASE WHEN pg_catalog.bool_and(state OPERATOR(pg_catalog.=) 'done') THEN 'done'
             WHEN pg_catalog.bool_or(state OPERATOR(pg_catalog.=) 'failed') THEN 'failed'
             WHEN pg_catalog.bool_or(state OPERATOR(pg_catalog.=) 'running') THEN 'copying'
             ELSE 'pending' END AS state,
        (pg_catalog.array_agg(error ORDER BY part) FILTER (WHERE error IS NOT NULL))[1] AS first_error
-FROM migrate.task
+FROM (SELECT t.*,
+            -- a running task's figures live from shared memory, when there
+            CASE WHEN t.state OPERATOR(pg_catalog.=) 'running'
+                 THEN GREATEST(t.rows_copied, l.rows_copied)
+                 ELSE t.rows_copied END AS rows_now,
+            CASE WHEN t.state OPERATOR(pg_catalog.=) 'running'
+                 THEN GREATEST(t.bytes_copied, l.bytes_copied)
+                 ELSE t.bytes_copied END AS bytes_now
+     FROM migrate.task t
+     LEFT JOIN migrate.live_progress() l ON l.task_id OPERATOR(pg_catalog.=) t.id) tk
 WHERE kind OPERATOR(pg_catalog.=) 'copy'
 GROUP BY migration_id, dbname, schema_name, table_name;
 

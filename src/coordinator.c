@@ -31,6 +31,7 @@
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "conninfo.h"
 #include "coordinator.h"
@@ -49,6 +50,10 @@
 #include "state.h"
 #include "steps.h"
 #include "target.h"
+
+/* How often the loop looks at the state when no worker said anything. */
+#define MIGRATE_STOP_CHECK_MS	500
+#define MIGRATE_ADVANCE_MS		250
 
 Coordinator migrate_coord;
 
@@ -188,6 +193,8 @@ migrate_coordinator_main(Datum main_arg)
 	char		owner_name[NAMEDATALEN];
 	int			tries;
 	MemoryContext loop_context;
+	volatile TimestampTz last_stop_check = 0;
+	volatile TimestampTz last_advance = 0;
 
 	migrate_coord.migration_id = DatumGetInt64(main_arg);
 	pqsignal(SIGTERM, die);
@@ -313,41 +320,63 @@ migrate_coordinator_main(Datum main_arg)
 		{
 			char	   *stop;
 			bool		finished;
+			bool		heard;
+			TimestampTz now;
 
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextSwitchTo(migrate_coord.cxt);
 			MemoryContextReset(loop_context);
 			MemoryContextSwitchTo(loop_context);
-			migrate_pool_poll();
-			if ((stop = requested_stop()) != NULL)
-			{
-				finish(strcmp(stop, "stopping") == 0 ? "stopped" : "cancelled", NULL);
-				break;
-			}
-			finished = migrate_advance_databases();
-			if (finished && migrate_pool_live() == 0)
-			{
-				SourceResult *failed;
+			heard = migrate_pool_poll();
+			now = GetCurrentTimestamp();
 
-				migrate_tx_begin();
-				failed = migrate_coord_query("SELECT string_agg(dbname || ': ' || coalesce(message, 'failed'), '; ')"
-									 " FROM migrate.database_state"
-									 " WHERE migration_id = $1::bigint AND status = 'failed'",
-									 1, (const char *[]) {migrate_coord_id()});
-				migrate_tx_commit();
-				if (SR_VALUE(failed, 0, 0) != NULL)
-					finish("failed", SR_VALUE(failed, 0, 0));
-				else
-					finish("done", NULL);
-				break;
+			/*
+			 * stop and cancel interrupt the coordinator when they commit; the
+			 * state is read again now and then all the same.
+			 */
+			if (TimestampDifferenceExceeds(last_stop_check, now, MIGRATE_STOP_CHECK_MS))
+			{
+				last_stop_check = now;
+				if ((stop = requested_stop()) != NULL)
+				{
+					finish(strcmp(stop, "stopping") == 0 ? "stopped" : "cancelled", NULL);
+					break;
+				}
 			}
-			if (finished)
-				migrate_pool_dismiss_idle(NULL);
-			else
-				migrate_dispatch();
+
+			/*
+			 * The databases move on when a result came in, and now and then
+			 * (a retry's back-off ending, a database dropped by hand); a
+			 * round that heard nothing costs no transaction.
+			 */
+			if (heard || TimestampDifferenceExceeds(last_advance, now, MIGRATE_ADVANCE_MS))
+			{
+				last_advance = now;
+				finished = migrate_advance_databases();
+				if (finished && migrate_pool_live() == 0)
+				{
+					SourceResult *failed;
+
+					migrate_tx_begin();
+					failed = migrate_coord_query("SELECT string_agg(dbname || ': ' || coalesce(message, 'failed'), '; ')"
+												 " FROM migrate.database_state"
+												 " WHERE migration_id = $1::bigint AND status = 'failed'",
+												 1, (const char *[]) {migrate_coord_id()});
+					migrate_tx_commit();
+					if (SR_VALUE(failed, 0, 0) != NULL)
+						finish("failed", SR_VALUE(failed, 0, 0));
+					else
+						finish("done", NULL);
+					break;
+				}
+				if (finished)
+					migrate_pool_dismiss_idle(NULL);
+				else
+					migrate_dispatch();
+			}
 
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 250, PG_WAIT_EXTENSION);
+							 MIGRATE_ADVANCE_MS, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
 		}
 	}

@@ -101,6 +101,38 @@ migrate_task_unknown(int64 task_id)
 		fail_dependents(task_id);
 }
 
+/*
+ * Progress sent by workers (without preloading: with it, they write it in
+ * shared memory, live.c), as array elements, for one UPDATE a round.
+ */
+static StringInfoData pending_progress;	/* task ids */
+static StringInfoData pending_rows;
+static StringInfoData pending_bytes;
+
+/*
+ * Writes the progress received this round, in one statement: a task that
+ * ended meanwhile keeps its final figures (only running tasks change).
+ */
+void
+migrate_flush_progress(void)
+{
+	if (pending_progress.data == NULL || pending_progress.len == 0)
+		return;
+	migrate_round_tx_begin();
+	migrate_coord_exec("UPDATE migrate.task t SET rows_copied = v.r, bytes_copied = v.b"
+					   " FROM (SELECT DISTINCT ON (u.id) u.id, u.r, u.b"
+					   "  FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) WITH ORDINALITY u(id, r, b, n)"
+					   "  ORDER BY u.id, u.n DESC) v"
+					   " WHERE t.id = v.id AND t.migration_id = $1::bigint AND t.state = 'running'",
+					   4, (const char *[]) {migrate_coord_id(),
+						   psprintf("{%s}", pending_progress.data),
+						   psprintf("{%s}", pending_rows.data),
+					   psprintf("{%s}", pending_bytes.data)});
+	resetStringInfo(&pending_progress);
+	resetStringInfo(&pending_rows);
+	resetStringInfo(&pending_bytes);
+}
+
 /* Handles one message of a worker. */
 void
 migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg)
@@ -111,14 +143,32 @@ migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg)
 	args[1] = psprintf(INT64_FORMAT, msg->task_id);
 	args[2] = psprintf(INT64_FORMAT, msg->rows);
 	args[3] = psprintf(INT64_FORMAT, msg->bytes);
+	if (pending_progress.data == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(migrate_coord.cxt);
+
+		initStringInfo(&pending_progress);
+		initStringInfo(&pending_rows);
+		initStringInfo(&pending_bytes);
+		MemoryContextSwitchTo(old);
+	}
 
 	migrate_round_tx_begin();
 	switch (msg->kind)
 	{
 		case RK_PROGRESS:
-			migrate_coord_exec("UPDATE migrate.task SET rows_copied = $3::bigint, bytes_copied = $4::bigint"
-					   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 4, args);
-			break;
+			{
+				/* the newest figures of each task, written once a round */
+				MemoryContext old = MemoryContextSwitchTo(migrate_coord.cxt);
+
+				const char *sep = pending_progress.len ? "," : "";
+
+				appendStringInfo(&pending_progress, "%s" INT64_FORMAT, sep, msg->task_id);
+				appendStringInfo(&pending_rows, "%s" INT64_FORMAT, sep, msg->rows);
+				appendStringInfo(&pending_bytes, "%s" INT64_FORMAT, sep, msg->bytes);
+				MemoryContextSwitchTo(old);
+				break;
+			}
 		case RK_DONE:
 			migrate_coord_exec("UPDATE migrate.task SET state = 'done', rows_copied = $3::bigint,"
 					   " bytes_copied = $4::bigint, finished_at = now(), error = NULL"
@@ -205,10 +255,18 @@ task_usable(const char *dbname, MigrateTaskKind kind)
 void
 migrate_dispatch(void)
 {
+	typedef struct Claimed
+	{
+		WorkerSlot *slot;
+		TaskMsg		msg;
+	} Claimed;
 	List	   *runnable;
+	List	   *claimed = NIL;
 	List	   *lost = NIL;
 	ListCell   *lc;
 	bool		starved = false;
+	bool		reload = false;
+	bool		in_tx = false;
 	int			room = migrate_pool_room();
 
 	/* no more tasks than workers could take now */
@@ -216,26 +274,35 @@ migrate_dispatch(void)
 		return;
 	runnable = migrate_sched_runnable(task_usable, room);
 
+	/*
+	 * The tasks are claimed (running, one more attempt) in one transaction,
+	 * committed before any is sent: a worker never runs a task that the
+	 * state does not say is running.
+	 */
 	foreach(lc, runnable)
 	{
 		SchedTask  *t = lfirst(lc);
 		const MigrateTaskKindInfo *kind = &migrate_task_kinds[t->kind];
 		const char *dbname = migrate_sched_task_dbname(t);
 		WorkerSlot *slot = migrate_pool_idle(dbname);
-		TaskMsg		msg;
+		Claimed    *c;
+		TaskMsg    *msg;
 		DbState    *db = migrate_db_state(dbname);
 		SourceResult *res;
 		const char *args[2];
 
+		if (!in_tx)
+		{
+			migrate_tx_begin();
+			in_tx = true;
+		}
 		if (slot == NULL)
 		{
 			Oid			dboid;
 
 			if (starved)
 				continue;
-			migrate_tx_begin();
 			dboid = get_database_oid(dbname, true);
-			migrate_tx_commit();
 			if (!OidIsValid(dboid))
 				continue;
 			slot = migrate_pool_start(dbname, dboid, migrate_coord.owner);
@@ -246,74 +313,86 @@ migrate_dispatch(void)
 			continue;
 		}
 
-		/* the rest of the task, and its start, in one transaction */
 		args[0] = migrate_coord_id();
 		args[1] = psprintf(INT64_FORMAT, t->id);
-		migrate_tx_begin();
 		res = migrate_coord_query("UPDATE migrate.task t SET state = 'running', attempts = attempts + 1,"
-						  " started_at = coalesce(started_at, now()), retry_at = NULL"
-						  " FROM migrate.database_state d"
-						  " WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.state = 'pending'"
-						  " AND d.migration_id = t.migration_id AND d.dbname = t.dbname"
-						  " RETURNING t.schema_name, t.table_name, coalesce(t.block_from, -1),"
-						  " coalesce(t.block_to, -1), t.statement, t.attempts, d.created_here",
-						  2, args);
-		migrate_tx_commit();
+								  " started_at = coalesce(started_at, now()), retry_at = NULL"
+								  " FROM migrate.database_state d"
+								  " WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.state = 'pending'"
+								  " AND d.migration_id = t.migration_id AND d.dbname = t.dbname"
+								  " RETURNING t.schema_name, t.table_name, coalesce(t.block_from, -1),"
+								  " coalesce(t.block_to, -1), t.statement, t.attempts, d.created_here",
+								  2, args);
 		if (res->nrows == 0)
 		{
 			/* not pending any more: the scheduler reads the tasks again */
-			migrate_tx_begin();
-			migrate_sched_load(migrate_coord.migration_id);
-			migrate_tx_commit();
+			reload = true;
 			break;
 		}
 		migrate_sched_set_state(t->id, 'r', atoi(SR_VALUE(res, 0, 5)), 0);
 
-		memset(&msg, 0, sizeof(msg));
-		msg.kind = t->kind;
-		msg.task_id = t->id;
-		msg.attempt = atoi(SR_VALUE(res, 0, 5));
-		msg.schema_name = SR_VALUE(res, 0, 0);
-		msg.table_name = SR_VALUE(res, 0, 1);
-		msg.block_from = strtoi64(SR_VALUE(res, 0, 2), NULL, 10);
-		msg.block_to = strtoi64(SR_VALUE(res, 0, 3), NULL, 10);
-		msg.snapshot = db->snapshot;
+		c = palloc0(sizeof(Claimed));
+		c->slot = slot;
+		msg = &c->msg;
+		msg->kind = t->kind;
+		msg->task_id = t->id;
+		msg->attempt = atoi(SR_VALUE(res, 0, 5));
+		msg->schema_name = SR_VALUE(res, 0, 0);
+		msg->table_name = SR_VALUE(res, 0, 1);
+		msg->block_from = strtoi64(SR_VALUE(res, 0, 2), NULL, 10);
+		msg->block_to = strtoi64(SR_VALUE(res, 0, 3), NULL, 10);
+		msg->snapshot = db->snapshot;
 		switch (kind->body)
 		{
 			case MTB_SCRIPT:
-				msg.statements = migrate_split_sql(SR_VALUE(res, 0, 4));
+				msg->statements = migrate_split_sql(SR_VALUE(res, 0, 4));
 				break;
 			case MTB_STATEMENT:
-				msg.statement = SR_VALUE(res, 0, 4);
+				msg->statement = SR_VALUE(res, 0, 4);
 				break;
 			case MTB_TABLE:
-				msg.statements = list_make1(quote_qualified_identifier(msg.schema_name,
-																	   msg.table_name));
+				msg->statements = list_make1(quote_qualified_identifier(msg->schema_name,
+																		msg->table_name));
 				break;
 			case MTB_NONE:
 				break;
 		}
 		/* the first part of a copy empties the table; a schema, a database that was there */
 		if (t->kind == MTK_COPY)
-			msg.truncate = t->part == 0;
+			msg->truncate = t->part == 0;
 		else if (t->kind == MTK_SCHEMA && !migrate_coord.options->if_exists_merge)
-			msg.truncate = strcmp(SR_VALUE(res, 0, 6), "f") == 0;
+			msg->truncate = strcmp(SR_VALUE(res, 0, 6), "f") == 0;
 
-		slot->task_id = msg.task_id;
-		if (!migrate_pool_send(slot, &msg))
+		/* busy from now on: the next task needs another worker */
+		slot->task_id = msg->task_id;
+		claimed = lappend(claimed, c);
+	}
+	if (in_tx)
+		migrate_tx_commit();
+
+	foreach(lc, claimed)
+	{
+		Claimed    *c = lfirst(lc);
+
+		if (!migrate_pool_send(c->slot, &c->msg))
 		{
-			/*
-			 * After the loop: migrate_task_unknown reads the tasks again, which
-			 * frees what RUNNABLE points to.
-			 */
-			lost = lappend(lost, psprintf(INT64_FORMAT, msg.task_id));
-			migrate_pool_free(slot);
+			/* the worker is gone: the task's outcome is unknown */
+			lost = lappend(lost, psprintf(INT64_FORMAT, c->msg.task_id));
+			migrate_pool_free(c->slot);
 		}
 	}
-	foreach(lc, lost)
+
+	/*
+	 * Now that nothing points into the scheduler's tasks any more
+	 * (migrate_task_unknown and a reload read them again).
+	 */
+	if (reload || lost != NIL)
 	{
 		migrate_tx_begin();
-		migrate_task_unknown(strtoi64(lfirst(lc), NULL, 10));
+		foreach(lc, lost)
+			migrate_task_unknown(strtoi64(lfirst(lc), NULL, 10));
+		if (reload)
+			migrate_sched_load(migrate_coord.migration_id);
 		migrate_tx_commit();
 	}
 

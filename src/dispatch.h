@@ -17,5 +17,6 @@
 extern void migrate_dispatch(void);
 extern void migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg);
 extern void migrate_task_unknown(int64 task_id);
+extern void migrate_flush_progress(void);
 
 #endif							/* MIGRATE_DISPATCH_H */

@@ -19,6 +19,7 @@
 #include "utils/guc.h"
 
 #include "launcher.h"
+#include "live.h"
 #include "migrate.h"
 #include "redact.h"
 
@@ -102,6 +103,7 @@ _PG_init(void)
 	if (process_shared_preload_libraries_in_progress)
 		migrate_register_launcher();
 
+	migrate_live_init();
 	migrate_install_log_hook();
 }
 

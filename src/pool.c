@@ -181,11 +181,15 @@ migrate_pool_send(WorkerSlot *slot, const TaskMsg *msg)
 	return res == SHM_MQ_SUCCESS;
 }
 
-/* Reads what every worker has to say; frees the slots of dead workers. */
-void
+/*
+ * Reads what every worker has to say; frees the slots of dead workers.
+ * True when there was anything: a result, progress, a worker gone.
+ */
+bool
 migrate_pool_poll(void)
 {
 	int			i;
+	bool		heard = false;
 
 	for (i = 0; i < migrate_coord.max_workers; i++)
 	{
@@ -204,6 +208,7 @@ migrate_pool_poll(void)
 				ResultMsg	msg;
 
 				migrate_result_msg_decode(data, len, &msg);
+				heard = true;
 				migrate_handle_result(slot, &msg);
 				continue;
 			}
@@ -211,6 +216,7 @@ migrate_pool_poll(void)
 			{
 				pid_t		pid;
 
+				heard = true;
 				if (slot->task_id != 0)
 				{
 					migrate_round_tx_begin();
@@ -238,6 +244,7 @@ migrate_pool_poll(void)
 
 			if (GetBackgroundWorkerPid(slot->handle, &pid) == BGWH_STOPPED)
 			{
+				heard = true;
 				if (slot->task_id != 0)
 				{
 					migrate_round_tx_begin();
@@ -247,7 +254,9 @@ migrate_pool_poll(void)
 			}
 		}
 	}
+	migrate_flush_progress();
 	migrate_round_tx_end();
+	return heard;
 }
 
 /* Tells the idle workers (of DBNAME, or of every database) to exit. */

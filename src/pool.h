@@ -36,7 +36,7 @@ extern WorkerSlot *migrate_pool_start(const char *dbname, Oid dboid, Oid owner);
 extern bool migrate_pool_send(WorkerSlot *slot, const TaskMsg *msg);
 extern void migrate_pool_free(WorkerSlot *slot);
 extern void migrate_pool_terminate_task(int64 task_id);
-extern void migrate_pool_poll(void);
+extern bool migrate_pool_poll(void);
 extern void migrate_pool_dismiss_idle(const char *dbname);
 extern void migrate_pool_stop(void);
 

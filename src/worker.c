@@ -33,6 +33,7 @@
 
 #include "conninfo.h"
 #include "launcher.h"
+#include "live.h"
 #include "protocol.h"
 #include "redact.h"
 #include "source.h"
@@ -105,6 +106,13 @@ migrate_worker_progress(int64 rows, int64 bytes, void *arg)
 {
 	ResultMsg	msg = {RK_PROGRESS, *(int64 *) arg, rows, bytes, NULL, NULL};
 	shm_mq_result res;
+
+	/* preloaded: in shared memory, where the views read it */
+	if (migrate_live_available())
+	{
+		migrate_live_set(rows, bytes);
+		return;
+	}
 
 	if (!flush_unsent(false))
 		return;
@@ -220,6 +228,8 @@ run_task(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, psprintf("migrate task " INT64_FORMAT, task->task_id));
 	set_ps_display(task_title(task));
+	migrate_live_begin(migrate_worker_shared->migration_id, migrate_worker_shared->owner,
+					   task->task_id);
 
 	migrate_task_kinds[task->kind].run(task, result, warnings);
 
