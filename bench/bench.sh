@@ -69,12 +69,9 @@ source_tables() {
 }
 
 # a line a table: row count and an order-independent checksum of the rows
+# (scripts/fingerprint.sql, the tests' and the demo's query too)
 fingerprint() {
-	local conn=$1 t
-	while read -r t; do
-		echo "$t $(psql -qXAt -d "$conn dbname=bench" -c \
-			"SELECT count(*) || ' ' || md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) FROM $t x")"
-	done <"$work/tables"
+	psql -qXAt -F ' ' -d "$1 dbname=bench" -f scripts/fingerprint.sql
 }
 
 reset_target() {

@@ -38,13 +38,7 @@ tpsql -d postgres -c "SELECT rolname, status, message FROM migrate.roles WHERE m
 
 echo "== checking: row counts and checksums of every table, source against target"
 fp() {
-	psql -qXAt -h "$work/$1" -p "$2" -d shop -c "
-		SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-		WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1" |
-		while read -r t; do
-			printf '%s %s\n' "$t" "$(psql -qXAt -h "$work/$1" -p "$2" -d shop -c \
-				"SELECT count(*) || ' ' || md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) FROM $t x")"
-		done
+	psql -qXAt -F ' ' -h "$work/$1" -p "$2" -d shop -f scripts/fingerprint.sql
 }
 fp source "$sport" >"$work/source.fp"
 fp target "$tport" >"$work/target.fp"
