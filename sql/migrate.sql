@@ -123,7 +123,7 @@ CREATE TABLE migrate.database_state (
 -- sequences, large_objects (their data; pre-data creates them), analyze
 -- (a table), analyze_partitioned (a partitioned table, across its
 -- partitions).  What each waits for: migrate.task_kinds(), from the C table
--- the scheduler uses (src/scheduler.c); this CHECK lists the same names.
+-- the scheduler uses (src/tasks.c); this CHECK lists the same names.
 CREATE TABLE migrate.task (
     id bigserial PRIMARY KEY,
     migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
