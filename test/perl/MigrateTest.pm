@@ -3,10 +3,11 @@
 package MigrateTest;
 
 use strict;
-use warnings;
+use warnings FATAL => 'all';
 use Exporter 'import';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use IPC::Run;
 
 our @EXPORT = qw(new_source new_target checks rows_of source_uri source_socket_uri table_fingerprints poll_until);
 
@@ -97,6 +98,44 @@ sub checks
 	return \%h;
 }
 
+push @EXPORT, qw(statuses detail_like validate_source data_file);
+
+# The statuses of check NAME in the hash CHECKS returns, comma-separated.
+sub statuses
+{
+	my ($c, $name) = @_;
+	return join ',', map { $_->[0] } @{ $c->{$name} // [] };
+}
+
+# Passes when check NAME has a row of STATUS whose detail matches RE.
+sub detail_like
+{
+	my ($c, $name, $status, $re, $msg) = @_;
+	my @hits = grep { $_->[0] eq $status && $_->[1] =~ $re } @{ $c->{$name} // [] };
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	Test::More::ok(@hits, $msg) or Test::More::diag(Test::More::explain($c->{$name}));
+	return;
+}
+
+# The text of test/data/NAME.
+sub data_file
+{
+	my ($name) = @_;
+	my $dir = $ENV{TESTDIR} // '.';
+	return slurp_file("$dir/test/data/$name");
+}
+
+# The source of the validate tests: test/data/validate_source.sql on a new
+# source server NAME (options as new_source's).  Returns the node and its
+# roles' password.
+sub validate_source
+{
+	my ($name, %opts) = @_;
+	my $node = new_source($name, %opts);
+	$node->safe_psql('postgres', data_file('validate_source.sql'));
+	return ($node, 'Sup3r-s3cret-pw');
+}
+
 # Row count and an order-independent checksum of every table of database DB
 # on NODE: { "schema.table" => "count:md5" }, from scripts/fingerprint.sql
 # (the query the demo and bench/ use too).
@@ -131,6 +170,87 @@ sub poll_until
 		select(undef, undef, undef, 0.1);
 	}
 	return $last;
+}
+
+# ---- helpers of the copy_roles tests (002, 019, 020) ----------------------------
+push @EXPORT, qw(copy_roles can_login);
+
+# Runs migrate.copy_roles(SRC, OPTS) on TARGET (as ROLE, if given); returns
+# { rolname => { password, status, message } }.
+sub copy_roles
+{
+	my ($target, $src, $opts, $role) = @_;
+	$opts //= '{}';
+	my $sql = ($role ? "SET ROLE $role;\n" : '')
+	  . "SELECT rolname || E'\\x1f' || coalesce(rolpassword, '') || E'\\x1f' || status || E'\\x1f' || coalesce(message, '')"
+	  . " FROM migrate.copy_roles('$src', '$opts')";
+	my %rows;
+	for my $line (split /\n/, $target->safe_psql('postgres', $sql))
+	{
+		my ($name, $password, $status, $message) = split /\x1f/, $line, -1;
+		$rows{$name} = { password => $password, status => $status, message => $message };
+	}
+	return \%rows;
+}
+
+# Whether USER logs in to NODE with PASSWORD.
+sub can_login
+{
+	my ($node, $user, $password) = @_;
+	my ($out, $err);
+	my $connstr = $node->connstr('postgres') . " user='$user' password='$password'";
+	IPC::Run::run([ 'psql', '-XAtq', '-d', $connstr, '-c', 'SELECT current_user' ], '>', \$out, '2>', \$err);
+	chomp $out if defined $out;
+	return ($out // '') eq $user;
+}
+
+# ---- helpers of the engine tests (003, 022 to 027) ------------------------------
+push @EXPORT, qw(engine_source engine_target identical);
+
+# The engine tests' source: database shop (test/data/engine_source.sql, with
+# a slow table, UTF8 whatever the locale) and bench (pgbench scale 3), role
+# reporter with settings in shop.  Returns the node, a superuser's URI and
+# the fingerprints of both databases ({ db => table_fingerprints }).
+sub engine_source
+{
+	my ($name) = @_;
+	my $node = new_source($name // 'source');
+	$node->safe_psql('postgres',
+		"CREATE DATABASE shop TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'; CREATE DATABASE bench");
+	$node->safe_psql('postgres', q{
+		CREATE ROLE reporter LOGIN;
+		ALTER ROLE reporter IN DATABASE shop SET work_mem = '3MB';
+		ALTER ROLE reporter IN DATABASE shop SET search_path = app, "Odd ""Schema""";
+		ALTER DATABASE shop SET statement_timeout = '1h';
+		COMMENT ON DATABASE shop IS 'the shop''s data';
+	});
+	$node->safe_psql('shop', data_file('engine_source.sql'));
+	$node->command_ok([ 'pgbench', '-i', '-s', '3', '-q', '-d', $node->connstr('bench') ], 'pgbench data');
+	my %expected = (shop => table_fingerprints($node, 'shop'), bench => table_fingerprints($node, 'bench'));
+	return ($node, source_uri($node, scalar getpwuid($<), undef), \%expected);
+}
+
+# A preloaded target with room for three workers, and CONF.
+sub engine_target
+{
+	my ($name, %o) = @_;
+	return new_target($name, preload => 1,
+		conf => "max_worker_processes = 24\nmigrate.max_workers = 3\n" . ($o{conf} // ''));
+}
+
+# Passes when every database of EXPECTED (engine_source's third result) is
+# identical on NODE.
+sub identical
+{
+	my ($node, $expected, $label) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	for my $db (sort keys %$expected)
+	{
+		my $got = table_fingerprints($node, $db);
+		Test::More::is_deeply($got, $expected->{$db}, "$label: database $db identical to the source")
+		  or Test::More::diag(Test::More::explain({ source => $expected->{$db}, target => $got }));
+	}
+	return;
 }
 
 # ---- helpers of the hostile tests (005 to 008) --------------------------------

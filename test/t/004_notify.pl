@@ -1,8 +1,8 @@
 # Webhooks: a JSON document POSTed on every state change and failure to a
-# receiver on loopback; a receiver that is not there makes an event, never a
-# failed migration; no password or source string in what is sent.
+# receiver on loopback, only to URLs a superuser allowed; no password or
+# source string in what is sent.
 use strict;
-use warnings;
+use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -92,18 +92,6 @@ is($dbdone->{database}, 'shop', 'database_done names the database');
 my $all = slurp_file($received);
 unlike($all, qr/\Q$pw\E/, 'no password in what was sent');
 unlike($all, qr/mover|postgresql:/, 'no source string in what was sent');
-
-# a receiver that is not there: an event, and the migration still finishes
-my $closed = PostgreSQL::Test::Cluster::get_free_port();
-my $t2 = new_target('t2', preload => 1,
-	conf => "max_worker_processes = 16\nmigrate.notify_allowed_urls = 'http://127.0.0.1:$closed'");
-$id = $t2->safe_psql('postgres',
-	"SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:$closed/\"}')");
-is($t2->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'done without a receiver');
-ok($t2->safe_psql('postgres', "SELECT count(*) FROM migrate.event WHERE migration_id = $id AND kind = 'notify_failed'") > 0,
-	'failed deliveries are events');
-unlike($t2->safe_psql('postgres', "SELECT string_agg(detail::text, ' ') FROM migrate.event WHERE migration_id = $id"),
-	qr/\Q$pw\E/, 'no password in the events');
 
 kill 'TERM', $child;
 waitpid($child, 0);
