@@ -345,11 +345,14 @@ migrate_coordinator_main(Datum main_arg)
 			}
 
 			/*
-			 * The databases move on when a result came in, and now and then
+			 * The databases move on when a result may have ended a step (the
+			 * last copy or task of a database, a failure), and now and then
 			 * (a retry's back-off ending, a database dropped by hand); a
-			 * round that heard nothing costs no transaction.
+			 * result that ends no step only frees its worker for the next
+			 * task.  A round that heard nothing costs no transaction.
 			 */
-			if (heard || TimestampDifferenceExceeds(last_advance, now, MIGRATE_ADVANCE_MS))
+			if (migrate_sched_step_due() ||
+				TimestampDifferenceExceeds(last_advance, now, MIGRATE_ADVANCE_MS))
 			{
 				last_advance = now;
 				finished = migrate_advance_databases();
@@ -374,6 +377,8 @@ migrate_coordinator_main(Datum main_arg)
 				else
 					migrate_dispatch();
 			}
+			else if (heard)
+				migrate_dispatch();
 
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 MIGRATE_ADVANCE_MS, PG_WAIT_EXTENSION);

@@ -18,7 +18,9 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -246,29 +248,101 @@ table_selected(const char *dbname, const char *nsp, const char *rel)
 	return true;
 }
 
+/*
+ * The tasks of a plan, gathered column by column and inserted in batches:
+ * one INSERT of thousands of rows instead of thousands of INSERTs.
+ */
+#define TASK_COLUMNS	11
+#define TASK_BATCH		2000
+
+static List *task_rows[TASK_COLUMNS];	/* char * a row, NULL for SQL NULL */
+static int	task_nrows = 0;
+
+static void
+flush_tasks(void)
+{
+	Oid			types[TASK_COLUMNS + 1];
+	Datum		values[TASK_COLUMNS + 1];
+	int			c;
+
+	if (task_nrows == 0)
+		return;
+	types[0] = INT8OID;
+	values[0] = Int64GetDatum(migrate_coord.migration_id);
+	for (c = 0; c < TASK_COLUMNS; c++)
+	{
+		Datum	   *elems = palloc(sizeof(Datum) * task_nrows);
+		bool	   *nulls = palloc(sizeof(bool) * task_nrows);
+		int			dims[1] = {task_nrows};
+		int			lbs[1] = {1};
+		ListCell   *lc;
+		int			i = 0;
+
+		foreach(lc, task_rows[c])
+		{
+			char	   *v = lfirst(lc);
+
+			nulls[i] = v == NULL;
+			elems[i] = v ? CStringGetTextDatum(v) : (Datum) 0;
+			i++;
+		}
+		types[c + 1] = TEXTARRAYOID;
+		values[c + 1] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+														   TEXTOID, -1, false, TYPALIGN_INT));
+		list_free(task_rows[c]);
+		task_rows[c] = NIL;
+	}
+	migrate_state_exec("INSERT INTO migrate.task (migration_id, dbname, kind, schema_name, table_name,"
+					   " part, parts, block_from, block_to, statement, size_bytes, unlogged)"
+					   " SELECT $1, u.dbname, u.kind, u.nsp, u.rel, u.part::int, u.parts::int,"
+					   " u.block_from::bigint, u.block_to::bigint, u.statement, u.size::bigint,"
+					   " u.unlogged::boolean"
+					   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),"
+					   " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+					   " pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
+					   " pg_catalog.unnest($11), pg_catalog.unnest($12))"
+					   " AS u(dbname, kind, nsp, rel, part, parts, block_from, block_to, statement,"
+					   " size, unlogged)",
+					   TASK_COLUMNS + 1, types, values, NULL);
+	task_nrows = 0;
+}
+
 static void
 insert_task(const char *dbname, const char *kind, const char *nsp, const char *rel,
 			int part, int parts, int64 from, int64 to, const char *statement, int64 size,
 			bool unlogged)
 {
-	const char *args[12];
+	const char *row[TASK_COLUMNS];
+	int			c;
 
-	args[0] = migrate_coord_id();
-	args[1] = dbname;
-	args[2] = kind;
-	args[3] = nsp;
-	args[4] = rel;
-	args[5] = psprintf("%d", part);
-	args[6] = psprintf("%d", parts);
-	args[7] = from >= 0 ? psprintf(INT64_FORMAT, from) : NULL;
-	args[8] = to >= 0 ? psprintf(INT64_FORMAT, to) : NULL;
-	args[9] = statement;
-	args[10] = psprintf(INT64_FORMAT, size);
-	args[11] = unlogged ? "true" : "false";
-	migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, schema_name, table_name,"
-			   " part, parts, block_from, block_to, statement, size_bytes, unlogged)"
-			   " VALUES ($1::bigint, $2, $3, $4, $5, $6::int, $7::int, $8::bigint, $9::bigint, $10,"
-			   " $11::bigint, $12::boolean)", 12, args);
+	row[0] = dbname;
+	row[1] = kind;
+	row[2] = nsp;
+	row[3] = rel;
+	row[4] = psprintf("%d", part);
+	row[5] = psprintf("%d", parts);
+	row[6] = from >= 0 ? psprintf(INT64_FORMAT, from) : NULL;
+	row[7] = to >= 0 ? psprintf(INT64_FORMAT, to) : NULL;
+	row[8] = statement;
+	row[9] = psprintf(INT64_FORMAT, size);
+	row[10] = unlogged ? "true" : "false";
+	for (c = 0; c < TASK_COLUMNS; c++)
+		task_rows[c] = lappend(task_rows[c], (void *) row[c]);
+	if (++task_nrows >= TASK_BATCH)
+		flush_tasks();
+}
+
+/* The size of each table planned, by "schema.table" (an index weighs as much). */
+typedef struct TableSize
+{
+	char		key[2 * NAMEDATALEN + 2];
+	int64		size;
+} TableSize;
+
+static char *
+table_key(const char *nsp, const char *rel)
+{
+	return psprintf("%s\x1f%s", nsp, rel);
 }
 
 /* Plans database DB: schema, copy, post-data, sequences and analyze tasks. */
@@ -283,8 +357,15 @@ migrate_plan_tasks(DbState *db)
 	ListCell   *lc;
 	const char *encoding;
 	int			r;
+	HTAB	   *sizes;
+	TableSize  *ts;
 	MemoryContext cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate plan", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	/* rows left by a plan that failed half-way pointed into its memory */
+	for (r = 0; r < TASK_COLUMNS; r++)
+		task_rows[r] = NIL;
+	task_nrows = 0;
 
 	migrate_tx_begin();
 	encoding = GetDatabaseEncodingName();
@@ -319,6 +400,17 @@ migrate_plan_tasks(DbState *db)
 					   " ORDER BY 3 DESC",
 					   1, (const char *[]) {migrate_coord.options->replicate_extension_tables ? "true" : "false"});
 
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(((TableSize *) 0)->key);
+		ctl.entrysize = sizeof(TableSize);
+		ctl.hcxt = cxt;
+		sizes = hash_create("migrate table sizes", Max(res->nrows, 16), &ctl,
+							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+
 	migrate_tx_begin();
 	insert_task(db->name, "schema", NULL, NULL, 0, 1, -1, -1, pre, 0, false);
 	for (r = 0; r < res->nrows; r++)
@@ -333,6 +425,8 @@ migrate_plan_tasks(DbState *db)
 
 		if (!table_selected(db->name, nsp, rel))
 			continue;
+		ts = hash_search(sizes, table_key(nsp, rel), HASH_ENTER, NULL);
+		ts->size = size;
 		/*
 		 * TID range scans exist from PostgreSQL 14 on.  With two workers or
 		 * fewer a split only costs: the first part runs alone (it empties
@@ -380,7 +474,14 @@ migrate_plan_tasks(DbState *db)
 		DumpStatement *ds = lfirst(lc);
 
 		if (ds->kind == MTK_INDEX)
-			insert_task(db->name, "index", ds->schema_name, ds->table_name, 0, 1, -1, -1, ds->sql, 0, false);
+		{
+			/* an index task weighs as much as its table, for the order of work */
+			TableSize  *ts = ds->schema_name && ds->table_name ?
+				hash_search(sizes, table_key(ds->schema_name, ds->table_name), HASH_FIND, NULL) : NULL;
+
+			insert_task(db->name, "index", ds->schema_name, ds->table_name, 0, 1, -1, -1, ds->sql,
+						ts ? ts->size : 0, false);
+		}
 		else if (ds->kind == MTK_CONSTRAINT)
 			insert_task(db->name, "constraint", NULL, NULL, 0, 1, -1, -1, ds->sql, 0, false);
 		else
@@ -388,16 +489,11 @@ migrate_plan_tasks(DbState *db)
 	}
 	if (rest.len > 0)
 		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0, false);
-	/* an index task weighs as much as its table, for the order of work */
-	migrate_coord_exec("UPDATE migrate.task i SET size_bytes = coalesce((SELECT sum(c.size_bytes)"
-			   "  FROM migrate.task c WHERE c.migration_id = i.migration_id AND c.dbname = i.dbname"
-			   "  AND c.kind = 'copy' AND c.schema_name = i.schema_name AND c.table_name = i.table_name), 0)"
-			   " WHERE i.migration_id = $1::bigint AND i.dbname = $2 AND i.kind = 'index'",
-			   2, (const char *[]) {migrate_coord_id(), db->name});
 	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
 	res = migrate_source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
 	if (SR_VALUE(res, 0, 0)[0] == 't')
 		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	flush_tasks();
 	migrate_set_db_status(db->name, "copying", NULL);
 	migrate_coord_event("database_planned",
 				  migrate_json_obj("database", db->name, "snapshot", db->snapshot, NULL));

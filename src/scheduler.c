@@ -59,6 +59,10 @@ static SchedTable *tables = NULL;
 static int	ntables = 0;
 static HTAB *task_index = NULL;	/* id -> position in tasks */
 static int *order = NULL;		/* positions in tasks, in the order of work */
+static int *rank = NULL;		/* position in tasks -> index in order */
+static int	first_open = 0;		/* in order, no task before it is pending or
+								 * running */
+static bool step_due = false;	/* a database may have reached its next step */
 
 typedef struct TaskIndexEntry
 {
@@ -93,11 +97,17 @@ count(SchedTask *t, char state, int delta)
 		db->counts.open += delta;
 		if (migrate_task_kinds[t->kind].needs_snapshot)
 			db->counts.open_copy += delta;
+		/* the last copy or the last task: the database's step moves on */
+		if (delta < 0 && (db->counts.open == 0 || db->counts.open_copy == 0))
+			step_due = true;
 	}
 	if (state == 'r')
 		db->counts.running += delta;
 	if (state == 'f')
+	{
 		db->counts.failed += delta;
+		step_due = true;
+	}
 	if (state == 'd' && t->kind == MTK_COPY)
 	{
 		db->counts.done_copy += delta;
@@ -209,6 +219,11 @@ migrate_sched_load(int64 migration_id)
 	for (r = 0; r < ntasks; r++)
 		order[r] = r;
 	qsort(order, ntasks, sizeof(int), order_of_work);
+	rank = palloc(sizeof(int) * Max(ntasks, 1));
+	for (r = 0; r < ntasks; r++)
+		rank[order[r]] = r;
+	first_open = 0;
+	step_due = true;
 	MemoryContextSwitchTo(old);
 }
 
@@ -251,6 +266,22 @@ migrate_sched_set_state(int64 task_id, char state, int attempts, TimestampTz ret
 	t->attempts = attempts;
 	t->retry_at = retry_at;
 	count(t, t->state, 1);
+	/* open again (a retry): the walk of runnable tasks starts at it */
+	if ((state == 'p' || state == 'r') && rank[t - tasks] < first_open)
+		first_open = rank[t - tasks];
+}
+
+/*
+ * Has a database's last copy or last task ended, or a task failed, since
+ * the last call (its step may move on)?  Clears the flag.
+ */
+bool
+migrate_sched_step_due(void)
+{
+	bool		due = step_due;
+
+	step_due = false;
+	return due;
 }
 
 /* Does task T wait for task X (would X's failure leave T nothing to do)? */
@@ -369,7 +400,8 @@ order_of_work(const void *a, const void *b)
  * The first LIMIT pending tasks that may run now (SchedTask *), in the order
  * of work, among those that USABLE accepts (its database may be worked on,
  * the snapshot it needs is there).  A walk of the tasks in that order,
- * which stops at LIMIT.
+ * which starts after the tasks that are finished for good (done, failed)
+ * and stops at LIMIT: linear in the open tasks, not in all of them.
  */
 List *
 migrate_sched_runnable(bool (*usable) (const char *dbname, MigrateTaskKind kind),
@@ -379,7 +411,10 @@ migrate_sched_runnable(bool (*usable) (const char *dbname, MigrateTaskKind kind)
 	TimestampTz now = GetCurrentTimestamp();
 	int			i;
 
-	for (i = 0; i < ntasks && list_length(result) < limit; i++)
+	while (first_open < ntasks &&
+		   (tasks[order[first_open]].state == 'd' || tasks[order[first_open]].state == 'f'))
+		first_open++;
+	for (i = first_open; i < ntasks && list_length(result) < limit; i++)
 	{
 		SchedTask  *t = &tasks[order[i]];
 

@@ -53,5 +53,6 @@ extern List *migrate_sched_runnable(bool (*usable) (const char *dbname, MigrateT
 									int limit);
 extern const char *migrate_sched_task_dbname(const SchedTask *t);
 extern void migrate_sched_counts(const char *dbname, SchedCounts *out);
+extern bool migrate_sched_step_due(void);
 
 #endif							/* MIGRATE_SCHEDULER_H */

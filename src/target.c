@@ -21,6 +21,7 @@
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/memutils.h"
@@ -289,17 +290,27 @@ migrate_check_library_version(void)
 				 errhint("Install the library of the extension's version and restart the server, or ALTER EXTENSION migrate UPDATE to the library's version.")));
 }
 
-/* The role that owns the extension: state rows are written as it. */
+/*
+ * The role that owns the extension: state rows are written as it.  Read
+ * once a transaction (the coordinator writes the state thousands of times a
+ * minute at thousands of tables).
+ */
 Oid
 migrate_extension_owner(void)
 {
-	Oid			extoid = get_extension_oid("migrate", false);
+	static Oid	cached_owner = InvalidOid;
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	Oid			extoid;
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	Oid			owner;
 
+	if (OidIsValid(cached_owner) && cached_lxid == MyProc->lxid &&
+		cached_lxid != InvalidLocalTransactionId)
+		return cached_owner;
+	extoid = get_extension_oid("migrate", false);
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(extoid));
@@ -310,6 +321,8 @@ migrate_extension_owner(void)
 	owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	cached_owner = owner;
+	cached_lxid = MyProc->lxid;
 	return owner;
 }
 

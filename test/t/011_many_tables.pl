@@ -33,7 +33,8 @@ my $target = new_target('target', preload => 1,
 	conf => "max_worker_processes = 16\nmax_connections = 20\nmax_locks_per_transaction = 10\nmigrate.max_workers = 3");
 my $id = $target->safe_psql('postgres',
 	"SELECT migrate.start('$src', '{\"databases\": [\"tenants\"], \"roles\": false}')");
-is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '600 s')"), 'done', '600 tables: done');
+is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '600 s')"), 'done', '600 tables: done')
+  or diag($target->safe_psql('postgres', "SELECT string_agg(dbname || ': ' || coalesce(message, ''), E'\\n') FROM migrate.databases"));
 
 # one schema at a time: a query over all 600 would itself need more locks
 # than this target's lock table holds
