@@ -7,10 +7,15 @@
 # (RssAnon: the shared buffers a process touches are not its own) of a
 # migrate worker while it copies, and while it does anything (an index build
 # uses maintenance_work_mem, by design); every 2 s and at the end, how much
-# the file system under DIR grew.  Writes "copy_kb any_kb disk_kb".
+# the file system under DIR grew; and the CPU time the coordinator used (the
+# last reading of each coordinator process: it may miss the last 0.25 s).
+# Writes "copy_kb any_kb disk_kb coordinator_cpu_s".
 use strict;
 use warnings;
 use Time::HiRes qw(sleep);
+use POSIX ();
+
+my $ticks = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 
 my ($stopfile, $outfile, $dir) = @ARGV;
 
@@ -20,6 +25,7 @@ sub used_kb {
 }
 
 my ($copy, $any, $disk) = (0, 0, 0);
+my %coordinator_cpu;    # pid => utime + stime, in ticks
 my $disk0 = used_kb();
 my $tick = 0;
 while (-e $stopfile) {
@@ -28,6 +34,16 @@ while (-e $stopfile) {
 		open(my $c, '<', "/proc/$pid/cmdline") or next;
 		my $title = do { local $/; <$c> } // '';
 		close $c;
+		if ($title =~ /^postgres: migrate coordinator/) {
+			open(my $st, '<', "/proc/$pid/stat") or next;
+			my $stat = <$st> // '';
+			close $st;
+			# the fields after the command name: state is the first, utime
+			# and stime the 12th and 13th
+			my @f = split ' ', substr($stat, rindex($stat, ')') + 2);
+			$coordinator_cpu{$pid} = $f[11] + $f[12] if @f > 12;
+			next;
+		}
 		next unless $title =~ /^postgres: migrate worker/;
 		open(my $s, '<', "/proc/$pid/status") or next;
 		my ($rss) = map { /^RssAnon:\s+(\d+)/ ? $1 : () } <$s>;
@@ -46,5 +62,7 @@ while (-e $stopfile) {
 my $d = used_kb() - $disk0;
 $disk = $d if $d > $disk;
 open(my $out, '>', $outfile) or die "$outfile: $!";
-print $out "$copy $any $disk\n";
+my $cpu = 0;
+$cpu += $_ for values %coordinator_cpu;
+printf $out "%d %d %d %.2f\n", $copy, $any, $disk, $cpu / $ticks;
 close $out;
