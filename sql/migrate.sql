@@ -122,7 +122,8 @@ CREATE TABLE migrate.database_state (
 -- (post-data: foreign keys), post (the rest of post-data, in order),
 -- sequences, large_objects (their data; pre-data creates them), analyze
 -- (a table), analyze_partitioned (a partitioned table, across its
--- partitions).  What each waits for: migrate.task_kinds(), from the C table
+-- partitions), analyze_small (small tables, their names one a line, once
+-- the database's tables are in).  What each waits for: migrate.task_kinds(), from the C table
 -- the scheduler uses (src/tasks.c); this CHECK lists the same names.
 CREATE TABLE migrate.task (
     id bigserial PRIMARY KEY,
@@ -130,7 +131,7 @@ CREATE TABLE migrate.task (
     dbname name NOT NULL,
     kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
                                        'sequences', 'large_objects', 'analyze',
-                                       'analyze_partitioned')),
+                                       'analyze_partitioned', 'analyze_small')),
     schema_name name,
     table_name name,
     part int NOT NULL DEFAULT 0,
@@ -343,6 +344,18 @@ RETURNS text
 LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_cancel';
+
+-- The names of the replication method's publication, subscription and slot
+-- for a database: aiven_db_migrate_<dbname>_pub, _sub, _slot, made fit for a
+-- slot name ([a-z0-9_], 63 bytes, a hash of the real name where it had to
+-- change).
+CREATE FUNCTION migrate.replication_names(dbname text)
+RETURNS TABLE(publication name, subscription name, slot name)
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_replication_names_sql';
+COMMENT ON FUNCTION migrate.replication_names(text) IS
+  'the publication, subscription and slot names of the replication method for a database';
 
 -- Nothing here is for PUBLIC: the operator grants the API to an admin role
 -- (see README, "Granting the API").

@@ -329,6 +329,9 @@ migrate_coordinator_main(Datum main_arg)
 			MemoryContextSwitchTo(loop_context);
 			heard = migrate_pool_poll();
 			now = GetCurrentTimestamp();
+			/* the results' writes commit with the next claims, or now */
+			if (!heard)
+				migrate_round_tx_end();
 
 			/*
 			 * stop and cancel interrupt the coordinator when they commit; the
@@ -337,6 +340,7 @@ migrate_coordinator_main(Datum main_arg)
 			if (TimestampDifferenceExceeds(last_stop_check, now, MIGRATE_STOP_CHECK_MS))
 			{
 				last_stop_check = now;
+				migrate_round_tx_end();
 				if ((stop = requested_stop()) != NULL)
 				{
 					finish(strcmp(stop, "stopping") == 0 ? "stopped" : "cancelled", NULL);
@@ -354,6 +358,7 @@ migrate_coordinator_main(Datum main_arg)
 			if (migrate_sched_step_due() ||
 				TimestampDifferenceExceeds(last_advance, now, MIGRATE_ADVANCE_MS))
 			{
+				migrate_round_tx_end();
 				last_advance = now;
 				finished = migrate_advance_databases();
 				if (finished && migrate_pool_live() == 0)
@@ -379,6 +384,7 @@ migrate_coordinator_main(Datum main_arg)
 			}
 			else if (heard)
 				migrate_dispatch();
+			migrate_round_tx_end();
 
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 MIGRATE_ADVANCE_MS, PG_WAIT_EXTENSION);

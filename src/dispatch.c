@@ -293,7 +293,8 @@ migrate_dispatch(void)
 
 		if (!in_tx)
 		{
-			migrate_tx_begin();
+			/* the round's results, if any, commit with the claims */
+			migrate_round_tx_begin();
 			in_tx = true;
 		}
 		if (slot == NULL)
@@ -317,11 +318,9 @@ migrate_dispatch(void)
 		args[1] = psprintf(INT64_FORMAT, t->id);
 		res = migrate_coord_query("UPDATE migrate.task t SET state = 'running', attempts = attempts + 1,"
 								  " started_at = coalesce(started_at, now()), retry_at = NULL"
-								  " FROM migrate.database_state d"
 								  " WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.state = 'pending'"
-								  " AND d.migration_id = t.migration_id AND d.dbname = t.dbname"
 								  " RETURNING t.schema_name, t.table_name, coalesce(t.block_from, -1),"
-								  " coalesce(t.block_to, -1), t.statement, t.attempts, d.created_here",
+								  " coalesce(t.block_to, -1), t.statement, t.attempts",
 								  2, args);
 		if (res->nrows == 0)
 		{
@@ -350,6 +349,18 @@ migrate_dispatch(void)
 			case MTB_STATEMENT:
 				msg->statement = SR_VALUE(res, 0, 4);
 				break;
+			case MTB_NAMES:
+				{
+					char	   *names = pstrdup(SR_VALUE(res, 0, 4));
+					char	   *line;
+					char	   *save = NULL;
+
+					msg->statements = NIL;
+					for (line = strtok_r(names, "\n", &save); line != NULL;
+						 line = strtok_r(NULL, "\n", &save))
+						msg->statements = lappend(msg->statements, line);
+					break;
+				}
 			case MTB_TABLE:
 				msg->statements = list_make1(quote_qualified_identifier(msg->schema_name,
 																		msg->table_name));
@@ -361,14 +372,19 @@ migrate_dispatch(void)
 		if (t->kind == MTK_COPY)
 			msg->truncate = t->part == 0;
 		else if (t->kind == MTK_SCHEMA && !migrate_coord.options->if_exists_merge)
-			msg->truncate = strcmp(SR_VALUE(res, 0, 6), "f") == 0;
+		{
+			SourceResult *here = migrate_coord_query("SELECT created_here FROM migrate.database_state"
+													 " WHERE migration_id = $1::bigint AND dbname = $2",
+													 2, (const char *[]) {args[0], dbname});
+
+			msg->truncate = strcmp(SR_VALUE(here, 0, 0), "f") == 0;
+		}
 
 		/* busy from now on: the next task needs another worker */
 		slot->task_id = msg->task_id;
 		claimed = lappend(claimed, c);
 	}
-	if (in_tx)
-		migrate_tx_commit();
+	migrate_round_tx_end();
 
 	foreach(lc, claimed)
 	{

@@ -339,6 +339,22 @@ typedef struct TableSize
 	int64		size;
 } TableSize;
 
+/* The indexes and keys of a table, as post-data statements. */
+typedef struct TableIndexes
+{
+	char		key[2 * NAMEDATALEN + 2];
+	StringInfo	sql;
+	bool		folded;			/* built by its copy task */
+} TableIndexes;
+
+/*
+ * Tables up to this size get their indexes and keys built by their copy
+ * task, and their statistics in batches of ANALYZE_BATCH
+ * (an analyze_small task) instead of an analyze task each.
+ */
+#define SMALL_TABLE_BYTES	(128 * 1024)
+#define ANALYZE_BATCH		200
+
 static char *
 table_key(const char *nsp, const char *rel)
 {
@@ -359,6 +375,10 @@ migrate_plan_tasks(DbState *db)
 	int			r;
 	HTAB	   *sizes;
 	TableSize  *ts;
+	StringInfoData small;
+	int			nsmall = 0;
+	HTAB	   *indexes;
+	TableIndexes *ti;
 	MemoryContext cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate plan", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
@@ -411,6 +431,38 @@ migrate_plan_tasks(DbState *db)
 							HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	}
 
+	/*
+	 * The indexes and keys of each table (by "schema\x1ftable"): a small
+	 * table's are built by its copy task instead of tasks of their own.
+	 */
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(((TableIndexes *) 0)->key);
+		ctl.entrysize = sizeof(TableIndexes);
+		ctl.hcxt = cxt;
+		indexes = hash_create("migrate table indexes", 256, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		foreach(lc, post_stmts)
+		{
+			DumpStatement *ds = lfirst(lc);
+			TableIndexes *ti;
+			bool		found;
+
+			if (ds->kind != MTK_INDEX || ds->schema_name == NULL || ds->table_name == NULL)
+				continue;
+			ti = hash_search(indexes, table_key(ds->schema_name, ds->table_name), HASH_ENTER, &found);
+			if (!found)
+			{
+				ti->sql = makeStringInfo();
+				ti->folded = false;
+			}
+			appendStringInfo(ti->sql, "%s;\n", ds->sql);
+		}
+	}
+
+	initStringInfo(&small);
 	migrate_tx_begin();
 	insert_task(db->name, "schema", NULL, NULL, 0, 1, -1, -1, pre, 0, false);
 	for (r = 0; r < res->nrows; r++)
@@ -438,16 +490,38 @@ migrate_plan_tasks(DbState *db)
 		if (migrate_coord.source_version >= 140000 && migrate_coord.max_workers > 2 &&
 			size > migrate_coord.options->split_size && pages > 1)
 			parts = Min((size + migrate_coord.options->split_size - 1) / migrate_coord.options->split_size, pages);
+		ti = NULL;
+		if (parts == 1 && size <= SMALL_TABLE_BYTES)
+		{
+			ti = hash_search(indexes, table_key(nsp, rel), HASH_FIND, NULL);
+			if (ti != NULL)
+				ti->folded = true;
+		}
 		for (p = 0; p < parts; p++)
 		{
 			int64		from = parts == 1 ? -1 : (p == 0 ? -1 : pages * p / parts);
 			int64		to = parts == 1 ? -1 : (p == parts - 1 ? -1 : pages * (p + 1) / parts);
-			insert_task(db->name, "copy", nsp, rel, (int) p, (int) parts, from, to, NULL,
-						parts == 1 ? size : size / parts, unlogged);
+			insert_task(db->name, "copy", nsp, rel, (int) p, (int) parts, from, to,
+						ti ? ti->sql->data : NULL, parts == 1 ? size : size / parts, unlogged);
 		}
 		/* statistics as soon as the table has its data and its indexes */
-		insert_task(db->name, "analyze", nsp, rel, 0, 1, -1, -1, NULL, size, false);
+		if (parts == 1 && size <= SMALL_TABLE_BYTES && strchr(nsp, '\n') == NULL &&
+			strchr(rel, '\n') == NULL)
+		{
+			/* a small table's, with others (the names one a line) */
+			appendStringInfo(&small, "%s\n", quote_qualified_identifier(nsp, rel));
+			if (++nsmall == ANALYZE_BATCH)
+			{
+				insert_task(db->name, "analyze_small", NULL, NULL, 0, 1, -1, -1, pstrdup(small.data), 0, false);
+				resetStringInfo(&small);
+				nsmall = 0;
+			}
+		}
+		else
+			insert_task(db->name, "analyze", nsp, rel, 0, 1, -1, -1, NULL, size, false);
 	}
+	if (nsmall > 0)
+		insert_task(db->name, "analyze_small", NULL, NULL, 0, 1, -1, -1, small.data, 0, false);
 
 	/*
 	 * Partitioned tables: autovacuum never analyzes them, and their
@@ -473,6 +547,10 @@ migrate_plan_tasks(DbState *db)
 	{
 		DumpStatement *ds = lfirst(lc);
 
+		if (ds->kind == MTK_INDEX && ds->schema_name != NULL && ds->table_name != NULL &&
+			(ti = hash_search(indexes, table_key(ds->schema_name, ds->table_name), HASH_FIND, NULL)) != NULL &&
+			ti->folded)
+			continue;			/* built by the table's copy task */
 		if (ds->kind == MTK_INDEX)
 		{
 			/* an index task weighs as much as its table, for the order of work */

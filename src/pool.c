@@ -254,8 +254,12 @@ migrate_pool_poll(void)
 			}
 		}
 	}
+	/*
+	 * What the results wrote stays in the round's transaction: the tasks
+	 * that dispatch claims next commit with it (one commit a round), or the
+	 * caller ends it.
+	 */
 	migrate_flush_progress();
-	migrate_round_tx_end();
 	return heard;
 }
 

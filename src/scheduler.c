@@ -378,7 +378,12 @@ ready(const SchedTask *t)
 	return true;
 }
 
-/* The order of work: priority, then the largest first, then the kind's. */
+/*
+ * The order of work: priority, then the largest first, then a table's tasks
+ * together in the kind's order (copy, its indexes, its statistics): the
+ * tasks waiting on a copy are then only those of the tables being copied,
+ * and a walk from the first open task finds the runnable ones at once.
+ */
 static int
 order_of_work(const void *a, const void *b)
 {
@@ -391,6 +396,10 @@ order_of_work(const void *a, const void *b)
 		return kx->priority < ky->priority ? -1 : 1;
 	if (x->size != y->size)
 		return x->size > y->size ? -1 : 1;
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
 	if (kx->tiebreak != ky->tiebreak)
 		return kx->tiebreak < ky->tiebreak ? -1 : 1;
 	return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);

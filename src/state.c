@@ -66,7 +66,8 @@ static bool round_tx_open = false;
 void
 migrate_round_tx_begin(void)
 {
-	if (!round_tx_open)
+	/* (an error aborted the last one: it is not open any more) */
+	if (!round_tx_open || !IsTransactionState())
 	{
 		migrate_tx_begin();
 		round_tx_open = true;
@@ -79,7 +80,8 @@ migrate_round_tx_end(void)
 	if (round_tx_open)
 	{
 		round_tx_open = false;
-		migrate_tx_commit();
+		if (IsTransactionState())
+			migrate_tx_commit();
 	}
 }
 

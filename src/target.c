@@ -307,8 +307,14 @@ migrate_extension_owner(void)
 	HeapTuple	tup;
 	Oid			owner;
 
-	if (OidIsValid(cached_owner) && cached_lxid == MyProc->lxid &&
-		cached_lxid != InvalidLocalTransactionId)
+	/*
+	 * A background process of a migration keeps it for its life (the owner
+	 * of an extension changes only by REASSIGN OWNED, never under a running
+	 * migration's feet); a session reads it once a transaction.
+	 */
+	if (OidIsValid(cached_owner) &&
+		(MyBackendType == B_BG_WORKER ||
+		 (cached_lxid == MyProc->lxid && cached_lxid != InvalidLocalTransactionId)))
 		return cached_owner;
 	extoid = get_extension_oid("migrate", false);
 	rel = table_open(ExtensionRelationId, AccessShareLock);

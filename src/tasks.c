@@ -35,7 +35,11 @@
  * then the largest tables' copies, index builds and statistics together (a
  * table's chain is copy, then its indexes, then ANALYZE: the longest chains
  * first, so that small tables fill the gaps instead of the end); then what
- * needs every table.
+ * needs every table.  Small tables (SMALL_TABLE_BYTES, plan.c) get their
+ * statistics in batches once the database's tables are in: at ten thousand
+ * tables, ten thousand ANALYZE tasks cost more to hand out than to run;
+ * for the same reason a small table's indexes and keys are built by its copy
+ * task, right after its rows (the task's statement).
  *
  *	kind, name, priority, tiebreak, waits in database, waits on table,
  *	needs snapshot, message body, title, function
@@ -44,7 +48,7 @@ const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
 	{MTK_SCHEMA, "schema", 0, 2, 0, 0,
 	false, MTB_SCRIPT, "schema", migrate_run_schema},
 	{MTK_COPY, "copy", 1, 1, K(SCHEMA), 0,
-	true, MTB_NONE, "copy", migrate_run_copy},
+	true, MTB_STATEMENT, "copy", migrate_run_copy},
 	{MTK_INDEX, "index", 1, 0, K(SCHEMA), K(COPY),
 	false, MTB_STATEMENT, "index", migrate_run_statement},
 	{MTK_CONSTRAINT, "constraint", 4, 2, K(SCHEMA) | K(COPY) | K(INDEX), 0,
@@ -59,6 +63,8 @@ const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
 	false, MTB_TABLE, "analyze", migrate_run_analyze},
 	{MTK_ANALYZE_PARTITIONED, "analyze_partitioned", 6, 2, K(SCHEMA) | K(COPY) | K(INDEX), 0,
 	false, MTB_NONE, "analyze", migrate_run_analyze_partitioned},
+	{MTK_ANALYZE_SMALL, "analyze_small", 2, 2, K(SCHEMA) | K(COPY) | K(INDEX), 0,
+	false, MTB_NAMES, "analyze", migrate_run_analyze},
 };
 
 /* The kind named NAME (as in migrate.task.kind), or NULL. */

@@ -31,6 +31,7 @@ typedef enum MigrateTaskKind
 	MTK_LARGE_OBJECTS,			/* the data of large objects */
 	MTK_ANALYZE,				/* statistics of one table */
 	MTK_ANALYZE_PARTITIONED,	/* statistics of a partitioned table */
+	MTK_ANALYZE_SMALL,			/* statistics of many small tables at once */
 	MTK_NKINDS
 } MigrateTaskKind;
 
@@ -42,7 +43,9 @@ typedef enum MigrateTaskBody
 	MTB_NONE,
 	MTB_SCRIPT,					/* the task's statement, split: statements */
 	MTB_STATEMENT,				/* the task's statement: statement */
-	MTB_TABLE					/* the qualified table name: statements */
+	MTB_TABLE,					/* the qualified table name: statements */
+	MTB_NAMES					/* the task's statement, qualified names one a
+								 * line: statements */
 } MigrateTaskBody;
 
 /* Runs TASK in the worker's transaction; fills RESULT's rows and bytes. */

@@ -922,6 +922,39 @@ check_replication(Checks *c, SourceConn *conn, int source_version, int ndb,
 				"the source has %d free replication slot%s for %d database%s",
 				free_slots, free_slots == 1 ? "" : "s", ndb, ndb == 1 ? "" : "s");
 
+	/*
+	 * Slots that a run of aiven-db-migrate or of this tool left behind keep
+	 * the source's WAL for ever: named, with what each retains.
+	 */
+	{
+		SourceResult *left = migrate_source_query(conn,
+												  "SELECT s.slot_name, coalesce(s.database, '-'), s.active,"
+												  " CASE WHEN pg_is_in_recovery() OR s.restart_lsn IS NULL THEN NULL"
+												  "  ELSE pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)) END"
+												  " FROM pg_replication_slots s"
+												  " WHERE s.slot_name LIKE 'aiven\\_db\\_migrate\\_%'"
+												  " ORDER BY 1",
+												  0, NULL);
+		StringInfoData names;
+		int			r;
+
+		initStringInfo(&names);
+		for (r = 0; r < left->nrows; r++)
+			appendStringInfo(&names, "%s%s (database \"%s\", %s%s%s)", r > 0 ? ", " : "",
+							 SR_VALUE(left, r, 0), SR_VALUE(left, r, 1),
+							 SR_VALUE(left, r, 2)[0] == 't' ? "active" : "inactive",
+							 SR_VALUE(left, r, 3) ? ", retains " : "",
+							 SR_VALUE(left, r, 3) ? SR_VALUE(left, r, 3) : "");
+		if (left->nrows > 0)
+			add_row(c, "replication_leftovers", "warning",
+					"A slot that no migration uses keeps WAL on the source until the disk is full: drop it on the source with pg_drop_replication_slot() once no migration uses it.",
+					"%d aiven_db_migrate_* replication slot%s on the source: %s",
+					left->nrows, left->nrows == 1 ? "" : "s", names.data);
+		else
+			add_row(c, "replication_leftovers", "ok", NULL,
+					"no aiven_db_migrate_* replication slot on the source");
+	}
+
 	free_senders = atoi(SR_VALUE(res, 0, 2));
 	if (free_senders < ndb)
 	{

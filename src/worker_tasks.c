@@ -316,9 +316,32 @@ migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	int64		bytes = 0;
 	bool		binary = (migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000);
 
+	ListCell   *lc;
+
 	result->rows = migrate_copy_table(conn, task, binary, migrate_worker_progress,
 									  (void *) &task->task_id, &bytes);
 	result->bytes = bytes;
+
+	/*
+	 * A small table's indexes and keys, planned with its copy (plan.c): in
+	 * the same transaction, so that a failure leaves neither rows nor
+	 * indexes, and a retry starts from nothing.
+	 */
+	if (task->statement == NULL)
+		return;
+	foreach(lc, migrate_split_sql(task->statement))
+	{
+		char	   *sql = lfirst(lc);
+		char	   *err = NULL;
+		int			code = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!migrate_target_run_isolated(exec_post_data, sql, &err, &code))
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("%s", err),
+					 errcontext("statement: %.400s", sql)));
+	}
 }
 
 /* sequences: every sequence's value at the snapshot. */
@@ -412,7 +435,10 @@ migrate_run_large_objects(const TaskMsg *task, ResultMsg *result, StringInfo war
 	result->bytes = bytes;
 }
 
-/* analyze: the statistics of a copied table (its qualified name). */
+/*
+ * analyze, analyze_small: the statistics of a copied table, or of many small
+ * ones (their qualified names).
+ */
 void
 migrate_run_analyze(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 {
@@ -423,6 +449,20 @@ migrate_run_analyze(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 		char	   *err = NULL;
 
 		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * Many small tables at once (analyze_small): a commit now and then
+		 * keeps their locks within the lock table, as the schema's batches
+		 * do.  Statistics taken twice when the task runs again cost nothing.
+		 */
+		if (foreach_current_index(lc) > 0 &&
+			foreach_current_index(lc) % Max(max_locks_per_xact, 16) == 0)
+		{
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+		}
 		if (!migrate_target_exec_isolated(psprintf("ANALYZE %s", (char *) lfirst(lc)), &err))
 			add_warning(warnings, err, NULL);
 	}
