@@ -332,7 +332,7 @@ insert_task(const char *dbname, const char *kind, const char *nsp, const char *r
 		flush_tasks();
 }
 
-/* The size of each table planned, by "schema.table" (an index weighs as much). */
+/* The size of each table planned, by table_key (an index weighs as much). */
 typedef struct TableSize
 {
 	char		key[2 * NAMEDATALEN + 2];
@@ -490,8 +490,12 @@ migrate_plan_tasks(DbState *db)
 		if (migrate_coord.source_version >= 140000 && migrate_coord.max_workers > 2 &&
 			size > migrate_coord.options->split_size && pages > 1)
 			parts = Min((size + migrate_coord.options->split_size - 1) / migrate_coord.options->split_size, pages);
+		/*
+		 * (Not an unlogged table's: crash recovery empties it and its copy
+		 * runs again, while its indexes stay.)
+		 */
 		ti = NULL;
-		if (parts == 1 && size <= SMALL_TABLE_BYTES)
+		if (parts == 1 && size <= SMALL_TABLE_BYTES && !unlogged)
 		{
 			ti = hash_search(indexes, table_key(nsp, rel), HASH_FIND, NULL);
 			if (ti != NULL)

@@ -325,7 +325,10 @@ migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	/*
 	 * A small table's indexes and keys, planned with its copy (plan.c): in
 	 * the same transaction, so that a failure leaves neither rows nor
-	 * indexes, and a retry starts from nothing.
+	 * indexes.  A task run again after a try whose end nobody heard (the
+	 * coordinator or the server went down) may find them committed: the
+	 * table was emptied and filled again above, and they are kept, as an
+	 * index task run again keeps its index.
 	 */
 	if (task->statement == NULL)
 		return;
@@ -336,7 +339,8 @@ migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 		int			code = 0;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!migrate_target_run_isolated(exec_post_data, sql, &err, &code))
+		if (!migrate_target_run_isolated(exec_post_data, sql, &err, &code) &&
+			!(task->attempt > 1 && already_there(code)))
 			ereport(ERROR,
 					(errcode(code),
 					 errmsg("%s", err),

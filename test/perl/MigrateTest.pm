@@ -253,6 +253,25 @@ sub identical
 	return;
 }
 
+push @EXPORT, qw(migration_diag);
+
+# What a failed test of migration ID on NODE shows: its tasks not done, its
+# events, and the migrate processes running.
+sub migration_diag
+{
+	my ($node, $id) = @_;
+	return join "\n",
+	  $node->safe_psql('postgres', qq{
+		SELECT string_agg(format('%s %s.%s %s (%s tries) %s', kind, schema_name, table_name, state, attempts,
+		                         coalesce(error, '')), E'\\n' ORDER BY id)
+		FROM migrate.task WHERE migration_id = $id AND state <> 'done'}),
+	  $node->safe_psql('postgres', qq{
+		SELECT string_agg(kind || ' ' || detail::text, E'\\n' ORDER BY at) FROM migrate.event WHERE migration_id = $id}),
+	  $node->safe_psql('postgres', q{
+		SELECT string_agg(backend_type || ' ' || coalesce(wait_event, '-') || ' ' || coalesce(query, ''), E'\\n')
+		FROM pg_stat_activity WHERE backend_type LIKE 'migrate%'});
+}
+
 # ---- helpers of the hostile tests (005 to 008) --------------------------------
 push @EXPORT, qw(api_user psql_as safe_as slow_table_sql event_kinds);
 

@@ -19,8 +19,9 @@ my $pid = $target->safe_psql('postgres', q{
 	AND t.table_name = 'slow' AND t.state = 'running'});
 ok($pid =~ /^\d+$/, 'found the worker copying the slow table');
 kill 'KILL', $pid;
-is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $id", qr/^done$/, 300), 'done',
-	'after SIGKILL of a worker the migration resumes by itself and finishes');
+is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $id", qr/^done$/, 120), 'done',
+	'after SIGKILL of a worker the migration resumes by itself and finishes')
+  or diag(migration_diag($target, $id));
 identical($target, $expected, 'SIGKILL of a worker');
 like($target->safe_psql('postgres', "SELECT string_agg(kind, ',') FROM migrate.event WHERE migration_id = $id"),
 	qr/resumed/, 'the event trail shows the resume');

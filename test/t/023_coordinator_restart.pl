@@ -17,7 +17,8 @@ $target->safe_psql('postgres', q{SELECT pg_terminate_backend(pid) FROM pg_stat_a
 poll_until($target, "SELECT count(*) > 0 FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'", qr/^t$/);
 $target->restart;
 is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $id", qr/^done$/, 300), 'done',
-	'after the coordinator was terminated and the server restarted, the migration finishes');
+	'after the coordinator was terminated and the server restarted, the migration finishes')
+  or diag(migration_diag($target, $id));
 identical($target, $expected, 'terminate + restart');
 like($target->safe_psql('postgres', "SELECT string_agg(kind, ',') FROM migrate.event WHERE migration_id = $id"),
 	qr/snapshot_moved/, 'the consistency point moved, and an event says so');
