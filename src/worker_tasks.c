@@ -290,19 +290,31 @@ migrate_run_post(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	run_script(task, warnings);
 }
 
-/* index, constraint: one post-data statement. */
-void
-migrate_run_statement(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+/*
+ * Runs post-data statement SQL of TASK (an index, a key, a foreign key),
+ * raising its error with its SQLSTATE.  A task run again after a try whose
+ * end nobody heard (the coordinator or the server went down) may find what
+ * the statement makes committed already: it is kept.
+ */
+static void
+run_post_statement(const TaskMsg *task, const char *sql)
 {
 	char	   *err = NULL;
 	int			code = 0;
 
-	if (!migrate_target_run_isolated(exec_post_data, task->statement, &err, &code) &&
+	if (!migrate_target_run_isolated(exec_post_data, (void *) sql, &err, &code) &&
 		!(task->attempt > 1 && already_there(code)))
 		ereport(ERROR,
 				(errcode(code),
 				 errmsg("%s", err),
-				 errcontext("statement: %.400s", task->statement)));
+				 errcontext("statement: %.400s", sql)));
+}
+
+/* index, constraint: one post-data statement. */
+void
+migrate_run_statement(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	run_post_statement(task, task->statement);
 }
 
 /*
@@ -325,26 +337,15 @@ migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	/*
 	 * A small table's indexes and keys, planned with its copy (plan.c): in
 	 * the same transaction, so that a failure leaves neither rows nor
-	 * indexes.  A task run again after a try whose end nobody heard (the
-	 * coordinator or the server went down) may find them committed: the
-	 * table was emptied and filled again above, and they are kept, as an
-	 * index task run again keeps its index.
+	 * indexes.  Run again, the table was emptied and filled again above,
+	 * and keys a lost try committed are kept.
 	 */
 	if (task->statement == NULL)
 		return;
 	foreach(lc, migrate_split_sql(task->statement))
 	{
-		char	   *sql = lfirst(lc);
-		char	   *err = NULL;
-		int			code = 0;
-
 		CHECK_FOR_INTERRUPTS();
-		if (!migrate_target_run_isolated(exec_post_data, sql, &err, &code) &&
-			!(task->attempt > 1 && already_there(code)))
-			ereport(ERROR,
-					(errcode(code),
-					 errmsg("%s", err),
-					 errcontext("statement: %.400s", sql)));
+		run_post_statement(task, lfirst(lc));
 	}
 }
 
