@@ -88,11 +88,23 @@ if [[ " $suites " == *" tap "* ]]; then
 	) 2>&1 | tee "$work/tap.log"
 	if [ "${PIPESTATUS[0]}" -ne 0 ]; then
 		failed_suites+=(tap)
-		for f in tmp_check/log/*.log; do
-			[ -f "$f" ] || continue
-			echo "---- $f (last 40 lines)"
-			tail -40 "$f"
+		# the servers' logs of the scripts that failed, then (last, where
+		# a truncated view of the output still shows it) what failed
+		summary=$(sed -n '/^Test Summary Report/,$p' "$work/tap.log")
+		for t in $(printf '%s\n' "$summary" | grep -oE '^test/t/[^ ]+\.pl' | sed 's|.*/||; s|\.pl$||'); do
+			for f in tmp_check/log/${t}_*.log; do
+				[ -f "$f" ] || continue
+				echo "---- $f (last 40 lines)"
+				tail -40 "$f"
+			done
+			if [ -f "tmp_check/log/regress_log_$t" ]; then
+				echo "---- tmp_check/log/regress_log_$t (last 80 lines)"
+				tail -80 "tmp_check/log/regress_log_$t"
+			fi
 		done
+		echo "---- what failed"
+		printf '%s\n' "$summary"
+		grep -E '^(not ok|#   Failed test|# Looks like)' "$work/tap.log" | head -40
 	fi
 	count_prove "$work/tap.log"
 fi
