@@ -127,7 +127,7 @@ timed_copies() {
 
 run_migrate() {
 	local id
-	id=$(tpsql postgres "SELECT migrate.start('$S dbname=postgres', '{\"databases\": [\"bench\"], \"roles\": false, \"workers\": $jobs}')")
+	id=$(tpsql postgres "SELECT migrate.start('$S dbname=postgres', '{\"method\": \"dump\", \"databases\": [\"bench\"], \"roles\": false, \"workers\": $jobs}')")
 	tpsql postgres "SELECT migrate.wait($id, 'done')" >/dev/null 2>&1
 	[ "$(tpsql postgres "SELECT state FROM migrate.migration WHERE id = $id")" = done ] || return 1
 	# index builds and ANALYZE run between and beside the copies, so the

@@ -13,6 +13,14 @@ SELECT migrate.wait(42, 'done', '-1 s');
 SELECT migrate.stop(42);
 SELECT migrate.resume(42);
 SELECT migrate.cancel(42);
+-- the replication method's functions: of a migration the caller has
+SELECT * FROM migrate.replication_lag(42);
+SELECT migrate.wait_for_lag(42);
+SELECT migrate.wait_for_lag(42, -1);
+SELECT migrate.wait_for_lag(42, NULL);
+SELECT migrate.wait_for_lag(42, 0, '-1 s');
+SELECT * FROM migrate.cutover(42);
+SELECT * FROM migrate.cutover(NULL);
 
 -- the views answer, empty
 SELECT * FROM migrate.status;

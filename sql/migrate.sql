@@ -86,6 +86,11 @@ CREATE TABLE migrate.migration (
     workers int NOT NULL,
     error text,
     snapshot_moves int NOT NULL DEFAULT 0,
+    -- why the databases are copied with dump when method auto could not
+    -- replicate (validate's reasons); NULL when replication is possible
+    dump_reason text,
+    cutover_started_at timestamptz,
+    cutover_seconds float8,
     started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     finished_at timestamptz,
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
@@ -110,10 +115,27 @@ CREATE TABLE migrate.database_state (
     method text NOT NULL,
     status text NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'creating', 'schema', 'copying', 'indexing',
-                          'finishing', 'done', 'failed')),
+                          'replicating', 'cutover', 'finishing', 'done', 'failed')),
     created_here boolean NOT NULL DEFAULT false,
     size_bytes bigint NOT NULL DEFAULT 0,
     message text,
+    -- the replication method's objects (migrate.replication_names), and
+    -- where the slot's stream starts (its consistent point)
+    publication name,
+    subscription name,
+    slot name,
+    slot_lsn pg_lsn,
+    -- the tables given REPLICA IDENTITY FULL on the source (no key), to
+    -- restore at cutover: qualified, quoted names
+    identity_full text[] NOT NULL DEFAULT '{}',
+    -- the lag as the coordinator last measured it
+    lag_bytes bigint,
+    confirmed_lsn pg_lsn,
+    source_lsn pg_lsn,
+    lag_at timestamptz,
+    in_sync boolean NOT NULL DEFAULT false,
+    -- cutover: the source position the target must reach first
+    cutover_lsn pg_lsn,
     PRIMARY KEY (migration_id, dbname)
 );
 
@@ -123,7 +145,9 @@ CREATE TABLE migrate.database_state (
 -- sequences, large_objects (their data; pre-data creates them), analyze
 -- (a table), analyze_partitioned (a partitioned table, across its
 -- partitions), analyze_small (small tables, their names one a line, once
--- the database's tables are in).  What each waits for: migrate.task_kinds(), from the C table
+-- the database's tables are in), subscribe (the replication method: the
+-- subscription, once the data and keys are in), cutover (sequences and
+-- materialized views brought up to date, the subscription dropped).  What each waits for: migrate.task_kinds(), from the C table
 -- the scheduler uses (src/tasks.c); this CHECK lists the same names.
 CREATE TABLE migrate.task (
     id bigserial PRIMARY KEY,
@@ -131,7 +155,8 @@ CREATE TABLE migrate.task (
     dbname name NOT NULL,
     kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
                                        'sequences', 'large_objects', 'analyze',
-                                       'analyze_partitioned', 'analyze_small')),
+                                       'analyze_partitioned', 'analyze_small',
+                                       'subscribe', 'cutover')),
     schema_name name,
     table_name name,
     part int NOT NULL DEFAULT 0,
@@ -211,7 +236,9 @@ SELECT m.id, m.source_masked AS source, m.method, m.state, m.phase,
             THEN pg_catalog.make_interval(secs => pg_catalog.round(
                      ((t.bytes_total - t.bytes_done) / (t.bytes_done / t.copy_seconds))::numeric, 0)::float8)
        END AS eta,
-       NULL::bigint AS lag_bytes,
+       (SELECT pg_catalog.max(ds.lag_bytes) FROM migrate.database_state ds
+        WHERE ds.migration_id OPERATOR(pg_catalog.=) m.id
+          AND ds.status OPERATOR(pg_catalog.=) ANY (ARRAY['replicating', 'cutover'])) AS lag_bytes,
        m.started_at, m.finished_at, m.error
 FROM migrate.migration m
 LEFT JOIN LATERAL (
@@ -252,7 +279,8 @@ LEFT JOIN LATERAL (
 COMMENT ON VIEW migrate.status IS 'one row a migration: state, progress, rate and ETA';
 
 CREATE VIEW migrate.databases WITH (security_invoker = true) AS
-SELECT migration_id, dbname, method, status, message
+SELECT migration_id, dbname, method, status, message,
+       publication, subscription, slot, lag_bytes, in_sync
 FROM migrate.database_state;
 
 CREATE VIEW migrate.table_progress WITH (security_invoker = true) AS
@@ -356,6 +384,34 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_replication_names_sql';
 COMMENT ON FUNCTION migrate.replication_names(text) IS
   'the publication, subscription and slot names of the replication method for a database';
+
+-- Per database of migration ID: the bytes of WAL between the source's
+-- current position and what the target confirmed, asked of the source now.
+CREATE FUNCTION migrate.replication_lag(migration_id bigint)
+RETURNS TABLE(dbname text, lag_bytes bigint, confirmed_flush_lsn pg_lsn, source_lsn pg_lsn)
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_replication_lag_sql';
+COMMENT ON FUNCTION migrate.replication_lag(bigint) IS
+  'the replication lag of each replicated database, measured on the source now';
+
+-- Waits until every replicated database of migration ID is in sync with a
+-- lag of at most MAX_LAG_BYTES; false on timeout.
+CREATE FUNCTION migrate.wait_for_lag(migration_id bigint, max_lag_bytes bigint DEFAULT 0,
+                                     timeout interval DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_wait_for_lag_sql';
+
+-- Switches migration ID over: waits until the target has every change up to
+-- the source's position now, brings sequences and materialized views up to
+-- date, drops the replication objects, marks the migration done.
+CREATE FUNCTION migrate.cutover(migration_id bigint, timeout interval DEFAULT NULL)
+RETURNS TABLE(dbname text, cutover_lsn pg_lsn, status text, seconds float8)
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_cutover_sql';
 
 -- Nothing here is for PUBLIC: the operator grants the API to an admin role
 -- (see README, "Granting the API").

@@ -44,7 +44,7 @@ SELECT check_name, status FROM migrate.validate(:'src', '{"verify": 1}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "counts"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "checksums"}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"verify": "none"}');
--- nor the replication method: its options are refused, after their type
+-- the replication method's options: their types are checked
 SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": true}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": -1}');
 SELECT check_name, status FROM migrate.validate(:'src', '{"max_replication_lag": "16MB"}');

@@ -28,6 +28,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "api.h"
 #include "conninfo.h"
 #include "launcher.h"
 #include "migrate.h"
@@ -128,6 +129,7 @@ migrate_start(PG_FUNCTION_ARGS)
 	char	   *key;
 	char	   *pinned;
 	int			workers;
+	char	   *dump_reason = NULL;
 
 	migrate_require_arg(fcinfo, 0, "source");
 	migrate_require_arg(fcinfo, 1, "options");
@@ -149,12 +151,6 @@ migrate_start(PG_FUNCTION_ARGS)
 						GetUserNameFromId(GetUserId(), false)),
 				 errhint("Start the migration as a role with LOGIN.")));
 
-	if (opts->method == METHOD_REPLICATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the replication method is not available in this version of migrate"),
-				 errhint("Use \"method\": \"dump\" or \"auto\"; auto copies with the dump method.")));
-
 	/* a webhook only to where a superuser allowed, checked before anything */
 	if (opts->notify_url != NULL && !migrate_notify_url_allowed(opts->notify_url))
 		ereport(ERROR,
@@ -166,16 +162,13 @@ migrate_start(PG_FUNCTION_ARGS)
 	check_state_database();
 
 	/* every check of validate; an error stops here, before any change */
-	rows = migrate_run_checks(source, options);
+	rows = migrate_run_checks_reason(source, options, &dump_reason);
 	initStringInfo(&errors);
 	foreach(lc, rows)
 	{
 		CheckRow   *row = lfirst(lc);
 
 		if (strcmp(row->status, "error") != 0)
-			continue;
-		/* the replication method is checked above; dump needs none of it */
-		if (strcmp(row->check_name, "method") == 0)
 			continue;
 		if (nerrors++ < 5)
 			appendStringInfo(&errors, "%s%s: %s", errors.len ? "\n" : "", row->check_name, row->detail);
@@ -223,8 +216,8 @@ migrate_start(PG_FUNCTION_ARGS)
 
 	workers = opts->workers > 0 ? opts->workers : migrate_max_workers;
 	{
-		Oid			types[7] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT4OID};
-		Datum		values[7];
+		Oid			types[8] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, INT4OID, TEXTOID};
+		Datum		values[8];
 		Oid			saved_user;
 		int			saved_sec;
 
@@ -233,15 +226,18 @@ migrate_start(PG_FUNCTION_ARGS)
 		values[2] = CStringGetTextDatum(src->masked);
 		values[3] = CStringGetTextDatum(key);
 		values[4] = JsonbPGetDatum(options);
-		values[5] = CStringGetTextDatum(opts->method == METHOD_DUMP ? "dump" : "auto");
+		values[5] = CStringGetTextDatum(opts->method == METHOD_DUMP ? "dump" :
+										opts->method == METHOD_REPLICATION ? "replication" : "auto");
 		values[6] = Int32GetDatum(workers);
+		values[7] = CStringGetTextDatum(dump_reason ? dump_reason : "");
 		GetUserIdAndSecContext(&saved_user, &saved_sec);
 		SetUserIdAndSecContext(migrate_extension_owner(),
 							   saved_sec | SECURITY_LOCAL_USERID_CHANGE);
 		res = migrate_target_query("INSERT INTO migrate.migration (owner, source_masked, source_key,"
-						   " options, method, workers) VALUES ($1::regrole, $3, $4, $5, $6, $7)"
+						   " options, method, workers, dump_reason)"
+						   " VALUES ($1::regrole, $3, $4, $5, $6, $7, CASE WHEN $6 = 'auto' THEN NULLIF($8, '') END)"
 						   " RETURNING id",
-						   7, types, values);
+						   8, types, values);
 		id = strtoi64(SR_VALUE(res, 0, 0), NULL, 10);
 		{
 			Oid			stypes[2] = {INT8OID, TEXTOID};
@@ -266,8 +262,8 @@ migrate_start(PG_FUNCTION_ARGS)
 }
 
 /* The owner check: the caller must be a member of the migration's owner. */
-static void
-check_migration_owner(int64 id, char **state_out)
+void
+migrate_check_migration_owner(int64 id, char **state_out)
 {
 	SourceResult *res = migrate_state_query("SELECT owner::oid, state FROM migrate.migration WHERE id = $1",
 									1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
@@ -428,7 +424,7 @@ migrate_stop(PG_FUNCTION_ARGS)
 
 	migrate_require_arg(fcinfo, 0, "migration_id");
 	id = PG_GETARG_INT64(0);
-	check_migration_owner(id, &state);
+	migrate_check_migration_owner(id, &state);
 	if (strcmp(state, "pending") != 0 && strcmp(state, "running") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -454,7 +450,7 @@ migrate_cancel(PG_FUNCTION_ARGS)
 
 	migrate_require_arg(fcinfo, 0, "migration_id");
 	id = PG_GETARG_INT64(0);
-	check_migration_owner(id, &state);
+	migrate_check_migration_owner(id, &state);
 	if (strcmp(state, "done") == 0 || strcmp(state, "cancelled") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -482,7 +478,7 @@ migrate_resume(PG_FUNCTION_ARGS)
 
 	migrate_require_arg(fcinfo, 0, "migration_id");
 	id = PG_GETARG_INT64(0);
-	check_migration_owner(id, &state);
+	migrate_check_migration_owner(id, &state);
 	check_state_database();
 	if (strcmp(state, "stopped") != 0 && strcmp(state, "failed") != 0 &&
 		!(strcmp(state, "running") == 0 && !coordinator_alive(id)) &&
@@ -567,7 +563,7 @@ migrate_wait(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("timeout must not be negative")));
 	}
-	check_migration_owner(id, &state);
+	migrate_check_migration_owner(id, &state);
 
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
@@ -618,7 +614,26 @@ migrate_wait(PG_FUNCTION_ARGS)
 			first = false;
 		}
 
-		/* the dump method is copied, and has nothing to replicate, when done */
+		/*
+		 * copied: every database done, or replicating; replicating: every
+		 * replicated database in sync, the others done.  (The dump method
+		 * is copied, and has nothing to replicate, when done.)
+		 */
+		if (strcmp(state, "running") == 0 && strcmp(until, "done") != 0)
+		{
+			SourceResult *dbs = migrate_state_query("SELECT count(*) FILTER (WHERE status NOT IN ('done', 'replicating', 'cutover')),"
+													" count(*) FILTER (WHERE status = 'replicating' AND NOT in_sync),"
+													" count(*) FILTER (WHERE method = 'replication')"
+													" FROM migrate.databases WHERE migration_id = $1",
+													1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+
+			if (atoi(SR_VALUE(dbs, 0, 0)) == 0 && atoi(SR_VALUE(dbs, 0, 2)) > 0 &&
+				(strcmp(until, "copied") == 0 || atoi(SR_VALUE(dbs, 0, 1)) == 0))
+			{
+				state = MemoryContextStrdup(outer, until);
+				break;
+			}
+		}
 		if (strcmp(state, "done") == 0 || strcmp(state, "failed") == 0 ||
 			strcmp(state, "stopped") == 0 || strcmp(state, "cancelled") == 0)
 		{

@@ -93,6 +93,8 @@ finish(const char *state, const char *error)
 	migrate_coord_exec("UPDATE migrate.migration SET state = $2, error = $3,"
 			   " phase = CASE WHEN $2 = 'done' THEN 'done' ELSE phase END,"
 			   " finished_at = CASE WHEN $2 IN ('done', 'failed', 'cancelled', 'stopped') THEN now() END,"
+			   " cutover_seconds = CASE WHEN $2 = 'done' AND cutover_started_at IS NOT NULL"
+			   "  THEN EXTRACT(epoch FROM now() - cutover_started_at)::float8 END,"
 			   " updated_at = now() WHERE id = $1::bigint",
 			   3, args);
 	migrate_coord_event(state, error ? migrate_json_obj("error", error, NULL) : NULL);

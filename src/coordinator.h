@@ -39,8 +39,19 @@ typedef struct DbState
 {
 	char	   *name;
 	MemoryContext cxt;			/* holds the snapshot connection */
-	SourceConn *snap_conn;
+	SourceConn *snap_conn;		/* holds the snapshot (a walsender for the
+								 * replication method) */
+	SourceConn *query_conn;		/* queries at the snapshot, when snap_conn is
+								 * a walsender */
 	char	   *snapshot;
+	/* the replication method (its names live as long as the coordinator) */
+	bool		replication;
+	char	   *publication;
+	char	   *subscription;
+	char	   *slot;
+	TimestampTz lag_at;			/* when the lag was last measured */
+	bool		in_sync;		/* as last measured */
+	bool		apply_stopped;	/* the subscription was found disabled */
 	int			attempts;		/* failed tries of its current step */
 	TimestampTz retry_at;		/* not before then */
 	bool		dispatchable;	/* planned and not finished: its tasks may run */
@@ -57,6 +68,8 @@ typedef struct Coordinator
 	int			source_version;
 	int			max_workers;
 	List	   *dbstates;		/* DbState * */
+	SourceConn *monitor;		/* the source, for the replication lag */
+	MemoryContext monitor_cxt;
 	MemoryContext cxt;			/* lives as long as the coordinator */
 } Coordinator;
 

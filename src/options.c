@@ -41,8 +41,6 @@ typedef struct OptSpec
 	const char *values;			/* OPT_ENUM: comma-separated valid values */
 	int64		min;
 	int64		max;
-	bool		replication_only;	/* of the replication method, which this
-									 * version does not have: refused */
 } OptSpec;
 
 static const OptSpec opt_specs[] = {
@@ -58,8 +56,8 @@ static const OptSpec opt_specs[] = {
 	{"sync_existing_roles", OPT_BOOL, "true"},
 	{"grant_predefined_roles", OPT_BOOL, "true"},
 	{"replicate_extension_tables", OPT_BOOL, "false"},
-	{"max_replication_lag", OPT_BYTES, "\"16MB\"", NULL, 0, PG_INT64_MAX, true},
-	{"stop_replication", OPT_BOOL, "true", NULL, 0, 0, true},
+	{"max_replication_lag", OPT_BYTES, "\"16MB\"", NULL, 0, PG_INT64_MAX},
+	{"stop_replication", OPT_BOOL, "true"},
 	{"workers", OPT_INT, "4", NULL, 1, 64},
 	{"split_size", OPT_BYTES, "\"512MB\"", NULL, 1024 * 1024, PG_INT64_MAX},
 	{"dbs_max_total_size", OPT_BYTES, "\"100GB\"", NULL, 0, PG_INT64_MAX},
@@ -669,12 +667,6 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 			break;
 	}
 
-	/* well-formed, but nothing in this version would act on it */
-	if (spec->replication_only)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("option \"%s\" is not available yet", name),
-				 errhint("Leave the option out: it belongs to the replication method, which this version of migrate does not have.")));
 }
 
 /*

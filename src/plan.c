@@ -20,6 +20,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -72,8 +73,16 @@ migrate_plan_databases(void)
 		args[0] = migrate_coord_id();
 		args[1] = SR_VALUE(res, r, 0);
 		args[2] = SR_VALUE(res, r, 1);
-		migrate_coord_exec("INSERT INTO migrate.database_state (migration_id, dbname, method, size_bytes)"
-				   " VALUES ($1::bigint, $2, 'dump', $3::bigint)", 3, args);
+		/*
+		 * replication unless the migration asked for dump, or auto found the
+		 * source not ready for it (the reason is the database's message)
+		 */
+		migrate_coord_exec("INSERT INTO migrate.database_state (migration_id, dbname, method, size_bytes, message)"
+				   " SELECT m.id, $2, CASE WHEN m.method <> 'dump' AND m.dump_reason IS NULL"
+				   "  THEN 'replication' ELSE 'dump' END, $3::bigint,"
+				   " CASE WHEN m.method = 'auto' AND m.dump_reason IS NOT NULL"
+				   "  THEN 'copied with dump: ' || m.dump_reason END"
+				   " FROM migrate.migration m WHERE m.id = $1::bigint", 3, args);
 	}
 	migrate_source_close(conn);
 	MemoryContextSwitchTo(old);
@@ -220,8 +229,8 @@ migrate_database_properties(DbState *db)
 }
 
 /* Does table DBNAME.SCHEMA.TABLE pass the tables / exclude_tables options? */
-static bool
-table_selected(const char *dbname, const char *nsp, const char *rel)
+bool
+migrate_table_selected(const char *dbname, const char *nsp, const char *rel)
 {
 	ListCell   *lc;
 	char	   *parts[3];
@@ -379,6 +388,7 @@ migrate_plan_tasks(DbState *db)
 	int			nsmall = 0;
 	HTAB	   *indexes;
 	TableIndexes *ti;
+	List	   *replicated = NIL;
 	MemoryContext cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate plan", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
@@ -406,7 +416,7 @@ migrate_plan_tasks(DbState *db)
 	/* pre-data is split when its task runs: a script that does not parse fails here */
 	(void) migrate_split_sql(pre);
 
-	res = migrate_source_query(db->snap_conn,
+	res = migrate_source_query(migrate_db_query_conn(db),
 					   "SELECT n.nspname, c.relname, pg_table_size(c.oid),"
 					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
 					   " c.relpersistence"
@@ -475,8 +485,11 @@ migrate_plan_tasks(DbState *db)
 		int64		parts = 1;
 		int64		p;
 
-		if (!table_selected(db->name, nsp, rel))
+		if (!migrate_table_selected(db->name, nsp, rel))
 			continue;
+		/* the replication method applies changes to the logged tables copied */
+		if (db->replication && !unlogged)
+			replicated = lappend(replicated, quote_qualified_identifier(nsp, rel));
 		ts = hash_search(sizes, table_key(nsp, rel), HASH_ENTER, NULL);
 		ts->size = size;
 		/*
@@ -532,7 +545,7 @@ migrate_plan_tasks(DbState *db)
 	 * statistics cover all partitions, so they come once every table of the
 	 * database has its data and indexes.
 	 */
-	res = migrate_source_query(db->snap_conn,
+	res = migrate_source_query(migrate_db_query_conn(db),
 					   "SELECT n.nspname, c.relname"
 					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 					   " WHERE c.relkind = 'p'"
@@ -542,7 +555,7 @@ migrate_plan_tasks(DbState *db)
 					   "   AND d.objid = c.oid AND d.deptype = 'e')",
 					   0, NULL);
 	for (r = 0; r < res->nrows; r++)
-		if (table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
+		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
 			insert_task(db->name, "analyze_partitioned", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
 						0, 1, -1, -1, NULL, 0, false);
 
@@ -572,9 +585,15 @@ migrate_plan_tasks(DbState *db)
 	if (rest.len > 0)
 		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0, false);
 	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
-	res = migrate_source_query(db->snap_conn, "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
+	res = migrate_source_query(migrate_db_query_conn(db), "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
 	if (SR_VALUE(res, 0, 0)[0] == 't')
 		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	if (db->replication)
+		insert_task(db->name, "subscribe", NULL, NULL, 0, 1, -1, -1,
+					migrate_text_array_literal(list_concat(list_make3(db->subscription, db->publication,
+																	  db->slot),
+														   replicated)),
+					0, false);
 	flush_tasks();
 	migrate_set_db_status(db->name, "copying", NULL);
 	migrate_coord_event("database_planned",
@@ -586,3 +605,17 @@ migrate_plan_tasks(DbState *db)
 	MemoryContextDelete(cxt);
 }
 
+
+/* The strings of LIST (char *) as a text[] literal, for a task's statement. */
+char *
+migrate_text_array_literal(List *list)
+{
+	ArrayBuildState *astate = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+	ListCell   *lc;
+
+	foreach(lc, list)
+		accumArrayResult(astate, CStringGetTextDatum((char *) lfirst(lc)), false, TEXTOID,
+						 CurrentMemoryContext);
+	/* (array_out keeps a cache in its flinfo: a direct call has none) */
+	return OidOutputFunctionCall(F_ARRAY_OUT, makeArrayResult(astate, CurrentMemoryContext));
+}

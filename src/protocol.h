@@ -25,6 +25,9 @@
 											 * coordinator holds, and the
 											 * magic of a worker's segment */
 
+#define MIGRATE_CUTOVER_KEY		0x6D696763	/* "migc": key 1 of the lock a
+											 * caller of migrate.cutover holds */
+
 /* The keys of a worker's DSM segment. */
 #define MIGRATE_KEY_SHARED		1
 #define MIGRATE_KEY_TASKS		2

@@ -17,9 +17,24 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_subscription.h"
+#include "catalog/pg_subscription_rel.h"
+#include "commands/subscriptioncmds.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_node.h"
+#include "pgstat.h"
+#include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
 
 #include "options.h"
 #include "replication.h"
@@ -104,4 +119,311 @@ migrate_replication_names_sql(PG_FUNCTION_ARGS)
 		values[i] = DirectFunctionCall1(namein,
 										CStringGetDatum(migrate_replication_name(dbname, (MigrateReplicationObject) i)));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* ---- on the source: the publication, the slot, replica identities ------- */
+
+static bool
+name_listed(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Tables of the database CONN is connected to that UPDATE and DELETE could
+ * not be replicated from: permanent, without a primary key, with the
+ * default or no replica identity.  They get REPLICA IDENTITY FULL, so that
+ * the source keeps taking their updates and deletes once they are
+ * published; what was changed comes back (quoted, qualified names) so that
+ * cutover restores it.  Only the tables TABLES names (NIL: every table).
+ */
+List *
+migrate_source_identity_full(SourceConn *conn, List *tables)
+{
+	SourceResult *res;
+	List	   *changed = NIL;
+	int			r;
+
+	res = migrate_source_query(conn,
+							   "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+							   " WHERE c.relkind = 'r' AND c.relpersistence = 'p'"
+							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+							   " AND n.nspname !~ '^pg_toast'"
+							   " AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS"
+							   "  (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))"
+							   " ORDER BY 1",
+							   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *name = SR_VALUE(res, r, 0);
+
+		CHECK_FOR_INTERRUPTS();
+		if (tables != NIL && !name_listed(tables, name))
+			continue;
+		(void) migrate_source_query(conn, psprintf("ALTER TABLE %s REPLICA IDENTITY FULL", name),
+									0, NULL);
+		changed = lappend(changed, name);
+	}
+	return changed;
+}
+
+/* Gives the tables NAMES (quoted, qualified) their default replica identity back. */
+void
+migrate_source_identity_restore(SourceConn *conn, List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		SourceResult *res;
+		const char *name = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		/* (a table dropped meanwhile needs nothing) */
+		res = migrate_source_query(conn, "SELECT to_regclass($1) IS NOT NULL", 1, &name);
+		if (SR_VALUE(res, 0, 0)[0] == 't')
+			(void) migrate_source_query(conn, psprintf("ALTER TABLE %s REPLICA IDENTITY DEFAULT", name),
+										0, NULL);
+	}
+}
+
+/*
+ * Creates publication PUBNAME in the database CONN is connected to: FOR
+ * ALL TABLES when ALL_TABLES (a superuser's), else for the tables TABLES
+ * names (quoted, qualified), which the source user must own.  One of the
+ * same name left by an earlier try or by the original tool is replaced.
+ */
+void
+migrate_source_create_publication(SourceConn *conn, const char *pubname, bool all_tables,
+								  List *tables)
+{
+	StringInfoData sql;
+	ListCell   *lc;
+
+	(void) migrate_source_query(conn, psprintf("DROP PUBLICATION IF EXISTS %s",
+											   quote_identifier(pubname)), 0, NULL);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE PUBLICATION %s", quote_identifier(pubname));
+	if (all_tables)
+		appendStringInfoString(&sql, " FOR ALL TABLES");
+	else if (tables != NIL)
+	{
+		appendStringInfoString(&sql, " FOR TABLE ");
+		foreach(lc, tables)
+			appendStringInfo(&sql, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+							 (char *) lfirst(lc));
+	}
+	appendStringInfoString(&sql, " WITH (publish = 'insert, update, delete, truncate')");
+	(void) migrate_source_query(conn, sql.data, 0, NULL);
+}
+
+/* Drops publication PUBNAME in the database CONN is connected to, if there. */
+void
+migrate_source_drop_publication(SourceConn *conn, const char *pubname)
+{
+	(void) migrate_source_query(conn, psprintf("DROP PUBLICATION IF EXISTS %s",
+											   quote_identifier(pubname)), 0, NULL);
+}
+
+/*
+ * Drops replication slot SLOT on the source, if there.  A slot still in use
+ * (the walsender of a subscription that was just dropped takes a moment to
+ * go) is waited for, up to WAIT_MS; then its walsender is ended, when the
+ * source user may.  Returns false when the slot is still there.
+ */
+bool
+migrate_source_drop_slot(SourceConn *conn, const char *slot, int wait_ms)
+{
+	int			waited = 0;
+
+	for (;;)
+	{
+		SourceResult *res = migrate_source_query(conn,
+												 "SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = $1",
+												 1, &slot);
+
+		if (res->nrows == 0)
+			return true;
+		if (SR_VALUE(res, 0, 0)[0] != 't')
+		{
+			(void) migrate_source_query(conn,
+										"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+										" WHERE slot_name = $1 AND NOT active",
+										1, &slot);
+			continue;
+		}
+		if (waited >= wait_ms)
+		{
+			if (SR_VALUE(res, 0, 1) != NULL)
+				(void) migrate_source_query(conn, "SELECT pg_terminate_backend($1::int)",
+											1, (const char *[]) {SR_VALUE(res, 0, 1)});
+			if (waited >= 2 * wait_ms)
+				return false;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		waited += 200;
+	}
+}
+
+/*
+ * Creates logical slot SLOT (pgoutput) on replication connection RC, which
+ * exports a snapshot of exactly the slot's starting point: the state the
+ * copy reads, the changes after it the subscription applies.  The snapshot
+ * lives as long as RC sends nothing more.  Sets *lsn (the consistent point)
+ * and *snapshot.
+ */
+void
+migrate_source_create_slot(SourceConn *rc, const char *slot, char **lsn, char **snapshot)
+{
+	SourceResult *res;
+
+	res = migrate_source_simple_query(rc, psprintf("CREATE_REPLICATION_SLOT %s LOGICAL pgoutput EXPORT_SNAPSHOT",
+												   quote_identifier(slot)));
+	*lsn = pstrdup(SR_VALUE(res, 0, migrate_source_column(res, "consistent_point")));
+	*snapshot = pstrdup(SR_VALUE(res, 0, migrate_source_column(res, "snapshot_name")));
+}
+
+/*
+ * The state of slot SLOT and the source's position now, read on CONN (any
+ * database of the source): sets *found, and the rest when found.
+ */
+void
+migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag)
+{
+	SourceResult *res;
+
+	res = migrate_source_query(conn,
+							   psprintf("SELECT pg_current_wal_lsn()::text, s.confirmed_flush_lsn::text,"
+										" pg_wal_lsn_diff(pg_current_wal_lsn(), coalesce(s.confirmed_flush_lsn, s.restart_lsn))::bigint,"
+										" %s, s.active,"
+										" pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint"
+										" FROM pg_replication_slots s WHERE s.slot_name = $1",
+										PQserverVersion(conn->conn) >= 130000 ? "s.wal_status" : "NULL::text"),
+							   1, &slot);
+	memset(lag, 0, sizeof(*lag));
+	lag->found = res->nrows > 0;
+	if (!lag->found)
+		return;
+	lag->source_lsn = SR_VALUE(res, 0, 0);
+	lag->confirmed_lsn = SR_VALUE(res, 0, 1);
+	lag->lag_bytes = SR_VALUE(res, 0, 2) ? strtoi64(SR_VALUE(res, 0, 2), NULL, 10) : -1;
+	lag->wal_status = SR_VALUE(res, 0, 3);
+	lag->active = SR_VALUE(res, 0, 4) && SR_VALUE(res, 0, 4)[0] == 't';
+	lag->retained_bytes = SR_VALUE(res, 0, 5) ? strtoi64(SR_VALUE(res, 0, 5), NULL, 10) : 0;
+}
+
+/* ---- on the target: the subscription ----------------------------------- */
+
+/*
+ * The connection string of the subscription of database DBNAME: the
+ * migration's pinned source with DBNAME for its database, in key=value
+ * form.  It holds the password: it goes into pg_subscription (which only
+ * superusers may read) and nowhere else.
+ */
+char *
+migrate_subscription_conninfo(const SourceInfo *src, const char *dbname)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < src->nparams; i++)
+	{
+		if (strcmp(src->keywords[i], "dbname") == 0)
+			continue;
+		migrate_append_conninfo_pair(&buf, src->keywords[i], src->values[i]);
+	}
+	migrate_append_conninfo_pair(&buf, "dbname", dbname);
+	return buf.data;
+}
+
+static void
+run_spi(const char *sql)
+{
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(sql, false, 0);
+	if (ret < 0)
+		elog(ERROR, "\"%s\" failed: %s", sql, SPI_result_code_string(ret));
+	SPI_finish();
+}
+
+/*
+ * Drops subscription SUBNAME of this database, if there, keeping its slot
+ * on the source (the coordinator drops that, or keeps it for a resume).
+ * Returns whether there was one.
+ */
+bool
+migrate_drop_subscription(const char *subname)
+{
+	const char *q = quote_identifier(subname);
+
+	if (!OidIsValid(get_subscription_oid(subname, true)))
+		return false;
+	run_spi(psprintf("ALTER SUBSCRIPTION %s DISABLE", q));
+	run_spi(psprintf("ALTER SUBSCRIPTION %s SET (slot_name = NONE)", q));
+	run_spi(psprintf("DROP SUBSCRIPTION %s", q));
+	return true;
+}
+
+/*
+ * Creates subscription SUBNAME of this database to publication PUBNAME on
+ * slot SLOT (made with the snapshot the tables were copied at), for exactly
+ * the tables TABLES names (quoted, qualified names, resolved here): their
+ * state is "ready" from the slot's start, so the apply worker applies
+ * every change after the copied state to them and to nothing else,
+ * whatever the source publishes.  Made disabled, filled, then enabled: it
+ * starts applying when this transaction commits.  One of the same name
+ * (a try nobody heard the end of) is replaced.
+ *
+ * The statement is built as a node, never as text: the connection string
+ * holds the password, and no log, error context or statistics view may
+ * see it.
+ */
+void
+migrate_create_subscription(const char *subname, const char *pubname, const char *slot,
+							const char *conninfo, List *tables)
+{
+	CreateSubscriptionStmt *stmt = makeNode(CreateSubscriptionStmt);
+	ParseState *pstate = make_parsestate(NULL);
+	ObjectAddress addr;
+	ListCell   *lc;
+
+	(void) migrate_drop_subscription(subname);
+
+	stmt->subname = pstrdup(subname);
+	stmt->conninfo = pstrdup(conninfo);
+	stmt->publication = list_make1(makeString(pstrdup(pubname)));
+	stmt->options = list_make5(makeDefElem("connect", (Node *) makeBoolean(false), -1),
+							   makeDefElem("slot_name", (Node *) makeString(pstrdup(slot)), -1),
+							   makeDefElem("disable_on_error", (Node *) makeBoolean(true), -1),
+							   makeDefElem("streaming", (Node *) makeBoolean(false), -1),
+							   makeDefElem("binary", (Node *) makeBoolean(false), -1));
+	pstate->p_sourcetext = "CREATE SUBSCRIPTION";
+	addr = CreateSubscription(pstate, stmt, false);
+	CommandCounterIncrement();
+
+	foreach(lc, tables)
+	{
+		List	   *names = stringToQualifiedNameList((char *) lfirst(lc));
+		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, false);
+
+		CHECK_FOR_INTERRUPTS();
+		if (get_rel_relkind(relid) != RELKIND_RELATION)
+			continue;
+		AddSubscriptionRelState(addr.objectId, relid, SUBREL_STATE_READY, InvalidXLogRecPtr);
+	}
+	CommandCounterIncrement();
+	run_spi(psprintf("ALTER SUBSCRIPTION %s ENABLE", quote_identifier(subname)));
 }

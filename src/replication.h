@@ -12,6 +12,11 @@
 
 #include "postgres.h"
 
+#include "nodes/pg_list.h"
+
+#include "conninfo.h"
+#include "source.h"
+
 /* What every name of the method starts with (cleanup looks for it). */
 #define MIGRATE_REPLICATION_PREFIX	"aiven_db_migrate_"
 
@@ -22,6 +27,36 @@ typedef enum MigrateReplicationObject
 	MRO_SLOT
 } MigrateReplicationObject;
 
+/* A slot as the source sees it (migrate_source_slot_lag). */
+typedef struct MigrateSlotLag
+{
+	bool		found;
+	bool		active;
+	char	   *source_lsn;		/* pg_current_wal_lsn() */
+	char	   *confirmed_lsn;	/* NULL until a subscriber confirmed */
+	int64		lag_bytes;		/* source_lsn - confirmed (or restart) lsn */
+	int64		retained_bytes; /* WAL the slot keeps */
+	char	   *wal_status;		/* reserved, extended, unreserved, lost */
+} MigrateSlotLag;
+
 extern char *migrate_replication_name(const char *dbname, MigrateReplicationObject what);
+
+/* on the source */
+extern List *migrate_source_identity_full(SourceConn *conn, List *tables);
+extern void migrate_source_identity_restore(SourceConn *conn, List *names);
+extern void migrate_source_create_publication(SourceConn *conn, const char *pubname,
+											  bool all_tables, List *tables);
+extern void migrate_source_drop_publication(SourceConn *conn, const char *pubname);
+extern bool migrate_source_drop_slot(SourceConn *conn, const char *slot, int wait_ms);
+extern void migrate_source_create_slot(SourceConn *rc, const char *slot, char **lsn,
+									   char **snapshot);
+extern void migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag);
+
+/* on the target, in the subscription's database (a worker's) */
+extern char *migrate_subscription_conninfo(const SourceInfo *src, const char *dbname);
+extern void migrate_create_subscription(const char *subname, const char *pubname,
+										const char *slot, const char *conninfo,
+										List *tables);
+extern bool migrate_drop_subscription(const char *subname);
 
 #endif							/* MIGRATE_REPLICATION_H */

@@ -96,19 +96,15 @@ conn_error_message(PGconn *conn)
 	return msg;
 }
 
-/*
- * Opens a connection to database DBNAME (NULL: the one SRC names) of the
- * source, waiting on the latch, bounded by SRC's connect timeout.  On
- * failure, sets *errmsg_out and returns NULL when errmsg_out is given, or
- * raises an error.  Applies the password rule of migrate_check_source_rules.
- */
-SourceConn *
-migrate_source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
+/* The connection of migrate_source_connect and of ..._replication. */
+static SourceConn *
+source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out,
+			   bool replication)
 {
 	SourceConn *sc = palloc0(sizeof(SourceConn));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
-	const char **keywords = palloc0(sizeof(char *) * (src->nparams + 2));
-	const char **values = palloc0(sizeof(char *) * (src->nparams + 2));
+	const char **keywords = palloc0(sizeof(char *) * (src->nparams + 5));
+	const char **values = palloc0(sizeof(char *) * (src->nparams + 5));
 	PostgresPollingStatusType poll = PGRES_POLLING_WRITING;
 	instr_time	start;
 	char	   *failure = NULL;
@@ -127,6 +123,16 @@ migrate_source_connect(const SourceInfo *src, const char *dbname, char **errmsg_
 	{
 		keywords[n] = "dbname";
 		values[n] = dbname;
+		n++;
+	}
+	if (replication)
+	{
+		/* a walsender of the database; kept alive while it holds a snapshot */
+		keywords[n] = "replication";
+		values[n] = "database";
+		n++;
+		keywords[n] = "keepalives";
+		values[n] = "1";
 		n++;
 	}
 
@@ -214,6 +220,14 @@ migrate_source_connect(const SourceInfo *src, const char *dbname, char **errmsg_
 	}
 
 	sc->cancel_on_close = true;
+	if (replication)
+	{
+		/* a walsender takes simple queries only; its snapshot must not time out */
+		sc->replication = true;
+		(void) migrate_source_simple_query(sc, "SET statement_timeout = 0");
+		(void) migrate_source_simple_query(sc, "SET idle_in_transaction_session_timeout = 0");
+		return sc;
+	}
 	{
 		const char *lock_timeout = psprintf("%d", migrate_source_lock_timeout);
 
@@ -224,6 +238,29 @@ migrate_source_connect(const SourceInfo *src, const char *dbname, char **errmsg_
 		(void) migrate_source_query(sc, "SELECT pg_catalog.set_config('idle_in_transaction_session_timeout', '0', false)",
 							0, NULL);
 	return sc;
+}
+
+/*
+ * Opens a connection to database DBNAME (NULL: the one SRC names) of the
+ * source, waiting on the latch, bounded by SRC's connect timeout.  On
+ * failure, sets *errmsg_out and returns NULL when errmsg_out is given, or
+ * raises an error.  Applies the password rule of migrate_check_source_rules.
+ */
+SourceConn *
+migrate_source_connect(const SourceInfo *src, const char *dbname, char **errmsg_out)
+{
+	return source_connect(src, dbname, errmsg_out, false);
+}
+
+/*
+ * A replication connection (a walsender) to database DBNAME of the source,
+ * for the replication protocol's commands and simple queries
+ * (migrate_source_simple_query); the same rules as migrate_source_connect.
+ */
+SourceConn *
+migrate_source_connect_replication(const SourceInfo *src, const char *dbname)
+{
+	return source_connect(src, dbname, NULL, true);
 }
 
 /* Closes SC now (it is also closed when its memory context goes away). */
@@ -333,28 +370,13 @@ migrate_source_await_result(SourceConn *sc)
 	}
 }
 
-/*
- * Runs SQL (with text parameters PARAMS) on the source, waiting on the latch,
- * and returns its rows copied into palloc'd memory.  Raises the source's
- * error as our own.
- */
-SourceResult *
-migrate_source_query(SourceConn *sc, const char *sql, int nparams,
-			 const char *const *params)
+/* The rows of the last result of the query sent on SC, copied; or its error. */
+static SourceResult *
+collect_result(SourceConn *sc, const char *sql)
 {
 	SourceResult *result = palloc0(sizeof(SourceResult));
 	PGresult   *last = NULL;
 	PGresult   *res;
-
-	if (sc->conn == NULL)
-		elog(ERROR, "source connection is closed");
-
-	if (!PQsendQueryParams(sc->conn, sql, nparams, NULL, params, NULL, NULL, 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("could not send a query to the source %s",
-						source_dbname_label(sc)),
-				 errdetail("%s", conn_error_message(sc->conn))));
 
 	for (;;)
 	{
@@ -379,6 +401,9 @@ migrate_source_query(SourceConn *sc, const char *sql, int nparams,
 		int			r,
 					c;
 
+		result->names = palloc(sizeof(char *) * result->ncols);
+		for (c = 0; c < result->ncols; c++)
+			result->names[c] = pstrdup(PQfname(last, c));
 		result->values = palloc(sizeof(char *) * result->nrows * result->ncols);
 		for (r = 0; r < result->nrows; r++)
 			for (c = 0; c < result->ncols; c++)
@@ -387,4 +412,64 @@ migrate_source_query(SourceConn *sc, const char *sql, int nparams,
 	}
 	PQclear(last);
 	return result;
+}
+
+/*
+ * Runs SQL (with text parameters PARAMS) on the source, waiting on the latch,
+ * and returns its rows copied into palloc'd memory.  Raises the source's
+ * error as our own.
+ */
+SourceResult *
+migrate_source_query(SourceConn *sc, const char *sql, int nparams,
+			 const char *const *params)
+{
+	if (sc->conn == NULL)
+		elog(ERROR, "source connection is closed");
+	if (sc->replication)
+		elog(ERROR, "a parameterized query on a replication connection");
+
+	if (!PQsendQueryParams(sc->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("could not send a query to the source %s",
+						source_dbname_label(sc)),
+				 errdetail("%s", conn_error_message(sc->conn))));
+	return collect_result(sc, sql);
+}
+
+/*
+ * Runs SQL, one statement or command without parameters, with the simple
+ * query protocol: what a replication connection understands.
+ */
+SourceResult *
+migrate_source_simple_query(SourceConn *sc, const char *sql)
+{
+	if (sc->conn == NULL)
+		elog(ERROR, "source connection is closed");
+	if (!PQsendQuery(sc->conn, sql))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("could not send a query to the source %s",
+						source_dbname_label(sc)),
+				 errdetail("%s", conn_error_message(sc->conn))));
+	return collect_result(sc, sql);
+}
+
+/*
+ * The column named NAME of RES, or an error: replication commands are read
+ * by column name, as servers differ in what else they send.
+ */
+int
+migrate_source_column(const SourceResult *res, const char *name)
+{
+	int			c;
+
+	for (c = 0; c < res->ncols && res->names != NULL; c++)
+		if (strcmp(res->names[c], name) == 0)
+			return c;
+	ereport(ERROR,
+			(errcode(ERRCODE_PROTOCOL_VIOLATION),
+			 errmsg("the source's answer has no column \"%s\"", name),
+			 errhint("The source server did not answer as PostgreSQL does: check that the source is the server it should be.")));
+	return -1;					/* keep compiler quiet */
 }

@@ -19,12 +19,14 @@ typedef struct SourceConn
 	PGconn	   *conn;
 	char	   *dbname;
 	bool		cancel_on_close;
+	bool		replication;	/* a walsender: simple queries only */
 } SourceConn;
 
 typedef struct SourceResult
 {
 	int			nrows;
 	int			ncols;
+	char	  **names;			/* ncols column names (when nrows > 0) */
 	char	  **values;			/* nrows * ncols; NULL for SQL NULL */
 } SourceResult;
 
@@ -54,6 +56,10 @@ extern SourceConn *migrate_source_connect(const SourceInfo *src, const char *dbn
 								  char **errmsg_out);
 extern SourceResult *migrate_source_query(SourceConn *sc, const char *sql,
 								  int nparams, const char *const *params);
+extern SourceConn *migrate_source_connect_replication(const SourceInfo *src,
+													  const char *dbname);
+extern SourceResult *migrate_source_simple_query(SourceConn *sc, const char *sql);
+extern int	migrate_source_column(const SourceResult *res, const char *name);
 extern void migrate_source_close(SourceConn *sc);
 extern void migrate_source_await_result(SourceConn *sc);
 extern void migrate_source_wait_readable(PGconn *conn);

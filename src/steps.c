@@ -5,13 +5,23 @@
  *		migrate.database_state names the step it is in, so that a coordinator
  *		started again takes every database up where it was.
  *
- *	pending ──> creating ──> schema ──> copying ──> indexing ──> finishing ──> done
- *	            the          snapshot,  the copy    the other    its own
- *	            database     pg_dump,   tasks, and  tasks        settings
- *	            on the       the tasks  what needs  (indexes,    and comment
- *	            target       planned    no copy     keys, ...)
+ *	pending ──> creating ──> schema ──> copying ──> indexing ──┬──> finishing ──> done
+ *	            the          snapshot,  the copy    the other   │    its own
+ *	            database     pg_dump,   tasks, and  tasks       │    settings
+ *	            on the       the tasks  what needs  (indexes,   │    and comment
+ *	            target       planned    no copy     keys, ...)  │         ^
+ *	                                                            │         │
+ *	  (replication) ──> replicating ──> cutover ─────────────────┘─────────┘
+ *	                    the subscription  the target reached the position
+ *	                    applies; the lag  of the cutover: sequences, views,
+ *	                    is measured       the objects dropped
  *
  *	any step ──> failed    (resume: back to copying, or to pending)
+ *
+ * The replication method's schema step creates the publication and then
+ * the slot on a replication connection, whose exported snapshot pg_dump and
+ * every copy read: the subscription (the last task, once the data and keys
+ * are in) applies exactly the changes after the copied state.
  *
  * A step returns STEP_NEXT when the database moved on and the next step may
  * run at once, STEP_WAIT when nothing more happens this round, STEP_WORK
@@ -31,12 +41,15 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/pg_lsn.h"
 #include "utils/timestamp.h"
 
 #include "coordinator.h"
 #include "plan.h"
 #include "pool.h"
+#include "protocol.h"
 #include "redact.h"
+#include "replication.h"
 #include "scheduler.h"
 #include "source.h"
 #include "state.h"
@@ -61,6 +74,9 @@ static StepResult step_create(DbState *db, const SchedCounts *c, const char **ne
 static StepResult step_schema(DbState *db, const SchedCounts *c, const char **next);
 static StepResult step_copying(DbState *db, const SchedCounts *c, const char **next);
 static StepResult step_indexing(DbState *db, const SchedCounts *c, const char **next);
+static void snapshot_moved(DbState *db);
+static StepResult step_replicating(DbState *db, const SchedCounts *c, const char **next);
+static StepResult step_cutover(DbState *db, const SchedCounts *c, const char **next);
 static StepResult step_finishing(DbState *db, const SchedCounts *c, const char **next);
 
 /* The steps, in their order; the last two are the ends. */
@@ -71,6 +87,10 @@ static const DbStep db_steps[] = {
 	{{"copying", "the copy tasks run, and what needs no copy"}, step_copying},
 	{{"indexing", "the other tasks run: indexes, keys, the rest of post-data, statistics"},
 	step_indexing},
+	{{"replicating", "(replication) the subscription applies the source's changes; the lag is measured"},
+	step_replicating},
+	{{"cutover", "(replication) the target catches up to the cutover position; sequences, materialized views; the objects dropped"},
+	step_cutover},
 	{{"finishing", "the database's own settings and comment are given"}, step_finishing},
 	{{"done", "migrated"}, NULL},
 	{{"failed", "a step or a task failed: migrate.errors says why"}, NULL},
@@ -129,11 +149,262 @@ migrate_open_snapshot(DbState *db)
 void
 migrate_close_snapshot(DbState *db)
 {
+	if (db->query_conn != NULL)
+		migrate_source_close(db->query_conn);
 	if (db->snap_conn != NULL)
 		migrate_source_close(db->snap_conn);
+	db->query_conn = NULL;
 	db->snap_conn = NULL;
 	db->snapshot = NULL;
 	MemoryContextReset(db->cxt);
+}
+
+/*
+ * A connection for queries at the database's snapshot: the one that holds
+ * it, or (when that is a walsender, which must send nothing until the copy
+ * is done) one that imported it.
+ */
+SourceConn *
+migrate_db_query_conn(DbState *db)
+{
+	MemoryContext old;
+
+	if (db->snap_conn == NULL || db->snapshot == NULL)
+		elog(ERROR, "database \"%s\" has no snapshot", db->name);
+	if (!db->snap_conn->replication)
+		return db->snap_conn;
+	if (db->query_conn == NULL)
+	{
+		old = MemoryContextSwitchTo(db->cxt);
+		db->query_conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+		(void) migrate_source_query(db->query_conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+		(void) migrate_source_query(db->query_conn,
+									psprintf("SET TRANSACTION SNAPSHOT %s", quote_literal_cstr(db->snapshot)),
+									0, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	return db->query_conn;
+}
+
+/* The source user's tables of DB that the publication lists by name. */
+static List *
+published_tables(SourceConn *conn, DbState *db)
+{
+	SourceResult *res;
+	List	   *tables = NIL;
+	int			r;
+
+	res = migrate_source_query(conn,
+							   "SELECT n.nspname, c.relname"
+							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+							   " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition"
+							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+							   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+							   " AND pg_has_role(c.relowner, 'USAGE')"
+							   " ORDER BY 1, 2",
+							   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
+			tables = lappend(tables, quote_qualified_identifier(SR_VALUE(res, r, 0),
+															   SR_VALUE(res, r, 1)));
+	return tables;
+}
+
+/*
+ * The replication method's snapshot of DB: the replica identities its
+ * tables need, the publication, then the slot (in that order: the slot
+ * decodes with the catalog as it was when it was made), whose exported
+ * snapshot the copy reads.  A slot of an earlier try is dropped first:
+ * nothing copied at its snapshot is kept (the caller resets the copies).
+ */
+static void
+open_replication_snapshot(DbState *db)
+{
+	MemoryContext old = MemoryContextSwitchTo(db->cxt);
+	SourceConn *conn;
+	SourceResult *res;
+	List	   *tables = NIL;
+	List	   *identity;
+	bool		all_tables;
+	char	   *lsn;
+	char	   *snapshot;
+
+	conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+	if (!migrate_source_drop_slot(conn, db->slot, 5000))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("replication slot \"%s\" is in use on the source", db->slot),
+				 errhint("Another subscription streams from it: run migrate.cleanup() for the source, or drop it on the source.")));
+	res = migrate_source_query(conn, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", 0, NULL);
+	all_tables = res->nrows > 0 && SR_VALUE(res, 0, 0)[0] == 't' &&
+		migrate_coord.options->tables == NIL && migrate_coord.options->exclude_tables == NIL;
+	if (!all_tables)
+		tables = published_tables(conn, db);
+
+	/* recorded before anything changes, so that cutover and cleanup restore it */
+	identity = migrate_source_identity_full(conn, all_tables ? NIL : tables);
+	if (identity != NIL)
+	{
+		migrate_tx_begin();
+		migrate_coord_exec("UPDATE migrate.database_state SET identity_full ="
+						   " ARRAY(SELECT DISTINCT unnest(identity_full || $3::text[]) ORDER BY 1)"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(identity)});
+		migrate_coord_event("replica_identity_full",
+							migrate_json_obj("database", db->name, "tables", migrate_text_array_literal(identity),
+											 "detail", "tables without a primary key get REPLICA IDENTITY FULL on the source until cutover, so that their updates and deletes replicate",
+											 NULL));
+		migrate_tx_commit();
+	}
+	migrate_source_create_publication(conn, db->publication, all_tables, tables);
+	migrate_source_close(conn);
+
+	db->snap_conn = migrate_source_connect_replication(migrate_coord.source, db->name);
+	migrate_source_create_slot(db->snap_conn, db->slot, &lsn, &snapshot);
+	db->snapshot = snapshot;
+	MemoryContextSwitchTo(old);
+
+	migrate_tx_begin();
+	migrate_coord_exec("UPDATE migrate.database_state SET publication = $3, subscription = $4, slot = $5,"
+					   " slot_lsn = $6::pg_lsn WHERE migration_id = $1::bigint AND dbname = $2",
+					   6, (const char *[]) {migrate_coord_id(), db->name, db->publication,
+						   db->subscription, db->slot, lsn});
+	migrate_coord_event("slot_created",
+						migrate_json_obj("database", db->name, "slot", db->slot,
+										 "publication", db->publication, "lsn", lsn,
+										 "snapshot", snapshot, NULL));
+	migrate_tx_commit();
+}
+
+/*
+ * Drops what open_replication_snapshot made on the source for DB, as far
+ * as it got: the slot, the publication, the replica identities.
+ */
+static void
+drop_source_objects(DbState *db)
+{
+	SourceConn *conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+	SourceResult *res;
+
+	if (!migrate_source_drop_slot(conn, db->slot, 10000))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("replication slot \"%s\" is still in use on the source", db->slot),
+				 errhint("Try again; if it stays, end its walsender on the source.")));
+	migrate_source_drop_publication(conn, db->publication);
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT unnest(identity_full) FROM migrate.database_state"
+							  " WHERE migration_id = $1::bigint AND dbname = $2",
+							  2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_tx_commit();
+	{
+		List	   *names = NIL;
+		int			r;
+
+		for (r = 0; r < res->nrows; r++)
+			names = lappend(names, SR_VALUE(res, r, 0));
+		migrate_source_identity_restore(conn, names);
+	}
+	migrate_tx_begin();
+	migrate_coord_exec("UPDATE migrate.database_state SET identity_full = '{}'"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_tx_commit();
+	migrate_source_close(conn);
+}
+
+/*
+ * The snapshot of a replication database whose copy must start (again):
+ * a new slot.  When the old one's copies are partly done they are all done
+ * again at the new one (the stream starts where the new slot does).  Under
+ * method auto, replication that cannot be set up (the source refuses a
+ * step) falls back to dump for this database, with the reason.
+ */
+static void
+replication_snapshot(DbState *db, const SchedCounts *c)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		open_replication_snapshot(db);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		char	   *reason;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			migrate_sqlstate_transient(unpack_sql_state(edata->sqlerrcode)) ||
+			migrate_coord.options->method != METHOD_AUTO)
+			PG_RE_THROW();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(cxt);
+		migrate_close_snapshot(db);
+		reason = migrate_redact(edata->message);
+		/* what it made is removed (best effort: its own errors are events) */
+		PG_TRY();
+		{
+			drop_source_objects(db);
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			FlushErrorState();
+			AbortCurrentTransaction();
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		migrate_tx_begin();
+		migrate_coord_exec("UPDATE migrate.database_state SET method = 'dump',"
+						   " publication = NULL, subscription = NULL, slot = NULL, slot_lsn = NULL,"
+						   " message = $3 WHERE migration_id = $1::bigint AND dbname = $2",
+						   3, (const char *[]) {migrate_coord_id(), db->name,
+							   psprintf("copied with dump: replication could not be set up: %s", reason)});
+		migrate_coord_event("method_fallback",
+							migrate_json_obj("database", db->name, "method", "dump", "reason", reason, NULL));
+		migrate_tx_commit();
+		db->replication = false;
+		migrate_open_snapshot(db);
+	}
+	PG_END_TRY();
+
+	if (db->replication && c->tasks > 0 && c->done_copy > 0)
+	{
+		const char *args[2] = {migrate_coord_id(), db->name};
+
+		migrate_tx_begin();
+		migrate_coord_exec("UPDATE migrate.task SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
+						   " started_at = NULL, finished_at = NULL"
+						   " WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'copy'"
+						   " AND state <> 'failed'",
+						   2, args);
+		migrate_coord_exec("UPDATE migrate.migration SET snapshot_moves = snapshot_moves + 1 WHERE id = $1::bigint",
+						   1, args);
+		migrate_sched_load(migrate_coord.migration_id);
+		migrate_coord_event("snapshot_moved",
+							migrate_json_obj("database", db->name, "snapshot", db->snapshot,
+											 "detail", "the replication slot was made again: every table is copied again at its snapshot",
+											 NULL));
+		migrate_tx_commit();
+	}
+}
+
+/* The snapshot DB's copy reads, of its method. */
+static void
+take_snapshot(DbState *db, const SchedCounts *c)
+{
+	if (db->replication)
+		replication_snapshot(db, c);
+	else
+	{
+		migrate_open_snapshot(db);
+		if (c->tasks > 0 && c->done_copy > 0)
+			snapshot_moved(db);
+	}
 }
 
 /*
@@ -182,11 +453,7 @@ static StepResult
 step_schema(DbState *db, const SchedCounts *c, const char **next)
 {
 	if (db->snapshot == NULL && (c->tasks == 0 || c->open_copy > 0))
-	{
-		migrate_open_snapshot(db);
-		if (c->tasks > 0 && c->done_copy > 0)
-			snapshot_moved(db);
-	}
+		take_snapshot(db, c);
 	if (c->tasks == 0)
 	{
 		migrate_set_phase("schema");
@@ -230,6 +497,18 @@ run_tasks(DbState *db, const SchedCounts *c, const char *status, const char **ne
 			migrate_pool_dismiss_idle(db->name);
 			return STEP_WAIT;
 		}
+		if (db->replication)
+		{
+			/* the subscription applies: the database replicates */
+			migrate_tx_begin();
+			migrate_set_db_status(db->name, "replicating", NULL);
+			migrate_coord_event("replicating",
+								migrate_json_obj("database", db->name, "subscription", db->subscription,
+												 NULL));
+			migrate_tx_commit();
+			migrate_pool_dismiss_idle(db->name);
+			return STEP_WAIT;
+		}
 		migrate_tx_begin();
 		migrate_set_db_status(db->name, "finishing", NULL);
 		migrate_tx_commit();
@@ -251,9 +530,7 @@ step_copying(DbState *db, const SchedCounts *c, const char **next)
 {
 	if (c->tasks > 0 && c->open_copy > 0 && db->snapshot == NULL)
 	{
-		migrate_open_snapshot(db);
-		if (c->done_copy > 0)
-			snapshot_moved(db);
+		take_snapshot(db, c);
 		return STEP_WAIT;
 	}
 	return run_tasks(db, c, "copying", next);
@@ -264,6 +541,312 @@ static StepResult
 step_indexing(DbState *db, const SchedCounts *c, const char **next)
 {
 	return run_tasks(db, c, "indexing", next);
+}
+
+/* ---- the replication method's steps ------------------------------------ */
+
+/*
+ * Is someone in migrate.cutover() for this migration?  It holds an
+ * advisory lock (MIGRATE_CUTOVER_KEY, id) for as long as it waits: seen
+ * here at once, whatever its transaction, and gone if it gives up.
+ */
+static bool
+cutover_asked(void)
+{
+	SourceResult *res;
+
+	migrate_tx_begin();
+	res = migrate_coord_query(psprintf("SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
+									   " AND database = (SELECT oid FROM pg_catalog.pg_database"
+									   "  WHERE datname = pg_catalog.current_database())"
+									   " AND classid = %u::oid AND objid = (%s::bigint)::int::oid"
+									   " AND objsubid = 2 AND granted",
+									   (uint32) MIGRATE_CUTOVER_KEY, migrate_coord_id()),
+							  0, NULL);
+	migrate_tx_commit();
+	return res->nrows > 0;
+}
+
+/*
+ * Starts the cutover when it is asked for (migrate.cutover, or the option
+ * stop_replication once every database is in sync) and every database
+ * replicates or is done: the position to reach is the source's now.  A
+ * cutover whose caller gave up before the target reached the position is
+ * called off: the databases replicate on.
+ */
+void
+migrate_cutover_requests(void)
+{
+	SourceResult *res;
+	int			replicating,
+				cutover,
+				waiting,
+				other,
+				in_sync;
+	bool		asked;
+	const char *by = "migrate.cutover";
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT count(*) FILTER (WHERE status = 'replicating'),"
+							  " count(*) FILTER (WHERE status = 'cutover'),"
+							  " count(*) FILTER (WHERE status = 'cutover' AND NOT EXISTS (SELECT 1 FROM migrate.task t"
+							  "  WHERE t.migration_id = d.migration_id AND t.dbname = d.dbname AND t.kind = 'cutover')),"
+							  " count(*) FILTER (WHERE status NOT IN ('replicating', 'cutover', 'done')),"
+							  " count(*) FILTER (WHERE status = 'replicating' AND in_sync)"
+							  " FROM migrate.database_state d WHERE migration_id = $1::bigint",
+							  1, (const char *[]) {migrate_coord_id()});
+	migrate_tx_commit();
+	replicating = atoi(SR_VALUE(res, 0, 0));
+	cutover = atoi(SR_VALUE(res, 0, 1));
+	waiting = atoi(SR_VALUE(res, 0, 2));
+	other = atoi(SR_VALUE(res, 0, 3));
+	in_sync = atoi(SR_VALUE(res, 0, 4));
+	if (replicating == 0 && waiting == 0)
+		return;
+
+	asked = cutover_asked();
+	if (!asked && migrate_coord.options->stop_replication && replicating > 0 &&
+		in_sync == replicating && cutover == 0 && other == 0)
+	{
+		asked = true;
+		by = "stop_replication";
+	}
+
+	if (replicating > 0 && cutover == 0 && other == 0 && asked)
+	{
+		char	   *lsn = migrate_source_position();
+
+		migrate_tx_begin();
+		migrate_coord_exec("UPDATE migrate.database_state SET status = 'cutover', cutover_lsn = $2::pg_lsn"
+						   " WHERE migration_id = $1::bigint AND status = 'replicating'",
+						   2, (const char *[]) {migrate_coord_id(), lsn});
+		migrate_coord_exec("UPDATE migrate.migration SET cutover_started_at = now(), phase = 'cutover'"
+						   " WHERE id = $1::bigint", 1, (const char *[]) {migrate_coord_id()});
+		migrate_coord_event("cutover_started", migrate_json_obj("lsn", lsn, "by", by, NULL));
+		migrate_tx_commit();
+	}
+	else if (waiting > 0 && waiting == cutover && !asked &&
+			 !migrate_coord.options->stop_replication)
+	{
+		migrate_tx_begin();
+		migrate_coord_exec("UPDATE migrate.database_state SET status = 'replicating', cutover_lsn = NULL"
+						   " WHERE migration_id = $1::bigint AND status = 'cutover'",
+						   1, (const char *[]) {migrate_coord_id()});
+		migrate_coord_exec("UPDATE migrate.migration SET cutover_started_at = NULL, phase = 'replicating'"
+						   " WHERE id = $1::bigint", 1, (const char *[]) {migrate_coord_id()});
+		migrate_coord_event("cutover_abandoned",
+							migrate_json_obj("detail", "the caller of migrate.cutover gave up before the target caught up; replication goes on", NULL));
+		migrate_tx_commit();
+	}
+}
+
+/* How often a replicating database's lag is measured, in ms. */
+#define LAG_EVERY_MS		1000
+/* In sync below this lag, unless max_replication_lag says otherwise. */
+#define IN_SYNC_BYTES		(1024 * 1024)
+
+/* The coordinator's connection to the source for the lag, opened when needed. */
+static SourceConn *
+monitor_conn(void)
+{
+	if (migrate_coord.monitor != NULL && migrate_coord.monitor->conn != NULL &&
+		PQstatus(migrate_coord.monitor->conn) == CONNECTION_OK)
+		return migrate_coord.monitor;
+	if (migrate_coord.monitor_cxt == NULL)
+		migrate_coord.monitor_cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate monitor",
+														  ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(migrate_coord.monitor_cxt);
+	migrate_coord.monitor = NULL;
+	{
+		MemoryContext old = MemoryContextSwitchTo(migrate_coord.monitor_cxt);
+
+		migrate_coord.monitor = migrate_source_connect(migrate_coord.source, NULL, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	return migrate_coord.monitor;
+}
+
+/* The source's WAL position now. */
+char *
+migrate_source_position(void)
+{
+	SourceResult *res = migrate_source_query(monitor_conn(), "SELECT pg_current_wal_lsn()::text", 0, NULL);
+
+	return SR_VALUE(res, 0, 0);
+}
+
+static bool
+lsn_reached(const char *lsn, const char *target)
+{
+	return lsn != NULL && target != NULL &&
+		DatumGetLSN(DirectFunctionCall1(pg_lsn_in, CStringGetDatum(lsn))) >=
+		DatumGetLSN(DirectFunctionCall1(pg_lsn_in, CStringGetDatum(target)));
+}
+
+/*
+ * Measures DB's replication: the slot on the source (lag, WAL kept, its
+ * health), the subscription on the target (running, or stopped by an apply
+ * error); records it in migrate.database_state and says what changed as
+ * events.  Returns the slot's confirmed position (NULL before the first
+ * confirmation) in *confirmed.  A slot gone or lost is an error: the
+ * changes it held are gone with it.
+ */
+static void
+measure_replication(DbState *db, char **confirmed)
+{
+	MigrateSlotLag lag;
+	SourceResult *sub;
+	bool		enabled;
+	int64		limit = migrate_coord.options->max_replication_lag >= 0 ?
+		migrate_coord.options->max_replication_lag : IN_SYNC_BYTES;
+	bool		in_sync;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		migrate_source_slot_lag(monitor_conn(), db->slot, &lag);
+	}
+	PG_CATCH();
+	{
+		/* a new connection next time */
+		MemoryContextSwitchTo(cxt);
+		migrate_coord.monitor = NULL;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	db->lag_at = GetCurrentTimestamp();
+	if (!lag.found)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("replication slot \"%s\" of database \"%s\" is gone from the source",
+						db->slot, db->name),
+				 errdetail("The changes the slot held are lost; the target misses what the source wrote since."),
+				 errhint("Cancel this migration and start it again.")));
+	if (lag.wal_status != NULL && strcmp(lag.wal_status, "lost") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("replication slot \"%s\" of database \"%s\" lost WAL it needed",
+						db->slot, db->name),
+				 errdetail("The source removed WAL the slot still needed (max_slot_wal_keep_size)."),
+				 errhint("Cancel this migration and start it again, with a larger max_slot_wal_keep_size on the source.")));
+
+	migrate_tx_begin();
+	sub = migrate_coord_query("SELECT s.subenabled, coalesce(st.apply_error_count, 0)"
+							  " FROM pg_catalog.pg_subscription s"
+							  " LEFT JOIN pg_catalog.pg_stat_subscription_stats st ON st.subid = s.oid"
+							  " WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database"
+							  "  WHERE datname = $2)",
+							  2, (const char *[]) {db->subscription, db->name});
+	enabled = sub->nrows > 0 && SR_VALUE(sub, 0, 0)[0] == 't';
+	in_sync = enabled && lag.confirmed_lsn != NULL && lag.lag_bytes <= limit;
+	migrate_coord_exec("UPDATE migrate.database_state SET lag_bytes = $3::bigint, confirmed_lsn = $4::pg_lsn,"
+					   " source_lsn = $5::pg_lsn, lag_at = now(), in_sync = $6::boolean"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   6, (const char *[]) {migrate_coord_id(), db->name,
+						   psprintf(INT64_FORMAT, lag.lag_bytes), lag.confirmed_lsn,
+						   lag.source_lsn, in_sync ? "true" : "false"});
+	if (in_sync && !db->in_sync)
+		migrate_coord_event("in_sync",
+							migrate_json_obj("database", db->name,
+											 "lag_bytes", psprintf(INT64_FORMAT, lag.lag_bytes), NULL));
+	else if (!in_sync && db->in_sync && enabled)
+		migrate_coord_event("lag_high",
+							migrate_json_obj("database", db->name,
+											 "lag_bytes", psprintf(INT64_FORMAT, lag.lag_bytes),
+											 "limit", psprintf(INT64_FORMAT, limit), NULL));
+	if (!enabled && !db->apply_stopped)
+	{
+		char	   *msg = psprintf("the subscription stopped on an apply error (%s so far): the target's server log says which;"
+								   " fix it, then ALTER SUBSCRIPTION %s ENABLE",
+								   sub->nrows > 0 ? SR_VALUE(sub, 0, 1) : "it is missing",
+								   quote_identifier(db->subscription));
+
+		migrate_coord_exec("UPDATE migrate.database_state SET message = $3"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   3, (const char *[]) {migrate_coord_id(), db->name, msg});
+		migrate_coord_event("apply_error",
+							migrate_json_obj("database", db->name, "subscription", db->subscription,
+											 "error", msg, NULL));
+	}
+	else if (enabled && db->apply_stopped)
+		migrate_coord_exec("UPDATE migrate.database_state SET message = NULL"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_tx_commit();
+	db->apply_stopped = !enabled;
+	db->in_sync = in_sync;
+	*confirmed = lag.confirmed_lsn;
+}
+
+/* replicating: the subscription applies; its lag is measured every second. */
+static StepResult
+step_replicating(DbState *db, const SchedCounts *c, const char **next)
+{
+	char	   *confirmed;
+
+	if (db->lag_at != 0 &&
+		!TimestampDifferenceExceeds(db->lag_at, GetCurrentTimestamp(), LAG_EVERY_MS))
+		return STEP_WAIT;
+	migrate_set_phase("replicating");
+	measure_replication(db, &confirmed);
+	return STEP_WAIT;
+}
+
+/*
+ * cutover: once the target confirmed the position taken when the cutover
+ * was asked for, the cutover task (sequences, materialized views, the
+ * subscription dropped); then the slot, the publication and the replica
+ * identities on the source; then the database is finishing.
+ */
+static StepResult
+step_cutover(DbState *db, const SchedCounts *c, const char **next)
+{
+	SourceResult *res;
+	const char *args[2] = {migrate_coord_id(), db->name};
+
+	migrate_set_phase("cutover");
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT d.cutover_lsn::text, (SELECT t.state FROM migrate.task t"
+							  "  WHERE t.migration_id = d.migration_id AND t.dbname = d.dbname"
+							  "  AND t.kind = 'cutover' ORDER BY t.id DESC LIMIT 1)"
+							  " FROM migrate.database_state d WHERE d.migration_id = $1::bigint AND d.dbname = $2",
+							  2, args);
+	migrate_tx_commit();
+	if (SR_VALUE(res, 0, 1) == NULL)
+	{
+		char	   *confirmed;
+
+		if (db->lag_at != 0 &&
+			!TimestampDifferenceExceeds(db->lag_at, GetCurrentTimestamp(), LAG_EVERY_MS / 4))
+			return STEP_WAIT;
+		measure_replication(db, &confirmed);
+		if (!lsn_reached(confirmed, SR_VALUE(res, 0, 0)))
+			return STEP_WAIT;
+		migrate_tx_begin();
+		migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement)"
+						   " VALUES ($1::bigint, $2, 'cutover', $3)",
+						   3, (const char *[]) {args[0], args[1],
+							   migrate_text_array_literal(list_make1(db->subscription))});
+		migrate_coord_event("cutover_reached",
+							migrate_json_obj("database", db->name, "lsn", SR_VALUE(res, 0, 0),
+											 "confirmed", confirmed, NULL));
+		migrate_sched_load(migrate_coord.migration_id);
+		migrate_tx_commit();
+		return STEP_WAIT;
+	}
+	if (c->open > 0 || c->running > 0)
+		return STEP_WORK;
+	if (strcmp(SR_VALUE(res, 0, 1), "done") != 0)
+		return run_tasks(db, c, "cutover", next);
+
+	/* the target is on its own: the source's objects go */
+	drop_source_objects(db);
+	migrate_tx_begin();
+	migrate_set_db_status(db->name, "finishing", NULL);
+	migrate_coord_event("cutover_done", migrate_json_obj("database", db->name, NULL));
+	migrate_tx_commit();
+	*next = "finishing";
+	return STEP_NEXT;
 }
 
 /*
@@ -384,8 +967,10 @@ migrate_advance_databases(void)
 	bool		any_copying = false;
 	bool		any_indexing = false;
 
+	migrate_cutover_requests();
+
 	migrate_tx_begin();
-	res = migrate_coord_query("SELECT d.dbname, d.status FROM migrate.database_state d"
+	res = migrate_coord_query("SELECT d.dbname, d.status, d.method FROM migrate.database_state d"
 					  " WHERE d.migration_id = $1::bigint ORDER BY d.size_bytes DESC",
 					  1, (const char *[]) {migrate_coord_id()});
 	migrate_tx_commit();
@@ -398,6 +983,16 @@ migrate_advance_databases(void)
 		DbState    *db = migrate_db_state(dbname);
 
 		CHECK_FOR_INTERRUPTS();
+		db->replication = strcmp(SR_VALUE(res, r, 2), "replication") == 0;
+		if (db->replication && db->slot == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(migrate_coord.cxt);
+
+			db->publication = migrate_replication_name(dbname, MRO_PUBLICATION);
+			db->subscription = migrate_replication_name(dbname, MRO_SUBSCRIPTION);
+			db->slot = migrate_replication_name(dbname, MRO_SLOT);
+			MemoryContextSwitchTo(old);
+		}
 		db->dispatchable = false;
 		if (db_step(status) != NULL && db_step(status)->run == NULL)
 		{

@@ -24,5 +24,8 @@ extern void migrate_set_db_status(const char *dbname, const char *status,
 extern void migrate_open_snapshot(DbState *db);
 extern void migrate_close_snapshot(DbState *db);
 extern bool migrate_advance_databases(void);
+extern SourceConn *migrate_db_query_conn(DbState *db);
+extern char *migrate_source_position(void);
+extern void migrate_cutover_requests(void);
 
 #endif							/* MIGRATE_STEPS_H */

@@ -15,6 +15,9 @@
  *	   │                           └──> analyze_partitioned
  *	   └──> large_objects
  *
+ *	(replication) everything but the statistics ──> subscribe
+ *	              everything, subscribe too     ──> cutover (when asked for)
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -65,6 +68,13 @@ const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
 	false, MTB_NONE, "analyze", migrate_run_analyze_partitioned},
 	{MTK_ANALYZE_SMALL, "analyze_small", 2, 2, K(SCHEMA) | K(COPY) | K(INDEX), 0,
 	false, MTB_NAMES, "analyze", migrate_run_analyze},
+	{MTK_SUBSCRIBE, "subscribe", 7, 2,
+		K(SCHEMA) | K(COPY) | K(INDEX) | K(CONSTRAINT) | K(POST) | K(SEQUENCES) | K(LARGE_OBJECTS), 0,
+	false, MTB_STATEMENT, "subscribe", migrate_run_subscribe},
+	{MTK_CUTOVER, "cutover", 8, 2,
+		K(SCHEMA) | K(COPY) | K(INDEX) | K(CONSTRAINT) | K(POST) | K(SEQUENCES) | K(LARGE_OBJECTS) |
+		K(ANALYZE) | K(ANALYZE_PARTITIONED) | K(ANALYZE_SMALL) | K(SUBSCRIBE), 0,
+	false, MTB_STATEMENT, "cutover", migrate_run_cutover},
 };
 
 /* The kind named NAME (as in migrate.task.kind), or NULL. */

@@ -32,6 +32,11 @@ typedef enum MigrateTaskKind
 	MTK_ANALYZE,				/* statistics of one table */
 	MTK_ANALYZE_PARTITIONED,	/* statistics of a partitioned table */
 	MTK_ANALYZE_SMALL,			/* statistics of many small tables at once */
+	MTK_SUBSCRIBE,				/* replication: the subscription, once the
+								 * data and keys are in */
+	MTK_CUTOVER,				/* replication: sequences and materialized
+								 * views brought up to date, the subscription
+								 * dropped */
 	MTK_NKINDS
 } MigrateTaskKind;
 

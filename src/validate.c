@@ -44,6 +44,7 @@ typedef struct Checks
 {
 	List	   *rows;			/* CheckRow * */
 	MemoryContext cxt;			/* where rows live */
+	char	   *dump_reason;	/* why replication is not possible, or NULL */
 } Checks;
 
 /* A database of the source that the checks look into. */
@@ -1018,13 +1019,21 @@ check_replication(Checks *c, SourceConn *conn, int source_version, int ndb,
 				target_workers, target_slots);
 
 	if (!superuser())
+	{
+		reasons = lappend(reasons, "the target user is not a superuser");
 		add_row(c, "target_subscription", "warning",
 				"Run the migration as a superuser of the target to replicate.",
 				"on PostgreSQL %d only a superuser may create subscriptions",
 				PG_VERSION_NUM / 10000);
+	}
+	else
+		add_row(c, "target_subscription", "ok", NULL,
+				"the target user is a superuser and may create subscriptions");
 
 decide:
 	possible = (reasons == NIL);
+	if (!possible)
+		c->dump_reason = MemoryContextStrdup(c->cxt, name_list(reasons));
 	if (opts->method == METHOD_DUMP)
 		add_row(c, "method", "ok", NULL, "dump (chosen by option \"method\")");
 	else if (possible)
@@ -1103,6 +1112,16 @@ check_server_log(Checks *c)
 List *
 migrate_run_checks(const char *source, Jsonb *options)
 {
+	return migrate_run_checks_reason(source, options, NULL);
+}
+
+/*
+ * migrate_run_checks, and why the replication method is not possible
+ * (*dump_reason, NULL when it is).
+ */
+List *
+migrate_run_checks_reason(const char *source, Jsonb *options, char **dump_reason)
+{
 	Checks		checks;
 	Checks	   *c = &checks;
 	MigrateOptions *opts;
@@ -1119,6 +1138,9 @@ migrate_run_checks(const char *source, Jsonb *options)
 
 	checks.rows = NIL;
 	checks.cxt = CurrentMemoryContext;
+	checks.dump_reason = NULL;
+	if (dump_reason != NULL)
+		*dump_reason = NULL;
 
 	/* connections live in this context and close when it goes */
 	work = AllocSetContextCreate(CurrentMemoryContext, "migrate validate",
@@ -1214,6 +1236,8 @@ migrate_run_checks(const char *source, Jsonb *options)
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);	/* closes every connection */
+	if (dump_reason != NULL)
+		*dump_reason = checks.dump_reason;
 	return checks.rows;
 }
 

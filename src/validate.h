@@ -23,5 +23,7 @@ typedef struct CheckRow
 } CheckRow;
 
 extern List *migrate_run_checks(const char *source, Jsonb *options);
+extern List *migrate_run_checks_reason(const char *source, Jsonb *options,
+									   char **dump_reason);
 
 #endif							/* MIGRATE_VALIDATE_H */

@@ -140,6 +140,13 @@ drop_snapshot_conn(void)
 	snap_name = NULL;
 }
 
+/* The migration's source, as this worker connects to it. */
+const SourceInfo *
+migrate_worker_source(void)
+{
+	return source_info;
+}
+
 /*
  * A source connection to this worker's database in a REPEATABLE READ READ
  * ONLY transaction at SNAPSHOT, reused from task to task.

@@ -19,6 +19,7 @@
 
 /* What the loop offers the functions of the tasks (worker.c). */
 extern WorkerShared *migrate_worker_shared;
+extern const SourceInfo *migrate_worker_source(void);
 extern SourceConn *migrate_worker_snapshot_conn(const char *snapshot);
 extern void migrate_worker_progress(int64 rows, int64 bytes, void *arg);
 
@@ -33,6 +34,10 @@ extern void migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo 
 extern void migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warnings);
 extern void migrate_run_large_objects(const TaskMsg *task, ResultMsg *result, StringInfo warnings);
 extern void migrate_run_analyze(const TaskMsg *task, ResultMsg *result, StringInfo warnings);
+extern void migrate_run_subscribe(const TaskMsg *task, ResultMsg *result,
+								  StringInfo warnings);
+extern void migrate_run_cutover(const TaskMsg *task, ResultMsg *result,
+								StringInfo warnings);
 extern void migrate_run_analyze_partitioned(const TaskMsg *task, ResultMsg *result,
 											StringInfo warnings);
 

@@ -21,7 +21,9 @@
 #include "nodes/parsenodes.h"
 #include "storage/bufmgr.h"
 #include "storage/lock.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -29,6 +31,7 @@
 #include "compat.h"
 #include "copy.h"
 #include "protocol.h"
+#include "replication.h"
 #include "schema.h"
 #include "source.h"
 #include "target.h"
@@ -482,4 +485,79 @@ migrate_run_analyze_partitioned(const TaskMsg *task, ResultMsg *result, StringIn
 
 	if (!migrate_target_run_isolated(analyze_partitioned, (void *) task, &err, &code))
 		add_warning(warnings, err, NULL);
+}
+
+/* The elements of TASK's statement, a text[] literal. */
+static List *
+statement_array(const TaskMsg *task)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	List	   *l = NIL;
+
+	if (task->statement == NULL)
+		elog(ERROR, "task " INT64_FORMAT " has no statement", task->task_id);
+	/* (array_in keeps a cache in its flinfo: a direct call has none) */
+	arr = DatumGetArrayTypeP(OidInputFunctionCall(F_ARRAY_IN, task->statement, TEXTOID, -1));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			l = lappend(l, TextDatumGetCString(elems[i]));
+	return l;
+}
+
+/*
+ * subscribe: the subscription of the replication method, on the slot the
+ * tables were copied at, for the tables copied (the statement: subscription,
+ * publication, slot, then the tables' qualified names).
+ */
+void
+migrate_run_subscribe(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	List	   *args = statement_array(task);
+
+	if (list_length(args) < 3)
+		elog(ERROR, "subscribe task " INT64_FORMAT " names no subscription", task->task_id);
+	migrate_create_subscription(linitial(args), lsecond(args), lthird(args),
+								migrate_subscription_conninfo(migrate_worker_source(),
+															  migrate_worker_shared->dbname),
+								list_copy_tail(args, 3));
+	result->rows = list_length(args) - 3;
+}
+
+/*
+ * cutover: once the target has every change up to the cutover position,
+ * every sequence from the source as it is now (sequences are not
+ * replicated), every populated materialized view refreshed (its rows came
+ * from the copy), then the subscription dropped (its slot stays for the
+ * coordinator to drop).  The statement: the subscription.
+ */
+void
+migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	List	   *args = statement_array(task);
+	TaskMsg		now = *task;
+	SourceResult *mv;
+	int			r;
+
+	if (list_length(args) < 1)
+		elog(ERROR, "cutover task " INT64_FORMAT " names no subscription", task->task_id);
+
+	/* the sequences as the source has them now, not at the snapshot */
+	now.snapshot = NULL;
+	migrate_run_sequences(&now, result, warnings);
+
+	mv = migrate_target_query("SELECT pg_catalog.quote_ident(schemaname) OPERATOR(pg_catalog.||) '.'"
+							  " OPERATOR(pg_catalog.||) pg_catalog.quote_ident(matviewname)"
+							  " FROM pg_catalog.pg_matviews WHERE ispopulated ORDER BY 1",
+							  0, NULL, NULL);
+	for (r = 0; r < mv->nrows; r++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		run_post_statement(task, psprintf("REFRESH MATERIALIZED VIEW %s", SR_VALUE(mv, r, 0)));
+	}
+	(void) migrate_drop_subscription(linitial(args));
 }

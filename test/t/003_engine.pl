@@ -9,7 +9,7 @@ use Test::More;
 use MigrateTest;
 
 my ($source, $src, $expected) = engine_source();
-my $opts = '{"databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
+my $opts = '{"method": "dump", "databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
 
 # no autovacuum: the visibility map must show what the copy itself did
 my $target = new_target('target', preload => 1,
@@ -18,9 +18,9 @@ my $target = new_target('target', preload => 1,
 # ---- bad input: an error, and nothing started ---------------------------------
 my ($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('host=127.0.0.1 port=1 user=x password=nopenope1')");
 like($err, qr/the source cannot be migrated: 1 check failed.*\n.*connection: cannot connect/, 'unreachable source refused');
-($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"workers\": \"many\"}')");
+($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"workers\": \"many\"}')");
 like($err, qr/option "workers" must be an integer/, 'wrongly typed option refused');
-($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"nope\"]}')");
+($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"nope\"]}')");
 like($err, qr/databases: the pattern "nope" of option "databases" matches no database/, 'a filter that matches nothing');
 is($target->safe_psql('postgres', 'SELECT count(*) FROM migrate.migration'), '0', 'nothing was started');
 

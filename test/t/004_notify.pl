@@ -56,16 +56,16 @@ close $listener;
 
 # webhooks go only where a superuser allowed
 my ($ret, $out, $err) = $target->psql('postgres',
-	"SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:$port/hook\"}')");
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:$port/hook\"}')");
 like($err, qr/names a URL that this server may not call.*HINT:.*migrate\.notify_allowed_urls/s,
 	'notify_url refused while migrate.notify_allowed_urls is empty');
 $target->safe_psql('postgres', "ALTER SYSTEM SET migrate.notify_allowed_urls = 'http://127.0.0.1:$port/'; SELECT pg_reload_conf()");
 ($ret, $out, $err) = $target->psql('postgres',
-	"SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:${port}0/hook\"}')");
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:${port}0/hook\"}')");
 like($err, qr/may not call/, 'a prefix allows its own port, not a longer one');
 
 my $id = $target->safe_psql('postgres',
-	"SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:$port/hook\"}')");
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:$port/hook\"}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'migration done');
 
 # the documents arrive

@@ -101,7 +101,7 @@ sub loaded
 # ---- a superuser migrates ----------------------------------------------------
 my $t1 = new_target('t1', conf => "max_worker_processes = 16");
 my $id = $t1->safe_psql('postgres',
-	"SELECT migrate.start('" . source_uri($source, $os_user, undef) . "', '{\"databases\": [\"hostile\"]}')");
+	"SELECT migrate.start('" . source_uri($source, $os_user, undef) . "', '{\"method\": \"dump\", \"databases\": [\"hostile\"]}')");
 is($t1->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'superuser: migration done');
 loaded($t1, 'superuser');
 my $got = gains($t1);
@@ -123,7 +123,7 @@ my $apw = 'Admin-pa55word-5';
 my $t2 = new_target('t2', conf => "max_worker_processes = 16");
 api_user($t2, 'admin', $apw);
 $id = safe_as($t2, 'admin', $apw,
-	"SELECT migrate.start('" . source_uri($source, 'mover', $pw) . "', '{\"databases\": [\"hostile\"]}')");
+	"SELECT migrate.start('" . source_uri($source, 'mover', $pw) . "', '{\"method\": \"dump\", \"databases\": [\"hostile\"]}')");
 is(safe_as($t2, 'admin', $apw, "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'admin: migration done');
 is($t2->safe_psql('postgres', "SELECT state FROM migrate.migration WHERE id = $id"), 'done', "admin: state is 'done'");
 loaded($t2, 'admin');
@@ -176,7 +176,7 @@ my $pin = 'SET search_path = pg_catalog, pg_temp; ';
 my $super = "${pin}SELECT rolsuper FROM pg_roles WHERE rolname = 'attacker'";
 is($t3->safe_psql('postgres', $super), 'f', 'attacker starts as a plain role');
 $id = $t3->safe_psql('postgres',
-	"${pin}SELECT migrate.start('" . source_uri($source, $os_user, undef) . "', '{\"databases\": [\"slowdb\"]}')");
+	"${pin}SELECT migrate.start('" . source_uri($source, $os_user, undef) . "', '{\"method\": \"dump\", \"databases\": [\"slowdb\"]}')");
 is($t3->safe_psql('postgres', "${pin}SELECT migrate.wait($id, 'done', '300 s')"), 'done',
 	'a migration ran (and its coordinator held its lock) while the operators were there');
 # two more launcher rounds (every 5 s) after it is done: the one place a fixed wait is right

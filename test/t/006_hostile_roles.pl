@@ -109,14 +109,14 @@ is($t2->safe_psql('postgres', q{SELECT count(*) FROM pg_roles WHERE rolname = 'e
 # the same option to start, on a target of its own (should it start anyway)
 my $t4 = fresh_target('t4');
 ($ret, $out, $err) = psql_as($t4, 'admin', $apw, "\\set VERBOSITY verbose\n"
-	  . "SELECT migrate.start('$mover_src', '{\"databases\": [\"app\"], \"grant_predefined_roles\": true}')");
+	  . "SELECT migrate.start('$mover_src', '{\"method\": \"dump\", \"databases\": [\"app\"], \"grant_predefined_roles\": true}')");
 like($err, qr/ERROR:  42501:/, 'admin: start with grant_predefined_roles is refused too');
 is($t4->safe_psql('postgres', q{
 	SELECT (SELECT count(*) FROM pg_roles WHERE rolname = 'evil') || ' ' || (SELECT count(*) FROM migrate.migration)}),
 	'0 0', 'and nothing was created: no role evil, no migration');
 
 validate_warns($t2, 'admin target');
-my $id = safe_as($t2, 'admin', $apw, "SELECT migrate.start('$mover_src', '{\"databases\": [\"app\"]}')");
+my $id = safe_as($t2, 'admin', $apw, "SELECT migrate.start('$mover_src', '{\"method\": \"dump\", \"databases\": [\"app\"]}')");
 is(safe_as($t2, 'admin', $apw, "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'admin: migration done');
 is($t2->safe_psql('postgres', "SELECT status FROM migrate.roles WHERE migration_id = $id AND rolname = 'evil'"),
 	'created', 'admin migration: evil created');

@@ -76,7 +76,7 @@ is(pgss_has("otePw42x", "Qu'ote"), '', 'nor does pg_stat_statements');
 
 # ---- role_passwords -------------------------------------------------------------------
 my $id = $target->safe_psql('postgres', "SELECT migrate.start('" . source_uri($source, 'mover', $pw)
-	  . "', '{\"databases\": [\"shop\"], \"role_passwords\": {\"reporter\": \"RolePw''Secret9\"}}')");
+	  . "', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"role_passwords\": {\"reporter\": \"RolePw''Secret9\"}}')");
 done_ok($id, 'role_passwords');
 is(pgss_has('RolePw', 'Secret9'), '', 'role_passwords: pg_stat_statements holds no part of the role password');
 is(log_has('RolePw', 'Secret9'), '', 'role_passwords: the log holds none either');
@@ -113,7 +113,7 @@ for my $case ([ 'one', "host=127.0.0.1 port=$sport" ], [ 'two', "host=127.0.0.1,
 {
 	my ($db, $hosts) = @$case;
 	my $src = "$hosts user=mover password=$pw dbname=postgres sslmode=disable sslpassword=SslSecret77";
-	$id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"$db\"]}')");
+	$id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"$db\"]}')");
 	done_ok($id, "sslpassword ($hosts)");
 	my $shown = $target->safe_psql('postgres', "SELECT source FROM migrate.status WHERE id = $id");
 	unlike($shown, qr/SslSecret77|\Q$pw\E/, "$db: migrate.status.source masks the sslpassword and the password");
@@ -137,35 +137,35 @@ is(log_has('SslSecret77'), '', 'the log never shows the sslpassword');
 my $a1src = source_uri($source, 'mover', $pw);
 my $hook = 'http://127.0.0.1:' . PostgreSQL::Test::Cluster::get_free_port() . '/hook';
 my ($ret, $out, $err) = psql_as($target, 'admin1', $a1pw,
-	"SELECT migrate.start('$a1src', '{\"databases\": [\"hooked0\"], \"notify_url\": \"$hook\"}')");
+	"SELECT migrate.start('$a1src', '{\"method\": \"dump\", \"databases\": [\"hooked0\"], \"notify_url\": \"$hook\"}')");
 like($err, qr/migrate\.notify_allowed_urls/, 'notify_url is refused by default, and the error names migrate.notify_allowed_urls');
 done_ok($out, 'notify_url not refused') if $out =~ /^\d+$/;
 (my $prefix = $hook) =~ s{/hook$}{/};
 $target->psql('postgres', "ALTER SYSTEM SET migrate.notify_allowed_urls = '$prefix'; SELECT pg_reload_conf();");
 poll_until($target, 'SHOW migrate.notify_allowed_urls', qr/^\Q$prefix\E$/, 30);
 ($ret, $out, $err) = psql_as($target, 'admin1', $a1pw,
-	"SELECT migrate.start('$a1src', '{\"databases\": [\"hooked\"], \"notify_url\": \"$hook\"}')");
+	"SELECT migrate.start('$a1src', '{\"method\": \"dump\", \"databases\": [\"hooked\"], \"notify_url\": \"$hook\"}')");
 like($out, qr/^\d+$/, 'after a superuser allows its prefix, notify_url is accepted') or diag $err;
 done_ok($out, 'notify_url') if $out =~ /^\d+$/;
 
 # ---- one migration of a server at a time, and nothing of it told to another role ------------
-my $a1 = safe_as($target, 'admin1', $a1pw, "SELECT migrate.start('$a1src', '{\"databases\": [\"slow\"]}')");
+my $a1 = safe_as($target, 'admin1', $a1pw, "SELECT migrate.start('$a1src', '{\"method\": \"dump\", \"databases\": [\"slow\"]}')");
 poll_until($target, "SELECT state FROM migrate.migration WHERE id = $a1", qr/^running$/);
 safe_as($target, 'admin1', $a1pw, "SELECT migrate.stop($a1)");
 is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $a1", qr/^stopped$/), 'stopped',
 	"admin1's migration is stopped (and still of this source)");
 ($ret, $out, $err) = psql_as($target, 'admin2', $a2pw,
-	"SELECT migrate.start('" . source_uri($source, 'mover', 'wrong-password-7') . "', '{\"databases\": [\"slow\"]}')");
+	"SELECT migrate.start('" . source_uri($source, 'mover', 'wrong-password-7') . "', '{\"method\": \"dump\", \"databases\": [\"slow\"]}')");
 isnt($ret, 0, 'admin2 with a wrong password: refused');
 unlike($err, qr/migration \d+ of this source|migration $a1\b|stopped/i,
 	"and the error tells nothing of admin1's migration (its id, its state)") or diag $err;
 ($ret, $out, $err) = psql_as($target, 'admin2', $a2pw,
-	"SELECT migrate.start('$a1src', '{\"databases\": [\"slow\"]}')");
+	"SELECT migrate.start('$a1src', '{\"method\": \"dump\", \"databases\": [\"slow\"]}')");
 like($err, qr/another role is migrating this source server/,
 	'admin2 with the right password: told that another role migrates the server');
 unlike($err, qr/migration $a1\b|stopped/, 'and still not which migration, nor its state') or diag $err;
 ($ret, $out, $err) = psql_as($target, 'admin1', $a1pw,
-	"SELECT migrate.start('postgresql://mover:$pw\@localhost:$sport/postgres', '{\"databases\": [\"slow\"]}')");
+	"SELECT migrate.start('postgresql://mover:$pw\@localhost:$sport/postgres', '{\"method\": \"dump\", \"databases\": [\"slow\"]}')");
 like($err, qr/migration \d+ of this source/i, 'admin1 again, the server spelled localhost: refused as the same source');
 
 is(log_has($pw, 'SslSecret77', 'RolePw', 'Secret9', 'otePw42x', 'wrong-password-7'), '',

@@ -74,7 +74,7 @@ my $locker = $source->background_psql('locky');
 $locker->set_query_timer_restart;
 $locker->query_safe('BEGIN');
 $locker->query_safe('LOCK TABLE public.locked_t IN ACCESS EXCLUSIVE MODE');
-my $id = $t1->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"locky\"]}')");
+my $id = $t1->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"locky\"]}')");
 is(event_or_end($t1, $id, 'source_lock_wait', ''), 'event', "a table locked on the source: an event 'source_lock_wait'")
   or diag $t1->safe_psql('postgres', "SELECT string_agg(kind || ' ' || detail::text, E'\\n' ORDER BY at) FROM migrate.event WHERE migration_id = $id");
 my ($ret, $out, $err) = $t1->psql('postgres', "SELECT migrate.stop($id)");
@@ -93,7 +93,7 @@ finished_identical($t1, $id, 'locky', 'locked table');
 
 # ---- the source restarts in the middle of a copy -----------------------------------------
 my $t2 = target('t2');
-$id = $t2->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"slowy\"]}')");
+$id = $t2->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"slowy\"]}')");
 is(copying_wide($t2, $id), 't', 'restart: the wide table is being copied');
 $source->restart;
 finished_identical($t2, $id, 'slowy', 'source restarted mid-copy');
@@ -102,7 +102,7 @@ like(event_kinds($t2, $id), qr/\b(task_retry|database_retry)\b/, 'restart: the e
 
 # ---- the source freezes in the middle of a copy ---------------------------------------------
 my $t3 = target('t3', "migrate.source_timeout = '3s'");
-$id = $t3->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"slowy\"]}')");
+$id = $t3->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"slowy\"]}')");
 is(copying_wide($t3, $id), 't', 'freeze: the wide table is being copied');
 my $pids = poll_until($source, q{
 	SELECT string_agg(pid::text, ' ') FROM pg_stat_activity

@@ -57,7 +57,7 @@ chmod 0755, "$bindir/pg_dump";
 my $target = new_target('target', preload => 1,
 	conf => "max_worker_processes = 16\nmigrate.pg_bin_dir = '$bindir'");
 my $id = $target->safe_psql('postgres',
-	"SELECT migrate.start('$src', '{\"databases\": [\"good\", \"bad\"], \"roles\": false}')");
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"good\", \"bad\"], \"roles\": false}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed',
 	'the migration ends failed: database bad cannot be finished');
 

@@ -14,7 +14,7 @@ my $source = new_source('source');
 $source->safe_psql('postgres', 'CREATE DATABASE shop');
 $source->safe_psql('shop', 'CREATE TABLE public.items (id int PRIMARY KEY); INSERT INTO public.items SELECT generate_series(1, 1000)');
 my $src = source_uri($source, $os_user, undef);
-my $opts = '{"databases": ["shop"], "roles": false}';
+my $opts = '{"method": "dump", "databases": ["shop"], "roles": false}';
 
 # no shared_preload_libraries: no launcher to make up for a lost start
 my $target = new_target('target', conf => 'max_worker_processes = 16');
@@ -40,7 +40,7 @@ is($target->safe_psql('shop', 'SELECT count(*) FROM public.items'), '1000', 'and
 
 # a library that is not of the extension's version: the migration fails with the reason
 $target->safe_psql('postgres', "UPDATE pg_extension SET extversion = '0.0.1' WHERE extname = 'migrate'");
-$id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"roles\": false, \"if_exists\": \"merge\"}')");
+$id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"roles\": false, \"if_exists\": \"merge\"}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed', 'a stale library: failed');
 like($target->safe_psql('postgres', "SELECT error FROM migrate.status WHERE id = $id"),
 	qr/the migrate library is version [0-9.]+, but the extension in database "postgres" is version 0\.0\.1/,

@@ -32,7 +32,7 @@ my $src = source_uri($source, $os_user, undef);
 my $target = new_target('target', preload => 1,
 	conf => "max_worker_processes = 16\nmax_connections = 20\nmax_locks_per_transaction = 10\nmigrate.max_workers = 3");
 my $id = $target->safe_psql('postgres',
-	"SELECT migrate.start('$src', '{\"databases\": [\"tenants\"], \"roles\": false}')");
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"tenants\"], \"roles\": false}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '600 s')"), 'done', '600 tables: done')
   or diag($target->safe_psql('postgres', "SELECT string_agg(dbname || ': ' || coalesce(message, ''), E'\\n') FROM migrate.databases"));
 

@@ -34,7 +34,7 @@ unlink "$dir/grabbed";
 my $src = source_uri($source, $os_user, undef);
 
 my $target = new_target('target', preload => 1, conf => 'max_worker_processes = 16');
-my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"roles\": false}')");
+my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"roles\": false}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed',
 	'the migration does not finish: one table is refused');
 like($target->safe_psql('postgres', "SELECT error FROM migrate.errors WHERE migration_id = $id AND task LIKE 'copy%guarded'"),

@@ -28,7 +28,7 @@ is($target->safe_psql('elsewhere',
 # the setting moved after the extension was created in postgres
 $target->append_conf('postgresql.conf', "migrate.database = 'elsewhere'");
 $target->restart;
-($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"roles\": false}')");
+($ret, $out, $err) = $target->psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"roles\": false}')");
 like($err, qr/migrations run from database "elsewhere", not from "postgres".*HINT:  Connect to database "elsewhere"/s,
 	'start() from a database that is not migrate.database is refused, with a hint');
 is($target->safe_psql('postgres', 'SELECT count(*) FROM migrate.migration'), '0',
@@ -37,7 +37,7 @@ is($target->safe_psql('postgres', 'SELECT count(*) FROM migrate.migration'), '0'
 # back where it belongs, it works
 $target->append_conf('postgresql.conf', "migrate.database = 'postgres'");
 $target->restart;
-my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"roles\": false, \"databases\": [\"postgres\"], \"if_exists\": \"merge\"}')");
+my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"roles\": false, \"databases\": [\"postgres\"], \"if_exists\": \"merge\"}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done',
 	'with migrate.database naming it again, a migration runs');
 

@@ -15,7 +15,7 @@ my $source = new_source('source');
 $source->safe_psql('postgres', 'CREATE DATABASE shop');
 $source->safe_psql('shop', MigrateTest::slow_table_sql('slow', 3000));
 my $src = source_uri($source, $os_user, undef);
-my $opts = '{"databases": ["shop"], "roles": false, "workers": 1}';
+my $opts = '{"method": "dump", "databases": ["shop"], "roles": false, "workers": 1}';
 
 for my $preload (1, 0)
 {

@@ -8,7 +8,7 @@ use Test::More;
 use MigrateTest;
 
 my ($source, $src, $expected) = engine_source();
-my $opts = '{"databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
+my $opts = '{"method": "dump", "databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
 
 my $target = engine_target('target');
 my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '$opts')");

@@ -9,13 +9,13 @@ use Test::More;
 use MigrateTest;
 
 my ($source, $src, $expected) = engine_source();
-my $opts = '{"databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
+my $opts = '{"method": "dump", "databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
 my ($ret, $out, $err);
 
 my $target = new_target('target', conf => "max_worker_processes = 24");
 $target->safe_psql('postgres', 'CREATE DATABASE shop');
 $target->safe_psql('shop', 'CREATE TABLE mine (id int)');
-my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"workers\": 2}')");
+my $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"workers\": 2}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed', 'an existing database with user tables: failed');
 like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id"),
 	qr/database "shop" already exists on the target with 1 user tables/, 'and says why');

@@ -9,7 +9,7 @@ use Test::More;
 use MigrateTest;
 
 my ($source, $src, $expected) = engine_source();
-my $opts = '{"databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
+my $opts = '{"method": "dump", "databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
 my ($ret, $out, $err);
 my $id;
 
@@ -25,9 +25,9 @@ $target->safe_psql('postgres', q{
 });
 my $mover = source_uri($source, 'mover', $pw);
 ($ret, $out, $err) = $target->psql('postgres',
-	"SET ROLE nologin_admin; SELECT migrate.start('$mover', '{\"databases\": [\"shop\"]}')");
+	"SET ROLE nologin_admin; SELECT migrate.start('$mover', '{\"method\": \"dump\", \"databases\": [\"shop\"]}')");
 like($err, qr/role "nologin_admin" cannot log in/, 'a role without LOGIN cannot start a migration');
-$id = $target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '{\"databases\": [\"shop\"]}')");
+$id = $target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '{\"method\": \"dump\", \"databases\": [\"shop\"]}')");
 is($target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.wait($id, 'done', '300 s')"), 'done',
 	'non-superuser admin: done');
 is_deeply(table_fingerprints($target, 'shop'), $expected->{shop}, 'non-superuser admin: shop identical');

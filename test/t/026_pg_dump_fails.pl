@@ -10,7 +10,7 @@ use Test::More;
 use MigrateTest;
 
 my ($source, $src, $expected) = engine_source();
-my $opts = '{"databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
+my $opts = '{"method": "dump", "databases": ["shop", "bench"], "split_size": "8MB", "workers": 3}';
 my $id;
 
 my $fakebin = PostgreSQL::Test::Utils::tempdir();
@@ -24,7 +24,7 @@ exec "$realbin/pg_dump" "\$@"
 close $fake;
 chmod 0755, "$fakebin/pg_dump";
 my $target = engine_target('target', conf => "migrate.pg_bin_dir = '$fakebin'");
-$id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"roles\": false}')");
+$id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"roles\": false}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'failed',
 	'a failing pg_dump fails the migration, without waiting for the other one');
 like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id"),

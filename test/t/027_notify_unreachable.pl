@@ -21,7 +21,7 @@ my $closed = PostgreSQL::Test::Cluster::get_free_port();
 my $target = new_target('target', preload => 1,
 	conf => "max_worker_processes = 16\nmigrate.notify_allowed_urls = 'http://127.0.0.1:$closed'");
 my $id = $target->safe_psql('postgres',
-	"SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:$closed/\"}')");
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"shop\"], \"notify_url\": \"http://127.0.0.1:$closed/\"}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'done without a receiver');
 ok($target->safe_psql('postgres', "SELECT count(*) FROM migrate.event WHERE migration_id = $id AND kind = 'notify_failed'") > 0,
 	'failed deliveries are events');
