@@ -413,6 +413,17 @@ LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_cutover_sql';
 
+-- Drops every aiven_db_migrate_* subscription of this server, and slot and
+-- publication of SOURCE, that no active migration uses; gives back the
+-- replica identities ended migrations changed.  One row an object.
+CREATE FUNCTION migrate.cleanup(source text)
+RETURNS TABLE(side text, dbname text, object_type text, object_name text, status text)
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_cleanup_sql';
+COMMENT ON FUNCTION migrate.cleanup(text) IS
+  'drops the aiven_db_migrate_* subscriptions, publications and slots no active migration uses, on both sides';
+
 -- Nothing here is for PUBLIC: the operator grants the API to an admin role
 -- (see README, "Granting the API").
 REVOKE ALL ON SCHEMA migrate FROM PUBLIC;

@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "options.h"
 #include "protocol.h"
+#include "replication.h"
 #include "roles.h"
 #include "source.h"
 #include "state.h"
@@ -436,6 +437,15 @@ migrate_stop(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text("stopping"));
 	}
 	set_state(id, "stopped", "stopped", "pending,running");
+	{
+		SourceResult *res = migrate_state_query("SELECT 1 FROM migrate.database_state WHERE migration_id = $1"
+												" AND method = 'replication' AND slot IS NOT NULL AND status <> 'done'",
+												1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+
+		if (res->nrows > 0)
+			migrate_event(id, "replication_kept",
+						  migrate_json_obj("detail", MIGRATE_REPLICATION_KEPT, NULL));
+	}
 	PG_RETURN_TEXT_P(cstring_to_text("stopped"));
 }
 
@@ -460,6 +470,21 @@ migrate_cancel(PG_FUNCTION_ARGS)
 		set_state(id, "cancelling", "cancel_requested", "pending,running,stopping,stopped,failed");
 		interrupt_coordinator(id);
 		PG_RETURN_TEXT_P(cstring_to_text("cancelling"));
+	}
+	/* replication objects to remove: a coordinator does it */
+	{
+		SourceResult *res = migrate_state_query("SELECT m.owner::oid FROM migrate.migration m WHERE m.id = $1"
+												" AND EXISTS (SELECT 1 FROM migrate.database_state d"
+												"  WHERE d.migration_id = m.id AND d.method = 'replication'"
+												"  AND d.slot IS NOT NULL AND d.status <> 'done')",
+												1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+
+		if (res->nrows > 0)
+		{
+			set_state(id, "cancelling", "cancel_requested", "pending,running,stopping,stopped,failed,cancelling");
+			launch_at_commit(id, atooid(SR_VALUE(res, 0, 0)));
+			PG_RETURN_TEXT_P(cstring_to_text("cancelling"));
+		}
 	}
 	set_state(id, "cancelled", "cancelled", "pending,running,stopping,stopped,failed,cancelling");
 	PG_RETURN_TEXT_P(cstring_to_text("cancelled"));

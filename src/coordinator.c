@@ -43,6 +43,7 @@
 #include "pool.h"
 #include "protocol.h"
 #include "redact.h"
+#include "replication.h"
 #include "roles.h"
 #include "scheduler.h"
 #include "schema.h"
@@ -75,13 +76,25 @@ requested_stop(void)
 	return NULL;
 }
 
-/* Ends the migration in STATE (stopped, cancelled, done, failed). */
+/*
+ * Ends the migration in STATE (stopped, cancelled, done, failed).  A
+ * cancel removes the replication objects; a stop keeps them, and says so.
+ */
 static void
 finish(const char *state, const char *error)
 {
 	const char *args[3] = {migrate_coord_id(), state, error};
 
 	migrate_pool_stop();
+	if (strcmp(state, "cancelled") == 0 && migrate_coord.source != NULL)
+		migrate_remove_replication();
+	else if (strcmp(state, "done") != 0 && migrate_has_replication())
+	{
+		migrate_tx_begin();
+		migrate_coord_event("replication_kept",
+							migrate_json_obj("detail", MIGRATE_REPLICATION_KEPT, NULL));
+		migrate_tx_commit();
+	}
 	migrate_tx_begin();
 	/* tasks in flight were rolled back with their workers */
 	migrate_coord_exec("UPDATE migrate.task t SET state = 'pending', rows_copied = 0, bytes_copied = 0, started_at = NULL"
@@ -257,6 +270,13 @@ migrate_coordinator_main(Datum main_arg)
 	}
 	if (strcmp(SR_VALUE(res, 0, 2), "cancelling") == 0)
 	{
+		/* (a cancel asked for while no coordinator ran: its objects go now) */
+		migrate_tx_begin();
+		migrate_coord.source = migrate_parse_source(migrate_coord.source_string);
+		migrate_coord.source->require_password = !superuser_arg(migrate_coord.owner);
+		migrate_coord.options = migrate_parse_options(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+																						 CStringGetDatum(SR_VALUE(res, 0, 1)))));
+		migrate_tx_commit();
 		finish("cancelled", NULL);
 		proc_exit(0);
 	}

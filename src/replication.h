@@ -27,6 +27,10 @@ typedef enum MigrateReplicationObject
 	MRO_SLOT
 } MigrateReplicationObject;
 
+/* What a stop says of the replication objects it keeps. */
+#define MIGRATE_REPLICATION_KEPT \
+	"the subscriptions keep applying and the slots keep WAL on the source until the migration is resumed or cancelled, or migrate.cleanup() drops them"
+
 /* A slot as the source sees it (migrate_source_slot_lag). */
 typedef struct MigrateSlotLag
 {

@@ -44,6 +44,7 @@
 #include "utils/pg_lsn.h"
 #include "utils/timestamp.h"
 
+#include "cleanup.h"
 #include "coordinator.h"
 #include "plan.h"
 #include "pool.h"
@@ -1054,6 +1055,89 @@ migrate_advance_databases(void)
 	else if (any_indexing)
 		migrate_set_phase("indexing");
 	return all_finished;
+}
+
+/*
+ * A cancelled migration's replication objects go: each database's
+ * subscription (from its own database), then its slot, publication and
+ * replica identities on the source.  What cannot be removed is an event
+ * that says how to remove it later; the cancel goes on.
+ */
+void
+migrate_remove_replication(void)
+{
+	SourceResult *res;
+	int			r;
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT dbname FROM migrate.database_state WHERE migration_id = $1::bigint"
+							  " AND method = 'replication' AND slot IS NOT NULL ORDER BY dbname",
+							  1, (const char *[]) {migrate_coord_id()});
+	migrate_tx_commit();
+	for (r = 0; r < res->nrows; r++)
+	{
+		DbState    *db = migrate_db_state(SR_VALUE(res, r, 0));
+		MemoryContext cxt = CurrentMemoryContext;
+		char	   *volatile failure = NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		migrate_close_snapshot(db);
+		db->publication = migrate_replication_name(db->name, MRO_PUBLICATION);
+		db->subscription = migrate_replication_name(db->name, MRO_SUBSCRIPTION);
+		db->slot = migrate_replication_name(db->name, MRO_SLOT);
+		migrate_tx_begin();
+		failure = migrate_drop_subscription_in(db->name, db->subscription, migrate_coord.owner);
+		migrate_tx_commit();
+		if (failure == NULL)
+		{
+			PG_TRY();
+			{
+				drop_source_objects(db);
+			}
+			PG_CATCH();
+			{
+				ErrorData  *edata;
+
+				MemoryContextSwitchTo(cxt);
+				edata = CopyErrorData();
+				if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+					PG_RE_THROW();
+				FlushErrorState();
+				AbortCurrentTransaction();
+				failure = migrate_redact(edata->message);
+			}
+			PG_END_TRY();
+		}
+		migrate_tx_begin();
+		if (failure != NULL)
+			migrate_coord_event("cleanup_failed",
+								migrate_json_obj("database", db->name, "error", failure,
+												 "hint", "run SELECT * FROM migrate.cleanup(source) once the cause is gone", NULL));
+		else
+		{
+			migrate_coord_exec("UPDATE migrate.database_state SET slot_lsn = NULL, lag_bytes = NULL, in_sync = false"
+							   " WHERE migration_id = $1::bigint AND dbname = $2",
+							   2, (const char *[]) {migrate_coord_id(), db->name});
+			migrate_coord_event("replication_removed",
+								migrate_json_obj("database", db->name, "subscription", db->subscription,
+												 "slot", db->slot, "publication", db->publication, NULL));
+		}
+		migrate_tx_commit();
+	}
+}
+
+/* Has the migration replication objects (a slot made, not yet dropped)? */
+bool
+migrate_has_replication(void)
+{
+	SourceResult *res;
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT 1 FROM migrate.database_state WHERE migration_id = $1::bigint"
+							  " AND method = 'replication' AND slot IS NOT NULL AND status <> 'done' LIMIT 1",
+							  1, (const char *[]) {migrate_coord_id()});
+	migrate_tx_commit();
+	return res->nrows > 0;
 }
 
 PG_FUNCTION_INFO_V1(migrate_database_steps_sql);
