@@ -21,6 +21,8 @@ SELECT migrate.wait_for_lag(42, NULL);
 SELECT migrate.wait_for_lag(42, 0, '-1 s');
 SELECT * FROM migrate.cutover(42);
 SELECT * FROM migrate.cutover(NULL);
+SELECT * FROM migrate.cleanup(NULL);
+SELECT * FROM migrate.cleanup('host=127.0.0.1 port=1 password=s3cret-pw connect_timeout=2');
 
 -- the views answer, empty
 SELECT * FROM migrate.status;
