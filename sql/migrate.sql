@@ -134,6 +134,9 @@ CREATE TABLE migrate.database_state (
     source_lsn pg_lsn,
     lag_at timestamptz,
     in_sync boolean NOT NULL DEFAULT false,
+    -- the position of the latest snapshot tables were copied at, after the
+    -- slot's own was lost (NULL: none); in sync once the target is past it
+    resync_lsn pg_lsn,
     -- cutover: the source position the target must reach first
     cutover_lsn pg_lsn,
     PRIMARY KEY (migration_id, dbname)
@@ -166,6 +169,9 @@ CREATE TABLE migrate.task (
     statement text,
     size_bytes bigint NOT NULL DEFAULT 0,
     unlogged boolean NOT NULL DEFAULT false,
+    -- a copy at a snapshot other than the slot's: its position (the
+    -- subscription applies to the table what came after it)
+    snapshot_lsn pg_lsn,
     state text NOT NULL DEFAULT 'pending'
         CHECK (state IN ('pending', 'running', 'done', 'failed')),
     attempts int NOT NULL DEFAULT 0,

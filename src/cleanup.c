@@ -47,7 +47,8 @@
 typedef struct UnsubscribeArgs
 {
 	char		role[NAMEDATALEN];
-	char		subscription[NAMEDATALEN];
+	char		subscription[NAMEDATALEN - 1];
+	bool		ours;			/* of a migration of the role */
 } UnsubscribeArgs;
 
 StaticAssertDecl(sizeof(UnsubscribeArgs) <= BGW_EXTRALEN, "unsubscribe arguments fit in bgw_extra");
@@ -62,7 +63,7 @@ migrate_unsubscribe_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	args.role[NAMEDATALEN - 1] = '\0';
-	args.subscription[NAMEDATALEN - 1] = '\0';
+	args.subscription[NAMEDATALEN - 2] = '\0';
 	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), InvalidOid, 0);
 	/* (the role by name: by oid would need the catalog before a transaction) */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION);
@@ -74,7 +75,7 @@ migrate_unsubscribe_main(Datum main_arg)
 		Oid			role = get_role_oid(args.role, false);
 
 		SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
-		(void) migrate_drop_subscription(args.subscription);
+		(void) migrate_drop_subscription(args.subscription, args.ours);
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -87,7 +88,7 @@ migrate_unsubscribe_main(Datum main_arg)
  * NULL when it is gone, or what went wrong.
  */
 char *
-migrate_drop_subscription_in(const char *dbname, const char *subname, Oid role)
+migrate_drop_subscription_in(const char *dbname, const char *subname, Oid role, bool ours)
 {
 	BackgroundWorker bgw;
 	BackgroundWorkerHandle *handle;
@@ -101,7 +102,8 @@ migrate_drop_subscription_in(const char *dbname, const char *subname, Oid role)
 		return NULL;
 	memset(&args, 0, sizeof(args));
 	strlcpy(args.role, GetUserNameFromId(role, false), NAMEDATALEN);
-	strlcpy(args.subscription, subname, NAMEDATALEN);
+	strlcpy(args.subscription, subname, sizeof(args.subscription));
+	args.ours = ours;
 	migrate_bgworker_init(&bgw, "migrate_unsubscribe_main", "migrate unsubscribe",
 						  "migrate unsubscribe");
 	bgw.bgw_main_arg = ObjectIdGetDatum(dboid);
@@ -275,7 +277,19 @@ migrate_cleanup_sql(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		if (kept == NULL)
-			failure = migrate_drop_subscription_in(SR_VALUE(res, r, 0), SR_VALUE(res, r, 1), GetUserId());
+		{
+			/* of an ended migration of the caller's: dropped as it was made */
+			SourceResult *mine = migrate_state_query("SELECT 1 FROM migrate.database_state d"
+													 " JOIN migrate.migration m ON m.id = d.migration_id"
+													 " WHERE d.subscription = $1 AND d.dbname = $2"
+													 " AND pg_catalog.pg_has_role(m.owner, 'MEMBER') LIMIT 1",
+													 2, (Oid[]) {TEXTOID, TEXTOID},
+													 (Datum[]) {CStringGetTextDatum(SR_VALUE(res, r, 1)),
+													 CStringGetTextDatum(SR_VALUE(res, r, 0))});
+
+			failure = migrate_drop_subscription_in(SR_VALUE(res, r, 0), SR_VALUE(res, r, 1), GetUserId(),
+												   mine->nrows > 0);
+		}
 		out_row(&out, "target", SR_VALUE(res, r, 0), "subscription", SR_VALUE(res, r, 1),
 				kept ? kept : failure ? psprintf("failed: %s", failure) : "dropped");
 	}

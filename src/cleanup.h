@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 extern PGDLLEXPORT void migrate_unsubscribe_main(Datum main_arg);
-extern char *migrate_drop_subscription_in(const char *dbname, const char *subname, Oid role);
+extern char *migrate_drop_subscription_in(const char *dbname, const char *subname, Oid role,
+										  bool ours);
 
 #endif							/* MIGRATE_CLEANUP_H */

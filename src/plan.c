@@ -388,7 +388,6 @@ migrate_plan_tasks(DbState *db)
 	int			nsmall = 0;
 	HTAB	   *indexes;
 	TableIndexes *ti;
-	List	   *replicated = NIL;
 	MemoryContext cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate plan", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
@@ -487,9 +486,6 @@ migrate_plan_tasks(DbState *db)
 
 		if (!migrate_table_selected(db->name, nsp, rel))
 			continue;
-		/* the replication method applies changes to the logged tables copied */
-		if (db->replication && !unlogged)
-			replicated = lappend(replicated, quote_qualified_identifier(nsp, rel));
 		ts = hash_search(sizes, table_key(nsp, rel), HASH_ENTER, NULL);
 		ts->size = size;
 		/*
@@ -588,13 +584,12 @@ migrate_plan_tasks(DbState *db)
 	res = migrate_source_query(migrate_db_query_conn(db), "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
 	if (SR_VALUE(res, 0, 0)[0] == 't')
 		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	/* its statement (the tables copied) is written once the copy tasks are */
 	if (db->replication)
-		insert_task(db->name, "subscribe", NULL, NULL, 0, 1, -1, -1,
-					migrate_text_array_literal(list_concat(list_make3(db->subscription, db->publication,
-																	  db->slot),
-														   replicated)),
-					0, false);
+		insert_task(db->name, "subscribe", NULL, NULL, 0, 1, -1, -1, "{}", 0, false);
 	flush_tasks();
+	if (db->replication)
+		migrate_subscribe_statement(db);
 	migrate_set_db_status(db->name, "copying", NULL);
 	migrate_coord_event("database_planned",
 				  migrate_json_obj("database", db->name, "snapshot", db->snapshot, NULL));

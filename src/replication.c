@@ -19,6 +19,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_subscription.h"
 #include "catalog/pg_subscription_rel.h"
 #include "commands/subscriptioncmds.h"
@@ -33,13 +34,17 @@
 #include "storage/latch.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_lsn.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
+#include "commands/event_trigger.h"
 #include "options.h"
+#include "plan.h"
+#include "target.h"
 #include "replication.h"
 
-static const char *const suffixes[] = {"_pub", "_sub", "_slot"};
+static const char *const suffixes[] = {"_pub", "_sub", "_slot", "_snap"};
 
 static uint32
 fnv1a(const char *s)
@@ -279,15 +284,17 @@ migrate_source_drop_slot(SourceConn *conn, const char *slot, int wait_ms)
  * exports a snapshot of exactly the slot's starting point: the state the
  * copy reads, the changes after it the subscription applies.  The snapshot
  * lives as long as RC sends nothing more.  Sets *lsn (the consistent point)
- * and *snapshot.
+ * and *snapshot.  A TEMPORARY slot goes with RC: it is made only for its
+ * snapshot and position (the tables copied again after a lost snapshot).
  */
 void
-migrate_source_create_slot(SourceConn *rc, const char *slot, char **lsn, char **snapshot)
+migrate_source_create_slot(SourceConn *rc, const char *slot, bool temporary,
+						   char **lsn, char **snapshot)
 {
 	SourceResult *res;
 
-	res = migrate_source_simple_query(rc, psprintf("CREATE_REPLICATION_SLOT %s LOGICAL pgoutput EXPORT_SNAPSHOT",
-												   quote_identifier(slot)));
+	res = migrate_source_simple_query(rc, psprintf("CREATE_REPLICATION_SLOT %s%s LOGICAL pgoutput EXPORT_SNAPSHOT",
+												   quote_identifier(slot), temporary ? " TEMPORARY" : ""));
 	*lsn = pstrdup(SR_VALUE(res, 0, migrate_source_column(res, "consistent_point")));
 	*snapshot = pstrdup(SR_VALUE(res, 0, migrate_source_column(res, "snapshot_name")));
 }
@@ -322,6 +329,94 @@ migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag)
 }
 
 /* ---- on the target: the subscription ----------------------------------- */
+
+/*
+ * What of the tables RELIDS (their oids, as a text[] literal) would run
+ * code that is not the server's own while the apply worker writes them:
+ * functions outside pg_catalog that no extension installed, reached from
+ * their CHECK constraints, indexes (expressions, predicates, operators,
+ * operator classes), generated columns and their columns' domains; and
+ * triggers enabled ALWAYS or REPLICA.  On PostgreSQL 15 the apply worker
+ * runs as a superuser: what is named here would run with its rights.
+ * (Defaults are not evaluated: every column is published; row security
+ * does not apply to a superuser; rules do not fire on apply; a base type's
+ * I/O functions are C, which only a superuser can create.)
+ */
+static const char *const hazards_sql =
+"WITH rels AS (SELECT unnest($1::pg_catalog.text[])::pg_catalog.oid AS relid),"
+" userfn AS (SELECT p.oid FROM pg_catalog.pg_proc p"
+"  WHERE p.pronamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace"
+"  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+"   AND e.objid OPERATOR(pg_catalog.=) p.oid AND e.deptype OPERATOR(pg_catalog.=) 'e')),"
+" objs AS ("
+"  SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass AS classid, c.oid AS objid,"
+"   pg_catalog.format('constraint %I of table %s', c.conname, c.conrelid::pg_catalog.regclass) AS what"
+"  FROM pg_catalog.pg_constraint c JOIN rels ON c.conrelid OPERATOR(pg_catalog.=) rels.relid"
+"  UNION ALL"
+"  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, i.indexrelid,"
+"   pg_catalog.format('index %s', i.indexrelid::pg_catalog.regclass)"
+"  FROM pg_catalog.pg_index i JOIN rels ON i.indrelid OPERATOR(pg_catalog.=) rels.relid"
+"  UNION ALL"
+"  SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, d.oid,"
+"   pg_catalog.format('generated column %I of table %s', a.attname, d.adrelid::pg_catalog.regclass)"
+"  FROM pg_catalog.pg_attrdef d JOIN rels ON d.adrelid OPERATOR(pg_catalog.=) rels.relid"
+"  JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) d.adrelid AND a.attnum OPERATOR(pg_catalog.=) d.adnum"
+"  WHERE a.attgenerated OPERATOR(pg_catalog.<>) ''"
+"  UNION ALL"
+"  SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, dc.oid,"
+"   pg_catalog.format('constraint %I of domain %s (column %I of table %s)', dc.conname,"
+"    dc.contypid::pg_catalog.regtype, a.attname, a.attrelid::pg_catalog.regclass)"
+"  FROM pg_catalog.pg_attribute a JOIN rels ON a.attrelid OPERATOR(pg_catalog.=) rels.relid"
+"  JOIN LATERAL (WITH RECURSIVE dom(t) AS (SELECT a.atttypid UNION"
+"   SELECT ty.typbasetype FROM pg_catalog.pg_type ty JOIN dom ON ty.oid OPERATOR(pg_catalog.=) dom.t"
+"   WHERE ty.typtype OPERATOR(pg_catalog.=) 'd') SELECT t FROM dom) d ON true"
+"  JOIN pg_catalog.pg_constraint dc ON dc.contypid OPERATOR(pg_catalog.=) d.t"
+"  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)"
+" SELECT o.what OPERATOR(pg_catalog.||) ' calls ' OPERATOR(pg_catalog.||) dep.refobjid::pg_catalog.regprocedure::pg_catalog.text"
+" FROM objs o JOIN pg_catalog.pg_depend dep ON dep.classid OPERATOR(pg_catalog.=) o.classid AND dep.objid OPERATOR(pg_catalog.=) o.objid"
+" WHERE dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND dep.refobjid IN (SELECT oid FROM userfn)"
+" UNION"
+" SELECT o.what OPERATOR(pg_catalog.||) ' uses operator ' OPERATOR(pg_catalog.||) op.oid::pg_catalog.regoperator::pg_catalog.text"
+" FROM objs o JOIN pg_catalog.pg_depend dep ON dep.classid OPERATOR(pg_catalog.=) o.classid AND dep.objid OPERATOR(pg_catalog.=) o.objid"
+" JOIN pg_catalog.pg_operator op ON dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass"
+"  AND op.oid OPERATOR(pg_catalog.=) dep.refobjid"
+" WHERE op.oprcode::pg_catalog.oid IN (SELECT oid FROM userfn)"
+" UNION"
+" SELECT o.what OPERATOR(pg_catalog.||) ' uses operator class ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(opc.opcname)"
+" FROM objs o JOIN pg_catalog.pg_depend dep ON dep.classid OPERATOR(pg_catalog.=) o.classid AND dep.objid OPERATOR(pg_catalog.=) o.objid"
+" JOIN pg_catalog.pg_opclass opc ON dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_opclass'::pg_catalog.regclass"
+"  AND opc.oid OPERATOR(pg_catalog.=) dep.refobjid"
+" WHERE opc.opcnamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace"
+"  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_opclass'::pg_catalog.regclass"
+"   AND e.objid OPERATOR(pg_catalog.=) opc.oid AND e.deptype OPERATOR(pg_catalog.=) 'e')"
+" UNION"
+" SELECT pg_catalog.format('trigger %I of table %s (enabled %s)', t.tgname, t.tgrelid::pg_catalog.regclass,"
+"  CASE t.tgenabled WHEN 'A' THEN 'ALWAYS' ELSE 'REPLICA' END)"
+" FROM pg_catalog.pg_trigger t JOIN rels ON t.tgrelid OPERATOR(pg_catalog.=) rels.relid"
+" WHERE NOT t.tgisinternal AND t.tgenabled OPERATOR(pg_catalog.=) ANY (ARRAY['A', 'R']::\"char\"[])"
+" ORDER BY 1";
+
+/*
+ * The code of the tables RELIDS (oids) that the apply worker would run
+ * (hazards_sql), one string each; NIL when there is none.
+ */
+List *
+migrate_apply_hazards(List *relids)
+{
+	List	   *oids = NIL;
+	ListCell   *lc;
+	SourceResult *res;
+	List	   *found = NIL;
+	int			r;
+
+	foreach(lc, relids)
+		oids = lappend(oids, psprintf("%u", lfirst_oid(lc)));
+	res = migrate_target_query(hazards_sql, 1, (Oid[]) {TEXTOID},
+							   (Datum[]) {CStringGetTextDatum(migrate_text_array_literal(oids))});
+	for (r = 0; r < res->nrows; r++)
+		found = lappend(found, SR_VALUE(res, r, 0));
+	return found;
+}
 
 /*
  * The connection string of the subscription of database DBNAME: the
@@ -359,29 +454,153 @@ run_spi(const char *sql)
 	SPI_finish();
 }
 
+/* The schema and event trigger that guard a superuser's subscription. */
+#define GUARD_NAME	MIGRATE_REPLICATION_PREFIX "guard"
+
+/*
+ * Installs, as the bootstrap superuser, the event trigger that refuses
+ * any change by a non-superuser that would make the apply worker of this
+ * database's aiven_db_migrate_* subscriptions run code
+ * (migrate_apply_guard): its function lives in a schema of its own that
+ * nobody else may use.  A schema of that name that a superuser does not
+ * own is an error: someone prepared it.
+ */
+static void
+install_guard(void)
+{
+	SourceResult *res;
+
+	res = migrate_target_query("SELECT pg_catalog.pg_get_userbyid(nspowner), r.rolsuper"
+							   " FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner"
+							   " WHERE nspname OPERATOR(pg_catalog.=) '" GUARD_NAME "'",
+							   0, NULL, NULL);
+	if (res->nrows > 0 && strcmp(SR_VALUE(res, 0, 1), "t") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("schema \"%s\" exists and is owned by \"%s\", not by a superuser",
+						GUARD_NAME, SR_VALUE(res, 0, 0)),
+				 errhint("Drop that schema: migrate keeps the guard of its subscriptions there.")));
+	run_spi("CREATE SCHEMA IF NOT EXISTS " GUARD_NAME);
+	run_spi("REVOKE ALL ON SCHEMA " GUARD_NAME " FROM PUBLIC");
+	run_spi("CREATE OR REPLACE FUNCTION " GUARD_NAME ".check_ddl() RETURNS pg_catalog.event_trigger"
+			" LANGUAGE c SET search_path = pg_catalog, pg_temp AS '$libdir/migrate', 'migrate_apply_guard'");
+	res = migrate_target_query("SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname OPERATOR(pg_catalog.=) '" GUARD_NAME "'",
+							   0, NULL, NULL);
+	if (res->nrows == 0)
+		run_spi("CREATE EVENT TRIGGER " GUARD_NAME " ON ddl_command_end"
+				" EXECUTE FUNCTION " GUARD_NAME ".check_ddl()");
+	run_spi("ALTER EVENT TRIGGER " GUARD_NAME " ENABLE ALWAYS");
+}
+
+/* Removes the guard once no aiven_db_migrate_* subscription is left here. */
+static void
+remove_guard(void)
+{
+	SourceResult *res;
+
+	res = migrate_target_query("SELECT 1 FROM pg_catalog.pg_subscription WHERE subdbid OPERATOR(pg_catalog.=)"
+							   " (SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+							   " AND subname OPERATOR(pg_catalog.~~) 'aiven\\_db\\_migrate\\_%'",
+							   0, NULL, NULL);
+	if (res->nrows > 0)
+		return;
+	run_spi("DROP EVENT TRIGGER IF EXISTS " GUARD_NAME);
+	res = migrate_target_query("SELECT r.rolsuper FROM pg_catalog.pg_namespace n"
+							   " JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner"
+							   " WHERE nspname OPERATOR(pg_catalog.=) '" GUARD_NAME "'",
+							   0, NULL, NULL);
+	if (res->nrows > 0 && strcmp(SR_VALUE(res, 0, 0), "t") == 0)
+		run_spi("DROP SCHEMA " GUARD_NAME " CASCADE");
+}
+
 /*
  * Drops subscription SUBNAME of this database, if there, keeping its slot
  * on the source (the coordinator drops that, or keeps it for a resume).
- * Returns whether there was one.
+ * OURS: it is a subscription of a migration of the current user, which
+ * on PostgreSQL 15 a superuser owns: it is dropped as the bootstrap
+ * superuser, and with the last one the guard goes.  Returns whether there
+ * was one.
  */
 bool
-migrate_drop_subscription(const char *subname)
+migrate_drop_subscription(const char *subname, bool ours)
 {
 	const char *q = quote_identifier(subname);
+	Oid			saved_user;
+	int			saved_sec;
 
 	if (!OidIsValid(get_subscription_oid(subname, true)))
 		return false;
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	if (ours && !superuser())
+		SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
 	run_spi(psprintf("ALTER SUBSCRIPTION %s DISABLE", q));
 	run_spi(psprintf("ALTER SUBSCRIPTION %s SET (slot_name = NONE)", q));
 	run_spi(psprintf("DROP SUBSCRIPTION %s", q));
+	if (superuser())
+		remove_guard();
+	SetUserIdAndSecContext(saved_user, saved_sec);
 	return true;
+}
+
+PG_FUNCTION_INFO_V1(migrate_apply_guard);
+
+/*
+ * Event trigger (ddl_command_end) of a database with a subscription of
+ * migrate owned by a superuser: a change by anyone else that leaves the
+ * subscribed tables running code in apply (migrate_apply_hazards) is
+ * refused, whatever command made it.  Until the cutover, the tables take
+ * no trigger, constraint, index or domain that would run a non-superuser's
+ * code with the apply worker's rights.
+ */
+Datum
+migrate_apply_guard(PG_FUNCTION_ARGS)
+{
+	SourceResult *res;
+	List	   *relids = NIL;
+	List	   *hazards;
+	int			r;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("migrate's guard is an event trigger function")));
+	if (superuser())
+		PG_RETURN_NULL();
+	res = migrate_target_query("SELECT sr.srrelid FROM pg_catalog.pg_subscription_rel sr"
+							   " JOIN pg_catalog.pg_subscription s ON s.oid OPERATOR(pg_catalog.=) sr.srsubid"
+							   " JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) s.subowner"
+							   " WHERE s.subdbid OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
+							   "  WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+							   " AND s.subname OPERATOR(pg_catalog.~~) 'aiven\\_db\\_migrate\\_%' AND o.rolsuper",
+							   0, NULL, NULL);
+	for (r = 0; r < res->nrows; r++)
+		relids = lappend_oid(relids, atooid(SR_VALUE(res, r, 0)));
+	if (relids == NIL)
+		PG_RETURN_NULL();
+	hazards = migrate_apply_hazards(relids);
+	if (hazards != NIL)
+	{
+		StringInfoData what;
+		ListCell   *lc;
+
+		initStringInfo(&what);
+		foreach(lc, hazards)
+			appendStringInfo(&what, "%s%s", what.len ? "; " : "", (char *) lfirst(lc));
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("this change would make the replication of migrate run code with a superuser's rights"),
+				 errdetail("The subscription's apply worker runs as a superuser and would run: %s.", what.data),
+				 errhint("Make the change after the cutover (migrate.cutover), or as a superuser.")));
+	}
+	PG_RETURN_NULL();
 }
 
 /*
  * Creates subscription SUBNAME of this database to publication PUBNAME on
  * slot SLOT (made with the snapshot the tables were copied at), for exactly
- * the tables TABLES names (quoted, qualified names, resolved here): their
- * state is "ready" from the slot's start, so the apply worker applies
+ * the tables TABLES names (pairs: a quoted, qualified name, resolved here,
+ * and the position of its copy): their state is "ready" from the slot's
+ * start (or from their copy's position), so the apply worker applies
  * every change after the copied state to them and to nothing else,
  * whatever the source publishes.  Made disabled, filled, then enabled: it
  * starts applying when this transaction commits.  One of the same name
@@ -391,16 +610,65 @@ migrate_drop_subscription(const char *subname)
  * holds the password, and no log, error context or statistics view may
  * see it.
  */
-void
+char *
 migrate_create_subscription(const char *subname, const char *pubname, const char *slot,
 							const char *conninfo, List *tables)
 {
-	CreateSubscriptionStmt *stmt = makeNode(CreateSubscriptionStmt);
-	ParseState *pstate = make_parsestate(NULL);
+	CreateSubscriptionStmt *stmt;
+	ParseState *pstate;
 	ObjectAddress addr;
 	ListCell   *lc;
+	List	   *relids = NIL;
+	List	   *lsns = NIL;
+	ListCell   *lc2;
+	Oid			saved_user;
+	int			saved_sec;
+	bool		via_bootstrap = !superuser();
 
-	(void) migrate_drop_subscription(subname);
+	/* pairs: a table, and the position its copy was taken at ('' for the slot's) */
+	for (lc = list_head(tables); lc != NULL && lnext(tables, lc) != NULL; lc = lnext(tables, lnext(tables, lc)))
+	{
+		List	   *names = stringToQualifiedNameList((char *) lfirst(lc));
+		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, false);
+
+		CHECK_FOR_INTERRUPTS();
+		if (get_rel_relkind(relid) != RELKIND_RELATION)
+			continue;
+		relids = lappend_oid(relids, relid);
+		lsns = lappend(lsns, lfirst(lnext(tables, lc)));
+	}
+
+	/*
+	 * PostgreSQL 15: only a superuser may create a subscription, and its
+	 * apply worker runs as its owner.  For a non-superuser's migration the
+	 * bootstrap superuser makes it, for tables whose apply runs no code but
+	 * the server's; a guard keeps them so until the cutover.
+	 */
+	if (via_bootstrap)
+	{
+		List	   *hazards = migrate_apply_hazards(relids);
+
+		if (hazards != NIL)
+		{
+			StringInfoData what;
+
+			initStringInfo(&what);
+			foreach(lc, hazards)
+				appendStringInfo(&what, "%s%s", what.len ? "; " : "", (char *) lfirst(lc));
+			return psprintf("on PostgreSQL %d a subscription applies changes as a superuser, and would run: %s",
+							PG_VERSION_NUM / 10000, what.data);
+		}
+	}
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	if (via_bootstrap)
+	{
+		SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
+		install_guard();
+	}
+	(void) migrate_drop_subscription(subname, true);
+
+	stmt = makeNode(CreateSubscriptionStmt);
+	pstate = make_parsestate(NULL);
 
 	stmt->subname = pstrdup(subname);
 	stmt->conninfo = pstrdup(conninfo);
@@ -414,16 +682,26 @@ migrate_create_subscription(const char *subname, const char *pubname, const char
 	addr = CreateSubscription(pstate, stmt, false);
 	CommandCounterIncrement();
 
-	foreach(lc, tables)
+	forboth(lc, relids, lc2, lsns)
 	{
-		List	   *names = stringToQualifiedNameList((char *) lfirst(lc));
-		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, false);
+		Oid			relid = lfirst_oid(lc);
+		const char *lsn = lfirst(lc2);
 
 		CHECK_FOR_INTERRUPTS();
-		if (get_rel_relkind(relid) != RELKIND_RELATION)
-			continue;
-		AddSubscriptionRelState(addr.objectId, relid, SUBREL_STATE_READY, InvalidXLogRecPtr);
+		/*
+		 * A table copied at a later snapshot takes the changes committed
+		 * after that snapshot's position only, as a table synchronized by
+		 * the server's own table sync does ("syncdone" at its position,
+		 * then "ready").
+		 */
+		if (lsn[0] == '\0')
+			AddSubscriptionRelState(addr.objectId, relid, SUBREL_STATE_READY, InvalidXLogRecPtr);
+		else
+			AddSubscriptionRelState(addr.objectId, relid, SUBREL_STATE_SYNCDONE,
+									DatumGetLSN(DirectFunctionCall1(pg_lsn_in, CStringGetDatum(lsn))));
 	}
 	CommandCounterIncrement();
 	run_spi(psprintf("ALTER SUBSCRIPTION %s ENABLE", quote_identifier(subname)));
+	SetUserIdAndSecContext(saved_user, saved_sec);
+	return NULL;
 }

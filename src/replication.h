@@ -24,7 +24,8 @@ typedef enum MigrateReplicationObject
 {
 	MRO_PUBLICATION,
 	MRO_SUBSCRIPTION,
-	MRO_SLOT
+	MRO_SLOT,
+	MRO_SNAPSHOT				/* the temporary slot of a new snapshot */
 } MigrateReplicationObject;
 
 /* What a stop says of the replication objects it keeps. */
@@ -52,15 +53,16 @@ extern void migrate_source_create_publication(SourceConn *conn, const char *pubn
 											  bool all_tables, List *tables);
 extern void migrate_source_drop_publication(SourceConn *conn, const char *pubname);
 extern bool migrate_source_drop_slot(SourceConn *conn, const char *slot, int wait_ms);
-extern void migrate_source_create_slot(SourceConn *rc, const char *slot, char **lsn,
-									   char **snapshot);
+extern void migrate_source_create_slot(SourceConn *rc, const char *slot, bool temporary,
+									   char **lsn, char **snapshot);
 extern void migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag);
 
 /* on the target, in the subscription's database (a worker's) */
 extern char *migrate_subscription_conninfo(const SourceInfo *src, const char *dbname);
-extern void migrate_create_subscription(const char *subname, const char *pubname,
-										const char *slot, const char *conninfo,
-										List *tables);
-extern bool migrate_drop_subscription(const char *subname);
+extern char *migrate_create_subscription(const char *subname, const char *pubname,
+										 const char *slot, const char *conninfo,
+										 List *tables);
+extern bool migrate_drop_subscription(const char *subname, bool ours);
+extern List *migrate_apply_hazards(List *relids);
 
 #endif							/* MIGRATE_REPLICATION_H */

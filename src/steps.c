@@ -261,7 +261,7 @@ open_replication_snapshot(DbState *db)
 	migrate_source_close(conn);
 
 	db->snap_conn = migrate_source_connect_replication(migrate_coord.source, db->name);
-	migrate_source_create_slot(db->snap_conn, db->slot, &lsn, &snapshot);
+	migrate_source_create_slot(db->snap_conn, db->slot, false, &lsn, &snapshot);
 	db->snapshot = snapshot;
 	MemoryContextSwitchTo(old);
 
@@ -315,16 +315,112 @@ drop_source_objects(DbState *db)
 }
 
 /*
- * The snapshot of a replication database whose copy must start (again):
- * a new slot.  When the old one's copies are partly done they are all done
- * again at the new one (the stream starts where the new slot does).  Under
- * method auto, replication that cannot be set up (the source refuses a
- * step) falls back to dump for this database, with the reason.
+ * The subscribe task's statement for DB: the subscription, publication and
+ * slot, then a pair a logged table copied: its qualified name, and the
+ * position of the snapshot it was copied at ('' for the slot's own).
+ */
+void
+migrate_subscribe_statement(DbState *db)
+{
+	SourceResult *res;
+	List	   *elems = list_make3(db->subscription, db->publication, db->slot);
+	int			r;
+	const char *args[3] = {migrate_coord_id(), db->name, NULL};
+
+	res = migrate_coord_query("SELECT schema_name, table_name, coalesce(max(snapshot_lsn)::text, '')"
+							  " FROM migrate.task WHERE migration_id = $1::bigint AND dbname = $2"
+							  " AND kind = 'copy' AND NOT unlogged GROUP BY 1, 2 ORDER BY 1, 2",
+							  2, args);
+	for (r = 0; r < res->nrows; r++)
+	{
+		elems = lappend(elems, quote_qualified_identifier(SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)));
+		elems = lappend(elems, SR_VALUE(res, r, 2));
+	}
+	args[2] = migrate_text_array_literal(elems);
+	migrate_coord_exec("UPDATE migrate.task SET statement = $3"
+					   " WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'subscribe'",
+					   3, args);
+}
+
+/*
+ * A lost snapshot of a replication database whose slot is still on the
+ * source, with tables copied already: they keep their place in the stream
+ * (the slot's start).  The tables still to copy are copied at the snapshot
+ * of a temporary slot, whose position each of them records: the
+ * subscription applies to them only what was committed after it.
+ */
+static bool
+resync_snapshot(DbState *db)
+{
+	SourceConn *conn;
+	SourceResult *res;
+	char	   *lsn;
+	char	   *snapshot;
+	char	   *snap_slot = migrate_replication_name(db->name, MRO_SNAPSHOT);
+	const char *args[3] = {migrate_coord_id(), db->name, NULL};
+	MemoryContext old = MemoryContextSwitchTo(db->cxt);
+
+	conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+	res = migrate_source_query(conn, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1",
+							   1, (const char *[]) {db->slot});
+	if (res->nrows == 0)
+	{
+		migrate_source_close(conn);
+		MemoryContextSwitchTo(old);
+		return false;
+	}
+	/* a temporary slot of a coordinator gone is gone with its walsender */
+	(void) migrate_source_drop_slot(conn, snap_slot, 5000);
+	migrate_source_close(conn);
+	db->snap_conn = migrate_source_connect_replication(migrate_coord.source, db->name);
+	migrate_source_create_slot(db->snap_conn, snap_slot, true, &lsn, &snapshot);
+	db->snapshot = snapshot;
+	MemoryContextSwitchTo(old);
+
+	args[2] = lsn;
+	migrate_tx_begin();
+	/* a split table copied in part is copied again whole, at the new snapshot */
+	migrate_coord_exec("UPDATE migrate.task t SET state = 'pending', rows_copied = 0, bytes_copied = 0,"
+					   " started_at = NULL, finished_at = NULL"
+					   " WHERE t.migration_id = $1::bigint AND t.dbname = $2 AND t.kind = 'copy' AND t.parts > 1"
+					   " AND t.state <> 'failed'"
+					   " AND EXISTS (SELECT 1 FROM migrate.task o WHERE o.migration_id = t.migration_id"
+					   "  AND o.dbname = t.dbname AND o.kind = 'copy' AND o.schema_name = t.schema_name"
+					   "  AND o.table_name = t.table_name AND o.state <> 'done')",
+					   2, args);
+	migrate_coord_exec("UPDATE migrate.task SET snapshot_lsn = $3::pg_lsn"
+					   " WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'copy' AND state <> 'done'",
+					   3, args);
+	migrate_coord_exec("UPDATE migrate.database_state SET resync_lsn = GREATEST(resync_lsn, $3::pg_lsn)"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   3, args);
+	migrate_subscribe_statement(db);
+	migrate_coord_exec("UPDATE migrate.migration SET snapshot_moves = snapshot_moves + 1 WHERE id = $1::bigint",
+					   1, args);
+	migrate_sched_load(migrate_coord.migration_id);
+	migrate_coord_event("snapshot_moved",
+						migrate_json_obj("database", db->name, "snapshot", snapshot, "lsn", lsn,
+										 "detail", "the tables copied keep their place in the stream; the others are copied at a new snapshot and take the changes after its position",
+										 NULL));
+	migrate_tx_commit();
+	return true;
+}
+
+/*
+ * The snapshot of a replication database whose copy must start (again).
+ * With tables copied and the slot still there, a temporary slot's
+ * (resync_snapshot); else a new slot, every table copied (again) at its
+ * snapshot.  Under method auto, replication that cannot be set up (the
+ * source refuses a step) falls back to dump for this database, with the
+ * reason.
  */
 static void
 replication_snapshot(DbState *db, const SchedCounts *c)
 {
 	MemoryContext cxt = CurrentMemoryContext;
+
+	if (c->tasks > 0 && c->done_copy > 0 && resync_snapshot(db))
+		return;
 
 	PG_TRY();
 	{
@@ -383,6 +479,13 @@ replication_snapshot(DbState *db, const SchedCounts *c)
 						   " WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'copy'"
 						   " AND state <> 'failed'",
 						   2, args);
+		migrate_coord_exec("UPDATE migrate.task SET snapshot_lsn = NULL"
+						   " WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'copy'",
+						   2, args);
+		migrate_coord_exec("UPDATE migrate.database_state SET resync_lsn = NULL"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   2, args);
+		migrate_subscribe_statement(db);
 		migrate_coord_exec("UPDATE migrate.migration SET snapshot_moves = snapshot_moves + 1 WHERE id = $1::bigint",
 						   1, args);
 		migrate_sched_load(migrate_coord.migration_id);
@@ -469,6 +572,62 @@ step_schema(DbState *db, const SchedCounts *c, const char **next)
 	return STEP_WAIT;
 }
 
+/* Has DB its subscription on the target? */
+static bool
+subscribed(DbState *db)
+{
+	SourceResult *res;
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT 1 FROM pg_catalog.pg_subscription s"
+							  " JOIN pg_catalog.pg_database d ON d.oid = s.subdbid"
+							  " WHERE s.subname = $1 AND d.datname = $2",
+							  2, (const char *[]) {db->subscription, db->name});
+	migrate_tx_commit();
+	return res->nrows > 0;
+}
+
+/*
+ * The subscribe task ended without a subscription: the tables would run
+ * code in apply with more rights than the migration's owner has (its
+ * warning says which).  The copy is complete and consistent at the slot's
+ * snapshot: under auto the database is a dump-method copy, its source
+ * objects removed; a forced replication fails it.
+ */
+static StepResult
+no_subscription(DbState *db, const char **next)
+{
+	SourceResult *res;
+	const char *why;
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT e.detail->>'message' FROM migrate.event e"
+							  " WHERE e.migration_id = $1::bigint AND e.kind = 'warning'"
+							  " AND e.detail->>'database' = $2 AND e.detail->>'message' LIKE 'no subscription: %'"
+							  " ORDER BY e.at DESC LIMIT 1",
+							  2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_tx_commit();
+	why = res->nrows > 0 && SR_VALUE(res, 0, 0) ? SR_VALUE(res, 0, 0) + strlen("no subscription: ") :
+		"the subscription was not made";
+	if (migrate_coord.options->method != METHOD_AUTO)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("database \"%s\" cannot be replicated: %s", db->name, why),
+				 errhint("Migrate it with \"method\": \"auto\" or \"dump\" (copied once), or as a superuser.")));
+	drop_source_objects(db);
+	migrate_tx_begin();
+	migrate_coord_exec("UPDATE migrate.database_state SET method = 'dump', status = 'finishing',"
+					   " message = $3 WHERE migration_id = $1::bigint AND dbname = $2",
+					   3, (const char *[]) {migrate_coord_id(), db->name,
+						   psprintf("copied with dump (no changes after the copy): %s", why)});
+	migrate_coord_event("method_fallback",
+						migrate_json_obj("database", db->name, "method", "dump", "reason", why, NULL));
+	migrate_tx_commit();
+	db->replication = false;
+	*next = "finishing";
+	return STEP_NEXT;
+}
+
 /*
  * The tasks of the database run; when none is open any more it is
  * finishing, or failed with its first error.
@@ -498,6 +657,8 @@ run_tasks(DbState *db, const SchedCounts *c, const char *status, const char **ne
 			migrate_pool_dismiss_idle(db->name);
 			return STEP_WAIT;
 		}
+		if (db->replication && !subscribed(db))
+			return no_subscription(db, next);
 		if (db->replication)
 		{
 			/* the subscription applies: the database replicates */
@@ -732,14 +893,18 @@ measure_replication(DbState *db, char **confirmed)
 				 errhint("Cancel this migration and start it again, with a larger max_slot_wal_keep_size on the source.")));
 
 	migrate_tx_begin();
-	sub = migrate_coord_query("SELECT s.subenabled, coalesce(st.apply_error_count, 0)"
+	sub = migrate_coord_query("SELECT s.subenabled, coalesce(st.apply_error_count, 0),"
+							  " (SELECT d.resync_lsn::text FROM migrate.database_state d"
+							  "  WHERE d.migration_id = $3::bigint AND d.dbname = $2)"
 							  " FROM pg_catalog.pg_subscription s"
 							  " LEFT JOIN pg_catalog.pg_stat_subscription_stats st ON st.subid = s.oid"
 							  " WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database"
 							  "  WHERE datname = $2)",
-							  2, (const char *[]) {db->subscription, db->name});
+							  3, (const char *[]) {db->subscription, db->name, migrate_coord_id()});
 	enabled = sub->nrows > 0 && SR_VALUE(sub, 0, 0)[0] == 't';
-	in_sync = enabled && lag.confirmed_lsn != NULL && lag.lag_bytes <= limit;
+	/* every table ready: past the position of the latest snapshot a copy read */
+	in_sync = enabled && lag.confirmed_lsn != NULL && lag.lag_bytes <= limit &&
+		(SR_VALUE(sub, 0, 2) == NULL || lsn_reached(lag.confirmed_lsn, SR_VALUE(sub, 0, 2)));
 	migrate_coord_exec("UPDATE migrate.database_state SET lag_bytes = $3::bigint, confirmed_lsn = $4::pg_lsn,"
 					   " source_lsn = $5::pg_lsn, lag_at = now(), in_sync = $6::boolean"
 					   " WHERE migration_id = $1::bigint AND dbname = $2",
@@ -1086,7 +1251,7 @@ migrate_remove_replication(void)
 		db->subscription = migrate_replication_name(db->name, MRO_SUBSCRIPTION);
 		db->slot = migrate_replication_name(db->name, MRO_SLOT);
 		migrate_tx_begin();
-		failure = migrate_drop_subscription_in(db->name, db->subscription, migrate_coord.owner);
+		failure = migrate_drop_subscription_in(db->name, db->subscription, migrate_coord.owner, true);
 		migrate_tx_commit();
 		if (failure == NULL)
 		{

@@ -27,6 +27,7 @@ extern bool migrate_advance_databases(void);
 extern SourceConn *migrate_db_query_conn(DbState *db);
 extern char *migrate_source_position(void);
 extern void migrate_cutover_requests(void);
+extern void migrate_subscribe_statement(DbState *db);
 extern void migrate_remove_replication(void);
 extern bool migrate_has_replication(void);
 

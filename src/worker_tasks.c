@@ -519,13 +519,18 @@ migrate_run_subscribe(const TaskMsg *task, ResultMsg *result, StringInfo warning
 {
 	List	   *args = statement_array(task);
 
+	char	   *refused;
+
 	if (list_length(args) < 3)
 		elog(ERROR, "subscribe task " INT64_FORMAT " names no subscription", task->task_id);
-	migrate_create_subscription(linitial(args), lsecond(args), lthird(args),
-								migrate_subscription_conninfo(migrate_worker_source(),
-															  migrate_worker_shared->dbname),
-								list_copy_tail(args, 3));
-	result->rows = list_length(args) - 3;
+	refused = migrate_create_subscription(linitial(args), lsecond(args), lthird(args),
+										  migrate_subscription_conninfo(migrate_worker_source(),
+																		migrate_worker_shared->dbname),
+										  list_copy_tail(args, 3));
+	/* the coordinator finds no subscription, and says why with this */
+	if (refused != NULL)
+		add_warning(warnings, psprintf("no subscription: %s", refused), NULL);
+	result->rows = (list_length(args) - 3) / 2;
 }
 
 /*
@@ -559,5 +564,5 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 		CHECK_FOR_INTERRUPTS();
 		run_post_statement(task, psprintf("REFRESH MATERIALIZED VIEW %s", SR_VALUE(mv, r, 0)));
 	}
-	(void) migrate_drop_subscription(linitial(args));
+	(void) migrate_drop_subscription(linitial(args), true);
 }

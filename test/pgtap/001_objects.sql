@@ -1,6 +1,6 @@
 -- The installed objects: schema, functions, privileges, search_path.
 BEGIN;
-SELECT plan(37);
+SELECT plan(42);
 
 SELECT has_schema('migrate', 'the extension creates schema migrate');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'migrate'), false,
@@ -38,8 +38,21 @@ SELECT columns_are('migrate', 'status',
                          'tables_total', 'tables_done', 'rows_copied', 'bytes_copied', 'bytes_total',
                          'percent', 'bytes_per_second', 'eta', 'lag_bytes', 'started_at', 'finished_at', 'error'],
                    'migrate.status has the contract''s columns');
-SELECT columns_are('migrate', 'databases', ARRAY['migration_id', 'dbname', 'method', 'status', 'message'],
-                   'migrate.databases has the contract''s columns');
+SELECT columns_are('migrate', 'databases', ARRAY['migration_id', 'dbname', 'method', 'status', 'message',
+                                                 'publication', 'subscription', 'slot', 'lag_bytes', 'in_sync'],
+                   'migrate.databases has the contract''s columns, and the replication method''s');
+-- the replication method's functions, with the contract's shapes
+SELECT is((SELECT proargnames FROM pg_proc WHERE oid = 'migrate.replication_lag(bigint)'::regprocedure),
+          ARRAY['migration_id', 'dbname', 'lag_bytes', 'confirmed_flush_lsn', 'source_lsn'],
+          'replication_lag has the contract''s columns');
+SELECT function_returns('migrate', 'wait_for_lag', ARRAY['bigint', 'bigint', 'interval'], 'boolean',
+                        'wait_for_lag(id, max_lag_bytes, timeout) returns boolean');
+SELECT is((SELECT pg_get_expr(proargdefaults, 0) FROM pg_proc WHERE oid = 'migrate.wait_for_lag(bigint,bigint,interval)'::regprocedure),
+          '0, NULL::interval', 'wait_for_lag waits for lag 0, without a limit, by default');
+SELECT has_function('migrate', 'cutover', ARRAY['bigint', 'interval'], 'migrate.cutover(id, timeout) exists');
+SELECT is((SELECT proargnames FROM pg_proc WHERE oid = 'migrate.cleanup(text)'::regprocedure),
+          ARRAY['source', 'side', 'dbname', 'object_type', 'object_name', 'status'],
+          'cleanup has the contract''s columns');
 SELECT columns_are('migrate', 'table_progress',
                    ARRAY['migration_id', 'dbname', 'schema_name', 'table_name', 'parts_total', 'parts_done',
                          'parts_failed', 'rows_copied', 'bytes_copied', 'state', 'first_error'],
