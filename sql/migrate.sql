@@ -139,6 +139,8 @@ CREATE TABLE migrate.database_state (
     resync_lsn pg_lsn,
     -- cutover: the source position the target must reach first
     cutover_lsn pg_lsn,
+    -- the subscription stopped on an apply error: what to do (NULL: it applies)
+    apply_error text,
     PRIMARY KEY (migration_id, dbname)
 );
 
@@ -245,7 +247,10 @@ SELECT m.id, m.source_masked AS source, m.method, m.state, m.phase,
        (SELECT pg_catalog.max(ds.lag_bytes) FROM migrate.database_state ds
         WHERE ds.migration_id OPERATOR(pg_catalog.=) m.id
           AND ds.status OPERATOR(pg_catalog.=) ANY (ARRAY['replicating', 'cutover'])) AS lag_bytes,
-       m.started_at, m.finished_at, m.error
+       m.started_at, m.finished_at,
+       COALESCE(m.error, (SELECT pg_catalog.string_agg(ds.dbname || ': ' || ds.apply_error, '; ' ORDER BY ds.dbname)
+                          FROM migrate.database_state ds
+                          WHERE ds.migration_id OPERATOR(pg_catalog.=) m.id AND ds.apply_error IS NOT NULL)) AS error
 FROM migrate.migration m
 LEFT JOIN LATERAL (
     SELECT pg_catalog.count(*) AS databases_total,
@@ -322,7 +327,12 @@ SELECT migration_id, dbname,
             ELSE kind END AS task,
        error, finished_at AS at
 FROM migrate.task
-WHERE error IS NOT NULL AND state OPERATOR(pg_catalog.=) 'failed';
+WHERE error IS NOT NULL AND state OPERATOR(pg_catalog.=) 'failed'
+UNION ALL
+-- a subscription stopped by an apply error (disable_on_error), while it is
+SELECT migration_id, dbname, 'subscription ' || pg_catalog.quote_ident(subscription), apply_error, lag_at
+FROM migrate.database_state
+WHERE apply_error IS NOT NULL;
 
 -- The kinds of task and what each waits for, as the scheduler applies them.
 CREATE FUNCTION migrate.task_kinds()

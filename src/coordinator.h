@@ -51,7 +51,11 @@ typedef struct DbState
 	char	   *slot;
 	TimestampTz lag_at;			/* when the lag was last measured */
 	bool		in_sync;		/* as last measured */
-	bool		apply_stopped;	/* the subscription was found disabled */
+	bool		apply_failing;	/* its apply worker fails (or it is disabled) */
+	bool		apply_errors_seen;	/* apply_errors was read */
+	int64		apply_errors;	/* pg_stat_subscription_stats.apply_error_count */
+	TimestampTz apply_error_at; /* when it last grew */
+	char	   *apply_error_lsn;	/* the confirmed position then */
 	int			attempts;		/* failed tries of its current step */
 	TimestampTz retry_at;		/* not before then */
 	bool		dispatchable;	/* planned and not finished: its tasks may run */

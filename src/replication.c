@@ -675,7 +675,7 @@ migrate_create_subscription(const char *subname, const char *pubname, const char
 	stmt->publication = list_make1(makeString(pstrdup(pubname)));
 	stmt->options = list_make5(makeDefElem("connect", (Node *) makeBoolean(false), -1),
 							   makeDefElem("slot_name", (Node *) makeString(pstrdup(slot)), -1),
-							   makeDefElem("disable_on_error", (Node *) makeBoolean(true), -1),
+							   makeDefElem("disable_on_error", (Node *) makeBoolean(false), -1),
 							   makeDefElem("streaming", (Node *) makeBoolean(false), -1),
 							   makeDefElem("binary", (Node *) makeBoolean(false), -1));
 	pstate->p_sourcetext = "CREATE SUBSCRIPTION";

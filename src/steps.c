@@ -36,6 +36,7 @@
 
 #include "access/xact.h"
 #include "commands/dbcommands.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -729,6 +730,35 @@ cutover_asked(void)
 	return res->nrows > 0;
 }
 
+/* The source's position for a cutover, or NULL (an event) while it is away. */
+static char *
+cutover_position(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *volatile lsn = NULL;
+
+	PG_TRY();
+	{
+		lsn = migrate_source_position();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			!migrate_sqlstate_transient(unpack_sql_state(edata->sqlerrcode)))
+			PG_RE_THROW();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		migrate_coord.monitor = NULL;
+		migrate_retry_event(NULL, edata, 1, 1);
+	}
+	PG_END_TRY();
+	return lsn;
+}
+
 /*
  * Starts the cutover when it is asked for (migrate.cutover, or the option
  * stop_replication once every database is in sync) and every database
@@ -776,7 +806,10 @@ migrate_cutover_requests(void)
 
 	if (replicating > 0 && cutover == 0 && other == 0 && asked)
 	{
-		char	   *lsn = migrate_source_position();
+		char	   *lsn = cutover_position();
+
+		if (lsn == NULL)
+			return;				/* the source is away: next round */
 
 		migrate_tx_begin();
 		migrate_coord_exec("UPDATE migrate.database_state SET status = 'cutover', cutover_lsn = $2::pg_lsn"
@@ -804,6 +837,8 @@ migrate_cutover_requests(void)
 
 /* How often a replicating database's lag is measured, in ms. */
 #define LAG_EVERY_MS		1000
+/* An apply error is over when the errors stopped growing this long ago. */
+#define APPLY_ERROR_CLEARS_MS	10000
 /* In sync below this lag, unless max_replication_lag says otherwise. */
 #define IN_SYNC_BYTES		(1024 * 1024)
 
@@ -828,12 +863,36 @@ monitor_conn(void)
 	return migrate_coord.monitor;
 }
 
-/* The source's WAL position now. */
+/*
+ * The source's WAL position now.  A connection the source closed (it
+ * restarted) is opened again once; a source still away is the caller's
+ * transient error.
+ */
 char *
 migrate_source_position(void)
 {
-	SourceResult *res = migrate_source_query(monitor_conn(), "SELECT pg_current_wal_lsn()::text", 0, NULL);
+	MemoryContext cxt = CurrentMemoryContext;
+	SourceResult *volatile res = NULL;
 
+	PG_TRY();
+	{
+		res = migrate_source_query(monitor_conn(), "SELECT pg_current_wal_lsn()::text", 0, NULL);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			!migrate_sqlstate_transient(unpack_sql_state(edata->sqlerrcode)))
+			PG_RE_THROW();
+		FlushErrorState();
+		migrate_coord.monitor = NULL;
+	}
+	PG_END_TRY();
+	if (res == NULL)
+		res = migrate_source_query(monitor_conn(), "SELECT pg_current_wal_lsn()::text", 0, NULL);
 	return SR_VALUE(res, 0, 0);
 }
 
@@ -843,6 +902,26 @@ lsn_reached(const char *lsn, const char *target)
 	return lsn != NULL && target != NULL &&
 		DatumGetLSN(DirectFunctionCall1(pg_lsn_in, CStringGetDatum(lsn))) >=
 		DatumGetLSN(DirectFunctionCall1(pg_lsn_in, CStringGetDatum(target)));
+}
+
+/* DB's slot as the source sees it now; a failure drops the connection. */
+static void
+read_slot(DbState *db, MigrateSlotLag *lag)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		migrate_source_slot_lag(monitor_conn(), db->slot, lag);
+	}
+	PG_CATCH();
+	{
+		/* a new connection next time */
+		MemoryContextSwitchTo(cxt);
+		migrate_coord.monitor = NULL;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -862,20 +941,10 @@ measure_replication(DbState *db, char **confirmed)
 	int64		limit = migrate_coord.options->max_replication_lag >= 0 ?
 		migrate_coord.options->max_replication_lag : IN_SYNC_BYTES;
 	bool		in_sync;
-	MemoryContext cxt = CurrentMemoryContext;
+	bool		failing = false;
+	int64		errors;
 
-	PG_TRY();
-	{
-		migrate_source_slot_lag(monitor_conn(), db->slot, &lag);
-	}
-	PG_CATCH();
-	{
-		/* a new connection next time */
-		MemoryContextSwitchTo(cxt);
-		migrate_coord.monitor = NULL;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	read_slot(db, &lag);
 	db->lag_at = GetCurrentTimestamp();
 	if (!lag.found)
 		ereport(ERROR,
@@ -902,8 +971,31 @@ measure_replication(DbState *db, char **confirmed)
 							  "  WHERE datname = $2)",
 							  3, (const char *[]) {db->subscription, db->name, migrate_coord_id()});
 	enabled = sub->nrows > 0 && SR_VALUE(sub, 0, 0)[0] == 't';
+	errors = sub->nrows > 0 ? strtoi64(SR_VALUE(sub, 0, 1), NULL, 10) : 0;
+
+	/*
+	 * The apply worker fails and starts again (every
+	 * wal_retrieve_retry_interval) while an error lasts: a change it cannot
+	 * apply (a constraint, a missing table), or a source that is away.  Its
+	 * error count grows meanwhile; once it has not grown for a while and
+	 * the target confirmed more of the stream, the error is over.
+	 */
+	if (db->apply_errors_seen && errors > db->apply_errors)
+	{
+		failing = true;
+		db->apply_error_at = db->lag_at;
+		if (!db->apply_failing)
+			db->apply_error_lsn = lag.confirmed_lsn ? MemoryContextStrdup(migrate_coord.cxt, lag.confirmed_lsn) : NULL;
+	}
+	else if (db->apply_failing)
+		failing = !TimestampDifferenceExceeds(db->apply_error_at, db->lag_at, APPLY_ERROR_CLEARS_MS) ||
+			lag.confirmed_lsn == NULL ||
+			(db->apply_error_lsn != NULL && strcmp(lag.confirmed_lsn, db->apply_error_lsn) == 0);
+	db->apply_errors = errors;
+	db->apply_errors_seen = sub->nrows > 0;
+
 	/* every table ready: past the position of the latest snapshot a copy read */
-	in_sync = enabled && lag.confirmed_lsn != NULL && lag.lag_bytes <= limit &&
+	in_sync = enabled && !failing && lag.confirmed_lsn != NULL && lag.lag_bytes <= limit &&
 		(SR_VALUE(sub, 0, 2) == NULL || lsn_reached(lag.confirmed_lsn, SR_VALUE(sub, 0, 2)));
 	migrate_coord_exec("UPDATE migrate.database_state SET lag_bytes = $3::bigint, confirmed_lsn = $4::pg_lsn,"
 					   " source_lsn = $5::pg_lsn, lag_at = now(), in_sync = $6::boolean"
@@ -920,26 +1012,32 @@ measure_replication(DbState *db, char **confirmed)
 							migrate_json_obj("database", db->name,
 											 "lag_bytes", psprintf(INT64_FORMAT, lag.lag_bytes),
 											 "limit", psprintf(INT64_FORMAT, limit), NULL));
-	if (!enabled && !db->apply_stopped)
+	if ((failing || !enabled) && !db->apply_failing)
 	{
-		char	   *msg = psprintf("the subscription stopped on an apply error (%s so far): the target's server log says which;"
-								   " fix it, then ALTER SUBSCRIPTION %s ENABLE",
-								   sub->nrows > 0 ? SR_VALUE(sub, 0, 1) : "it is missing",
-								   quote_identifier(db->subscription));
+		char	   *msg = !enabled ?
+			psprintf("the subscription %s is disabled or missing: (as a superuser) ALTER SUBSCRIPTION %s ENABLE",
+					 quote_identifier(db->subscription), quote_identifier(db->subscription)) :
+			psprintf("the subscription's apply worker fails and tries again (" INT64_FORMAT " errors so far): the target's server log says why"
+					 " (a change that breaks a constraint, a missing table, the source away); it goes on by itself once the cause is gone",
+					 errors);
 
-		migrate_coord_exec("UPDATE migrate.database_state SET message = $3"
+		migrate_coord_exec("UPDATE migrate.database_state SET message = $3, apply_error = $3"
 						   " WHERE migration_id = $1::bigint AND dbname = $2",
 						   3, (const char *[]) {migrate_coord_id(), db->name, msg});
 		migrate_coord_event("apply_error",
 							migrate_json_obj("database", db->name, "subscription", db->subscription,
 											 "error", msg, NULL));
 	}
-	else if (enabled && db->apply_stopped)
-		migrate_coord_exec("UPDATE migrate.database_state SET message = NULL"
-						   " WHERE migration_id = $1::bigint AND dbname = $2",
+	else if (enabled && !failing)
+	{
+		migrate_coord_exec("UPDATE migrate.database_state SET message = NULL, apply_error = NULL"
+						   " WHERE migration_id = $1::bigint AND dbname = $2 AND apply_error IS NOT NULL",
 						   2, (const char *[]) {migrate_coord_id(), db->name});
+		if (SPI_processed > 0)
+			migrate_coord_event("apply_resumed", migrate_json_obj("database", db->name, NULL));
+	}
 	migrate_tx_commit();
-	db->apply_stopped = !enabled;
+	db->apply_failing = failing || !enabled;
 	db->in_sync = in_sync;
 	*confirmed = lag.confirmed_lsn;
 }
@@ -1089,10 +1187,15 @@ run_step(DbState *db, const char *status, const SchedCounts *counts)
 		MemoryContextSwitchTo(cxt);
 		migrate_close_snapshot(db);
 
+		/*
+		 * (a replicating database waits out a source that is away for as
+		 * long as it takes: the slot keeps what the target has not had)
+		 */
 		if (migrate_sqlstate_transient(unpack_sql_state(edata->sqlerrcode)) &&
-			db->attempts + 1 < MIGRATE_MAX_DB_ATTEMPTS)
+			(db->attempts + 1 < MIGRATE_MAX_DB_ATTEMPTS ||
+			 strcmp(status, "replicating") == 0 || strcmp(status, "cutover") == 0))
 		{
-			int			retry_in = migrate_backoff_seconds(db->attempts);
+			int			retry_in = migrate_backoff_seconds(Min(db->attempts, MIGRATE_MAX_DB_ATTEMPTS - 2));
 
 			db->attempts++;
 			db->retry_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), retry_in * 1000);

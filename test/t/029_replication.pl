@@ -92,6 +92,26 @@ $_->kill_kill for @writers;
 is($target->safe_psql('postgres', "SELECT migrate.wait_for_lag($id, 0, '120 s')"), 't',
 	'an idle source: the lag reaches 0');
 
+# an apply error: the target has a row the source then inserts too
+$target->safe_psql('shop', "INSERT INTO orders (id, amount) VALUES (999999, 1)");
+$source->safe_psql('shop', "INSERT INTO orders (id, amount) VALUES (999999, 2)");
+is(poll_until($target, "SELECT count(*) FROM migrate.errors WHERE migration_id = $id AND task = 'subscription aiven_db_migrate_shop_sub'",
+	qr/^1$/), '1', 'an apply error shows in migrate.errors');
+like($target->safe_psql('postgres', "SELECT error FROM migrate.status WHERE id = $id"),
+	qr/^shop: the subscription's apply worker fails and tries again/, 'and in status');
+like(event_kinds($target, $id), qr/apply_error/, 'and as an event');
+$target->safe_psql('shop', "DELETE FROM orders WHERE id = 999999");
+ok($target->poll_query_until('shop', "SELECT amount = 2 FROM orders WHERE id = 999999"),
+	'once the cause is gone, the change is applied');
+is(poll_until($target, "SELECT count(*) FROM migrate.errors WHERE migration_id = $id", qr/^0$/), '0',
+	'and the error is gone');
+
+# the source restarts; replication goes on
+$source->restart;
+$source->safe_psql('shop', "INSERT INTO orders (amount) VALUES (31337)");
+ok($target->poll_query_until('shop', "SELECT count(*) = 1 FROM orders WHERE amount = 31337"),
+	'after a restart of the source, changes are applied');
+
 my $cut = $target->safe_psql('postgres',
 	"SELECT string_agg(dbname || ' ' || status || ' ' || (seconds >= 0)::text, ', ' ORDER BY dbname)"
 	. " FROM migrate.cutover($id, '120 s')");
