@@ -141,6 +141,10 @@ CREATE TABLE migrate.database_state (
     cutover_lsn pg_lsn,
     -- the subscription stopped on an apply error: what to do (NULL: it applies)
     apply_error text,
+    -- the source's tables and their columns when the slot was made, one
+    -- "schema.table(column type, ...)" each, and what changed since
+    source_schema text[],
+    schema_changes text,
     PRIMARY KEY (migration_id, dbname)
 );
 

@@ -50,6 +50,7 @@ typedef struct DbState
 	char	   *subscription;
 	char	   *slot;
 	TimestampTz lag_at;			/* when the lag was last measured */
+	TimestampTz schema_at;		/* when the source's schema was last compared */
 	bool		in_sync;		/* as last measured */
 	bool		apply_failing;	/* its apply worker fails (or it is disabled) */
 	bool		apply_errors_seen;	/* apply_errors was read */

@@ -300,6 +300,35 @@ migrate_source_create_slot(SourceConn *rc, const char *slot, bool temporary,
 }
 
 /*
+ * The source's permanent tables and their columns, in the database CONN is
+ * connected to: one "schema.table(column type, ...)" a table, sorted.  Taken
+ * when the slot is made and while replicating, to see the schema change
+ * under the subscription (which carries rows, never DDL).
+ */
+List *
+migrate_source_schema(SourceConn *conn)
+{
+	SourceResult *res;
+	List	   *tables = NIL;
+	int			r;
+
+	res = migrate_source_query(conn,
+							   "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '('"
+							   " || coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod),"
+							   "   ', ' ORDER BY a.attnum) FROM pg_attribute a"
+							   "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')'"
+							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+							   " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p'"
+							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+							   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+							   " ORDER BY 1",
+							   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+		tables = lappend(tables, SR_VALUE(res, r, 0));
+	return tables;
+}
+
+/*
  * The state of slot SLOT and the source's position now, read on CONN (any
  * database of the source): sets *found, and the rest when found.
  */

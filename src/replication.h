@@ -56,6 +56,7 @@ extern bool migrate_source_drop_slot(SourceConn *conn, const char *slot, int wai
 extern void migrate_source_create_slot(SourceConn *rc, const char *slot, bool temporary,
 									   char **lsn, char **snapshot);
 extern void migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag);
+extern List *migrate_source_schema(SourceConn *conn);
 
 /* on the target, in the subscription's database (a worker's) */
 extern char *migrate_subscription_conninfo(const SourceInfo *src, const char *dbname);

@@ -227,6 +227,7 @@ open_replication_snapshot(DbState *db)
 	SourceResult *res;
 	List	   *tables = NIL;
 	List	   *identity;
+	List	   *schema;
 	bool		all_tables;
 	char	   *lsn;
 	char	   *snapshot;
@@ -259,6 +260,7 @@ open_replication_snapshot(DbState *db)
 		migrate_tx_commit();
 	}
 	migrate_source_create_publication(conn, db->publication, all_tables, tables);
+	schema = migrate_source_schema(conn);
 	migrate_source_close(conn);
 
 	db->snap_conn = migrate_source_connect_replication(migrate_coord.source, db->name);
@@ -268,9 +270,10 @@ open_replication_snapshot(DbState *db)
 
 	migrate_tx_begin();
 	migrate_coord_exec("UPDATE migrate.database_state SET publication = $3, subscription = $4, slot = $5,"
-					   " slot_lsn = $6::pg_lsn WHERE migration_id = $1::bigint AND dbname = $2",
-					   6, (const char *[]) {migrate_coord_id(), db->name, db->publication,
-						   db->subscription, db->slot, lsn});
+					   " slot_lsn = $6::pg_lsn, source_schema = $7::text[], schema_changes = NULL"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   7, (const char *[]) {migrate_coord_id(), db->name, db->publication,
+						   db->subscription, db->slot, lsn, migrate_text_array_literal(schema)});
 	migrate_coord_event("slot_created",
 						migrate_json_obj("database", db->name, "slot", db->slot,
 										 "publication", db->publication, "lsn", lsn,
@@ -837,6 +840,8 @@ migrate_cutover_requests(void)
 
 /* How often a replicating database's lag is measured, in ms. */
 #define LAG_EVERY_MS		1000
+/* How often a replicating database's source schema is compared, in ms. */
+#define SCHEMA_EVERY_MS		10000
 /* An apply error is over when the errors stopped growing this long ago. */
 #define APPLY_ERROR_CLEARS_MS	10000
 /* In sync below this lag, unless max_replication_lag says otherwise. */
@@ -1042,6 +1047,77 @@ measure_replication(DbState *db, char **confirmed)
 	*confirmed = lag.confirmed_lsn;
 }
 
+/*
+ * The source's schema against what it was when the slot was made: the
+ * subscription carries rows, never DDL, so a table made on the source is
+ * not on the target (and, published FOR ALL TABLES, stops the apply), a
+ * column added stops it.  What changed is an event and the database's
+ * message until the cutover; the operator makes the same change on the
+ * target.
+ */
+static void
+check_source_schema(DbState *db)
+{
+	SourceConn *conn;
+	SourceResult *res;
+	List	   *now;
+	StringInfoData changes;
+	ListCell   *lc;
+	int			r;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate schema", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	db->schema_at = GetCurrentTimestamp();
+	conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+	now = migrate_source_schema(conn);
+	migrate_source_close(conn);
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT unnest(source_schema), schema_changes FROM migrate.database_state"
+							  " WHERE migration_id = $1::bigint AND dbname = $2 AND source_schema IS NOT NULL",
+							  2, (const char *[]) {migrate_coord_id(), db->name});
+	if (res->nrows == 0)
+	{
+		migrate_tx_commit();
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+		return;
+	}
+	initStringInfo(&changes);
+	foreach(lc, now)
+	{
+		bool		was = false;
+
+		for (r = 0; r < res->nrows && !was; r++)
+			was = strcmp(SR_VALUE(res, r, 0), lfirst(lc)) == 0;
+		if (!was)
+			appendStringInfo(&changes, "%snow %s", changes.len ? "; " : "", (char *) lfirst(lc));
+	}
+	for (r = 0; r < res->nrows; r++)
+	{
+		bool		is = false;
+
+		foreach(lc, now)
+			if (strcmp(SR_VALUE(res, r, 0), lfirst(lc)) == 0)
+				is = true;
+		if (!is)
+			appendStringInfo(&changes, "%swas %s", changes.len ? "; " : "", SR_VALUE(res, r, 0));
+	}
+	if (changes.len > 0 && (SR_VALUE(res, 0, 1) == NULL || strcmp(SR_VALUE(res, 0, 1), changes.data) != 0))
+	{
+		char	   *msg = psprintf("the source's schema changed while replicating (the subscription carries rows, not DDL;"
+								   " make the same change on the target): %s", changes.data);
+
+		migrate_coord_exec("UPDATE migrate.database_state SET schema_changes = $3, message = $4"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   4, (const char *[]) {migrate_coord_id(), db->name, changes.data, msg});
+		migrate_coord_event("schema_changed",
+							migrate_json_obj("database", db->name, "changes", changes.data, NULL));
+	}
+	migrate_tx_commit();
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
 /* replicating: the subscription applies; its lag is measured every second. */
 static StepResult
 step_replicating(DbState *db, const SchedCounts *c, const char **next)
@@ -1053,6 +1129,9 @@ step_replicating(DbState *db, const SchedCounts *c, const char **next)
 		return STEP_WAIT;
 	migrate_set_phase("replicating");
 	measure_replication(db, &confirmed);
+	if (db->schema_at == 0 ||
+		TimestampDifferenceExceeds(db->schema_at, db->lag_at, SCHEMA_EVERY_MS))
+		check_source_schema(db);
 	return STEP_WAIT;
 }
 

@@ -101,6 +101,14 @@ is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'replicating', '300 
 $source->safe_psql('shop', 'INSERT INTO items (n) VALUES (4242)');
 ok($target->poll_query_until('shop', "SELECT count(*) = 1 FROM items WHERE n = 4242"), 'and applies');
 
+# ---- the source's schema changes under the subscription ------------------------
+$source->safe_psql('shop', 'CREATE TABLE newbie (id int); ALTER TABLE items ADD COLUMN extra int');
+is(poll_until($target, "SELECT count(*) FROM migrate.event WHERE migration_id = $id AND kind = 'schema_changed'", qr/^1$/),
+	'1', 'a schema change on the source is an event');
+like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id AND dbname = 'shop'"),
+	qr/schema changed while replicating.*now public\.items\(id integer, n integer, extra integer\); now public\.newbie\(id integer\); was public\.items\(id integer, n integer\)/,
+	'and the database\'s message says what changed');
+
 # ---- cancel removes the objects ---------------------------------------------
 $target->safe_psql('postgres', "SELECT migrate.cancel($id)");
 is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $id", qr/^cancelled$/), 'cancelled', 'cancelled');
