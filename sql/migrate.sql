@@ -91,6 +91,8 @@ CREATE TABLE migrate.migration (
     dump_reason text,
     cutover_started_at timestamptz,
     cutover_seconds float8,
+    -- fence_writes: the longest a migrated database took no writes on the source
+    write_pause_seconds float8,
     started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     finished_at timestamptz,
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
@@ -139,6 +141,8 @@ CREATE TABLE migrate.database_state (
     resync_lsn pg_lsn,
     -- cutover: the source position the target must reach first
     cutover_lsn pg_lsn,
+    -- fence_writes: since when the database is read-only on the source
+    fenced_at timestamptz,
     -- the subscription stopped on an apply error: what to do (NULL: it applies)
     apply_error text,
     -- the source's tables and their columns when the slot was made, one
@@ -428,7 +432,8 @@ AS 'MODULE_PATHNAME', 'migrate_wait_for_lag_sql';
 -- the source's position now, brings sequences and materialized views up to
 -- date, drops the replication objects, marks the migration done.
 CREATE FUNCTION migrate.cutover(migration_id bigint, timeout interval DEFAULT NULL)
-RETURNS TABLE(dbname text, cutover_lsn pg_lsn, status text, seconds float8)
+RETURNS TABLE(dbname text, cutover_lsn pg_lsn, status text, seconds float8,
+              write_pause_seconds float8)
 LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_cutover_sql';

@@ -464,16 +464,20 @@ migrate_cutover_sql(PG_FUNCTION_ARGS)
 	(void) cutover_lock(id, false);
 
 	InitMaterializedSRF(fcinfo, 0);
-	res = migrate_state_query("SELECT d.dbname, d.cutover_lsn::text, d.status, m.cutover_seconds"
+	res = migrate_state_query("SELECT d.dbname, d.cutover_lsn::text, d.status, m.cutover_seconds, m.write_pause_seconds"
 							  " FROM migrate.database_state d JOIN migrate.migration m ON m.id = d.migration_id"
 							  " WHERE d.migration_id = $1 ORDER BY d.dbname",
 							  1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
 	for (r = 0; r < res->nrows; r++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
 
 		values[0] = CStringGetTextDatum(SR_VALUE(res, r, 0));
+		if (SR_VALUE(res, r, 4) != NULL)
+			values[4] = DirectFunctionCall1(float8in, CStringGetDatum(SR_VALUE(res, r, 4)));
+		else
+			nulls[4] = true;
 		if (SR_VALUE(res, r, 1) != NULL)
 			values[1] = DirectFunctionCall1(pg_lsn_in, CStringGetDatum(SR_VALUE(res, r, 1)));
 		else

@@ -77,6 +77,37 @@ requested_stop(void)
 }
 
 /*
+ * A cutover's fence on the source goes with a migration that ends any other
+ * way than done; a failure to take it away is an event, not the end.
+ */
+static void
+unfence_quietly(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		migrate_unfence_databases();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		migrate_tx_begin();
+		migrate_coord_event("warning",
+							migrate_json_obj("message", psprintf("the fence on the source could not be taken away: %s;"
+																 " ALTER DATABASE ... RESET default_transaction_read_only there",
+																 migrate_redact(edata->message)), NULL));
+		migrate_tx_commit();
+	}
+	PG_END_TRY();
+}
+
+/*
  * Ends the migration in STATE (stopped, cancelled, done, failed).  A
  * cancel removes the replication objects; a stop keeps them, and says so.
  */
@@ -86,6 +117,8 @@ finish(const char *state, const char *error)
 	const char *args[3] = {migrate_coord_id(), state, error};
 
 	migrate_pool_stop();
+	if (strcmp(state, "done") != 0 && migrate_coord.source != NULL)
+		unfence_quietly();
 	if (strcmp(state, "cancelled") == 0 && migrate_coord.source != NULL)
 		migrate_remove_replication();
 	else if (strcmp(state, "done") != 0 && migrate_has_replication())

@@ -58,6 +58,7 @@ static const OptSpec opt_specs[] = {
 	{"replicate_extension_tables", OPT_BOOL, "false"},
 	{"max_replication_lag", OPT_BYTES, "\"16MB\"", NULL, 0, PG_INT64_MAX},
 	{"stop_replication", OPT_BOOL, "true"},
+	{"fence_writes", OPT_BOOL, "true"},
 	{"workers", OPT_INT, "4", NULL, 1, 64},
 	{"split_size", OPT_BYTES, "\"512MB\"", NULL, 1024 * 1024, PG_INT64_MAX},
 	{"dbs_max_total_size", OPT_BYTES, "\"100GB\"", NULL, 0, PG_INT64_MAX},
@@ -502,6 +503,8 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 					opts->replicate_extension_tables = b;
 				else if (strcmp(name, "stop_replication") == 0)
 					opts->stop_replication = b;
+				else if (strcmp(name, "fence_writes") == 0)
+					opts->fence_writes = b;
 				break;
 			}
 		case OPT_INT:

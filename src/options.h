@@ -54,6 +54,8 @@ typedef struct MigrateOptions
 	bool		replicate_extension_tables;
 	int64		max_replication_lag;	/* bytes, -1 when not given */
 	bool		stop_replication;
+	bool		fence_writes;	/* the migrated databases read-only on the
+								 * source for the cutover */
 	int			workers;		/* 0 means migrate.max_workers */
 	int64		split_size;		/* bytes */
 	int64		dbs_max_total_size; /* bytes, -1 when not given */

@@ -300,6 +300,44 @@ migrate_source_create_slot(SourceConn *rc, const char *slot, bool temporary,
 }
 
 /*
+ * Fences writes to the database CONN is connected to, for the cutover:
+ * new transactions default to read-only (ALTER DATABASE ... SET
+ * default_transaction_read_only), and the sessions in it are ended so that
+ * they come back under that default; this connection, the walsenders and
+ * the source user's own other sessions stay.  A database that already has
+ * such a setting keeps it and is not fenced (false).
+ */
+bool
+migrate_source_fence(SourceConn *conn, const char *dbname)
+{
+	SourceResult *res;
+
+	res = migrate_source_query(conn,
+							   "SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
+							   " WHERE d.datname = $1 AND s.setrole = 0"
+							   " AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c WHERE c LIKE 'default\\_transaction\\_read\\_only=%')",
+							   1, &dbname);
+	if (res->nrows > 0)
+		return false;
+	(void) migrate_source_query(conn, psprintf("ALTER DATABASE %s SET default_transaction_read_only = on",
+											   quote_identifier(dbname)), 0, NULL);
+	(void) migrate_source_query(conn,
+								"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+								" WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+								" AND usename <> current_user",
+								1, &dbname);
+	return true;
+}
+
+/* Takes the fence of migrate_source_fence away again. */
+void
+migrate_source_unfence(SourceConn *conn, const char *dbname)
+{
+	(void) migrate_source_query(conn, psprintf("ALTER DATABASE %s RESET default_transaction_read_only",
+											   quote_identifier(dbname)), 0, NULL);
+}
+
+/*
  * The source's permanent tables and their columns, in the database CONN is
  * connected to: one "schema.table(column type, ...)" a table, sorted.  Taken
  * when the slot is made and while replicating, to see the schema change

@@ -57,6 +57,8 @@ extern void migrate_source_create_slot(SourceConn *rc, const char *slot, bool te
 									   char **lsn, char **snapshot);
 extern void migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag);
 extern List *migrate_source_schema(SourceConn *conn);
+extern bool migrate_source_fence(SourceConn *conn, const char *dbname);
+extern void migrate_source_unfence(SourceConn *conn, const char *dbname);
 
 /* on the target, in the subscription's database (a worker's) */
 extern char *migrate_subscription_conninfo(const SourceInfo *src, const char *dbname);

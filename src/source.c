@@ -27,7 +27,8 @@
 /*
  * Settings every source session gets, so that its output is predictable;
  * row security off, as pg_dump sets it, so that rows a policy would hide
- * are an error and never a silent loss; and a bound on waiting for a lock
+ * are an error and never a silent loss; writable even where the cutover's
+ * fence made new transactions read-only; and a bound on waiting for a lock
  * (migrate.source_lock_timeout, in ms), so that a table locked on the
  * source is a retry, not a hang.
  */
@@ -38,6 +39,7 @@ static const char *const session_setup =
 " pg_catalog.set_config('extra_float_digits', '3', false),"
 " pg_catalog.set_config('statement_timeout', '0', false),"
 " pg_catalog.set_config('row_security', 'off', false),"
+" pg_catalog.set_config('default_transaction_read_only', 'off', false),"
 " pg_catalog.set_config('lock_timeout', $1, false)";
 
 /*

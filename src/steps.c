@@ -282,8 +282,38 @@ open_replication_snapshot(DbState *db)
 }
 
 /*
+ * Writes to DB on the source again, if the cutover fenced them (on CONN, a
+ * connection to it): how long they paused is the migration's
+ * write_pause_seconds, the longest of its databases'.
+ */
+static void
+unfence(SourceConn *conn, DbState *db)
+{
+	SourceResult *res;
+	const char *args[2] = {migrate_coord_id(), db->name};
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT EXTRACT(epoch FROM now() - fenced_at)::float8 FROM migrate.database_state"
+							  " WHERE migration_id = $1::bigint AND dbname = $2 AND fenced_at IS NOT NULL",
+							  2, args);
+	migrate_tx_commit();
+	if (res->nrows == 0)
+		return;
+	migrate_source_unfence(conn, db->name);
+	migrate_tx_begin();
+	migrate_coord_exec("UPDATE migrate.database_state SET fenced_at = NULL WHERE migration_id = $1::bigint AND dbname = $2",
+					   2, args);
+	migrate_coord_exec("UPDATE migrate.migration SET write_pause_seconds = GREATEST(write_pause_seconds, $2::float8)"
+					   " WHERE id = $1::bigint", 2, (const char *[]) {args[0], SR_VALUE(res, 0, 0)});
+	migrate_coord_event("writes_resumed",
+						migrate_json_obj("database", db->name, "paused_seconds", SR_VALUE(res, 0, 0), NULL));
+	migrate_tx_commit();
+}
+
+/*
  * Drops what open_replication_snapshot made on the source for DB, as far
- * as it got: the slot, the publication, the replica identities.
+ * as it got: the slot, the publication, the replica identities; and the
+ * fence of a cutover.
  */
 static void
 drop_source_objects(DbState *db)
@@ -297,6 +327,7 @@ drop_source_objects(DbState *db)
 				 errmsg("replication slot \"%s\" is still in use on the source", db->slot),
 				 errhint("Try again; if it stays, end its walsender on the source.")));
 	migrate_source_drop_publication(conn, db->publication);
+	unfence(conn, db);
 	migrate_tx_begin();
 	res = migrate_coord_query("SELECT unnest(identity_full) FROM migrate.database_state"
 							  " WHERE migration_id = $1::bigint AND dbname = $2",
@@ -733,6 +764,68 @@ cutover_asked(void)
 	return res->nrows > 0;
 }
 
+/* fence_writes: every replicating database read-only on the source. */
+static void
+fence_databases(void)
+{
+	SourceResult *res;
+	int			r;
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT dbname FROM migrate.database_state WHERE migration_id = $1::bigint"
+							  " AND status = 'replicating' AND fenced_at IS NULL ORDER BY dbname",
+							  1, (const char *[]) {migrate_coord_id()});
+	migrate_tx_commit();
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *dbname = SR_VALUE(res, r, 0);
+		SourceConn *conn = migrate_source_connect(migrate_coord.source, dbname, NULL);
+		bool		fenced;
+
+		/* recorded first: whatever happens next, the fence is taken away */
+		migrate_tx_begin();
+		migrate_coord_exec("UPDATE migrate.database_state SET fenced_at = now() WHERE migration_id = $1::bigint AND dbname = $2",
+						   2, (const char *[]) {migrate_coord_id(), dbname});
+		migrate_tx_commit();
+		fenced = migrate_source_fence(conn, dbname);
+		migrate_source_close(conn);
+		migrate_tx_begin();
+		if (fenced)
+			migrate_coord_event("writes_fenced", migrate_json_obj("database", dbname, NULL));
+		else
+		{
+			migrate_coord_exec("UPDATE migrate.database_state SET fenced_at = NULL WHERE migration_id = $1::bigint AND dbname = $2",
+							   2, (const char *[]) {migrate_coord_id(), dbname});
+			migrate_coord_event("warning",
+								migrate_json_obj("database", dbname,
+												 "message", "not fenced: the database has its own default_transaction_read_only on the source", NULL));
+		}
+		migrate_tx_commit();
+	}
+}
+
+/* The fences of a cutover called off (or of a migration ending otherwise) go. */
+void
+migrate_unfence_databases(void)
+{
+	SourceResult *res;
+	int			r;
+
+	migrate_tx_begin();
+	res = migrate_coord_query("SELECT dbname FROM migrate.database_state WHERE migration_id = $1::bigint"
+							  " AND fenced_at IS NOT NULL ORDER BY dbname",
+							  1, (const char *[]) {migrate_coord_id()});
+	migrate_tx_commit();
+	for (r = 0; r < res->nrows; r++)
+	{
+		DbState    *db = migrate_db_state(SR_VALUE(res, r, 0));
+		SourceConn *conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+
+		unfence(conn, db);
+		migrate_source_close(conn);
+	}
+}
+
 /* The source's position for a cutover, or NULL (an event) while it is away. */
 static char *
 cutover_position(void)
@@ -809,8 +902,12 @@ migrate_cutover_requests(void)
 
 	if (replicating > 0 && cutover == 0 && other == 0 && asked)
 	{
-		char	   *lsn = cutover_position();
+		char	   *lsn;
 
+		/* the fence first: the position is then the last write */
+		if (migrate_coord.options->fence_writes)
+			fence_databases();
+		lsn = cutover_position();
 		if (lsn == NULL)
 			return;				/* the source is away: next round */
 
@@ -826,6 +923,7 @@ migrate_cutover_requests(void)
 	else if (waiting > 0 && waiting == cutover && !asked &&
 			 !migrate_coord.options->stop_replication)
 	{
+		migrate_unfence_databases();
 		migrate_tx_begin();
 		migrate_coord_exec("UPDATE migrate.database_state SET status = 'replicating', cutover_lsn = NULL"
 						   " WHERE migration_id = $1::bigint AND status = 'cutover'",

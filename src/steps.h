@@ -29,6 +29,7 @@ extern char *migrate_source_position(void);
 extern void migrate_cutover_requests(void);
 extern void migrate_subscribe_statement(DbState *db);
 extern void migrate_remove_replication(void);
+extern void migrate_unfence_databases(void);
 extern bool migrate_has_replication(void);
 
 #endif							/* MIGRATE_STEPS_H */

@@ -61,7 +61,7 @@ sleep 1;
 
 my $src = source_uri($source, scalar getpwuid($<), undef);
 my $id = $target->safe_psql('postgres',
-	"SELECT migrate.start('$src', '{\"method\": \"replication\", \"databases\": [\"shop\", \"$odd_json\"], \"roles\": false}')");
+	"SELECT migrate.start('$src', '{\"method\": \"replication\", \"fence_writes\": true, \"databases\": [\"shop\", \"$odd_json\"], \"roles\": false}')");
 my $reached = $target->safe_psql('postgres', "SELECT migrate.wait($id, 'replicating', '300 s')");
 is($reached, 'replicating', 'the copy done, the subscriptions in sync while pgbench writes')
   or diag(migration_diag($target, $id));
@@ -117,6 +117,11 @@ my $cut = $target->safe_psql('postgres',
 	. " FROM migrate.cutover($id, '120 s')");
 is($cut, "$odd done true, shop done true", 'cutover: every database done, with the time it took');
 is($target->safe_psql('postgres', "SELECT state FROM migrate.status WHERE id = $id"), 'done', 'the migration is done');
+like($target->safe_psql('postgres', "SELECT write_pause_seconds FROM migrate.migration WHERE id = $id"), qr/^[0-9.e-]+$/,
+	'fence_writes: how long writes paused is recorded');
+is($source->safe_psql('postgres', "SELECT count(*) FROM pg_db_role_setting WHERE setrole = 0"), '0',
+	'and the fence is gone from the source');
+like(event_kinds($target, $id), qr/writes_fenced.*cutover_started.*writes_resumed/, 'writes were fenced for the cutover');
 
 for my $db ('shop', $odd)
 {
