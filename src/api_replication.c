@@ -425,8 +425,22 @@ migrate_cutover_sql(PG_FUNCTION_ARGS)
 			}
 			if (timeout_ms >= 0 && ms_since(start) >= timeout_ms)
 			{
-				res = migrate_state_query("SELECT count(*) FROM migrate.task WHERE migration_id = $1 AND kind = 'cutover'",
-										  1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+				/*
+				 * No longer asked for; the coordinator either calls it off
+				 * (every database replicating again) or had begun it (a
+				 * cutover task): wait until it says which.
+				 */
+				(void) cutover_lock(id, false);
+				for (int waited = 0; waited < 30000 / POLL_MS; waited++)
+				{
+					res = migrate_state_query("SELECT (SELECT count(*) FROM migrate.task WHERE migration_id = $1 AND kind = 'cutover'),"
+											  " (SELECT count(*) FROM migrate.database_state WHERE migration_id = $1 AND status = 'cutover')",
+											  1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+					if (atoi(SR_VALUE(res, 0, 0)) > 0 || atoi(SR_VALUE(res, 0, 1)) == 0 ||
+						strcmp(current_state(id), "running") != 0)
+						break;
+					sleep_poll();
+				}
 				if (atoi(SR_VALUE(res, 0, 0)) == 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_QUERY_CANCELED),
@@ -456,8 +470,12 @@ migrate_cutover_sql(PG_FUNCTION_ARGS)
 	}
 	PG_CATCH();
 	{
-		/* a session lock outlives the error: the cutover is no longer asked for */
-		(void) cutover_lock(id, false);
+		/*
+		 * A session lock outlives the error: the cutover is no longer asked
+		 * for.  (Released directly: no query runs in a failed transaction.)
+		 */
+		(void) DirectFunctionCall2(pg_advisory_unlock_int4, Int32GetDatum(MIGRATE_CUTOVER_KEY),
+								   Int32GetDatum((int32) id));
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

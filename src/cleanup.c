@@ -353,7 +353,8 @@ migrate_cleanup_sql(PG_FUNCTION_ARGS)
 			SourceStep	step = {dbconn, SR_VALUE(ids, r, 0), false};
 			char	   *failure = try_step(restore_identity_step, &step);
 
-			out_row(&out, "source", dbname, "replica_identity", step.name,
+			out_row(&out, "source", dbname, "replica_identity",
+					step.name[0] && step.name[1] == ':' ? step.name + 2 : step.name,
 					failure ? psprintf("failed: %s", failure) : "restored");
 			if (failure == NULL)
 				migrate_state_exec("UPDATE migrate.database_state d SET identity_full = array_remove(identity_full, $2)"

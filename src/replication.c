@@ -32,6 +32,7 @@
 #include "parser/parse_node.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_lsn.h"
@@ -128,57 +129,55 @@ migrate_replication_names_sql(PG_FUNCTION_ARGS)
 
 /* ---- on the source: the publication, the slot, replica identities ------- */
 
-static bool
-name_listed(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
 
 /*
  * Tables of the database CONN is connected to that UPDATE and DELETE could
  * not be replicated from: permanent, without a primary key, with the
- * default or no replica identity.  They get REPLICA IDENTITY FULL, so that
- * the source keeps taking their updates and deletes once they are
- * published; what was changed comes back (quoted, qualified names) so that
- * cutover restores it.  Only the tables TABLES names (NIL: every table).
+ * default or no replica identity; of the source user's (every table when
+ * ALL).  One "d:name" or "n:name" each (the identity they have, then the
+ * quoted, qualified name): recorded before they get REPLICA IDENTITY FULL
+ * (migrate_source_identity_set_full), so that what they had comes back.
  */
 List *
-migrate_source_identity_full(SourceConn *conn, List *tables)
+migrate_source_identity_candidates(SourceConn *conn, bool all)
 {
 	SourceResult *res;
-	List	   *changed = NIL;
+	List	   *names = NIL;
 	int			r;
 
 	res = migrate_source_query(conn,
-							   "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+							   "SELECT c.relreplident || ':' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
 							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 							   " WHERE c.relkind = 'r' AND c.relpersistence = 'p'"
 							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
 							   " AND n.nspname !~ '^pg_toast'"
 							   " AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS"
 							   "  (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))"
+							   " AND ($1 OR pg_has_role(c.relowner, 'USAGE'))"
 							   " ORDER BY 1",
-							   0, NULL);
+							   1, (const char *[]) {all ? "true" : "false"});
 	for (r = 0; r < res->nrows; r++)
-	{
-		char	   *name = SR_VALUE(res, r, 0);
-
-		CHECK_FOR_INTERRUPTS();
-		if (tables != NIL && !name_listed(tables, name))
-			continue;
-		(void) migrate_source_query(conn, psprintf("ALTER TABLE %s REPLICA IDENTITY FULL", name),
-									0, NULL);
-		changed = lappend(changed, name);
-	}
-	return changed;
+		names = lappend(names, SR_VALUE(res, r, 0));
+	return names;
 }
 
-/* Gives the tables NAMES (quoted, qualified) their default replica identity back. */
+/* REPLICA IDENTITY FULL for the tables NAMES (of ..._candidates). */
+void
+migrate_source_identity_set_full(SourceConn *conn, List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		(void) migrate_source_query(conn, psprintf("ALTER TABLE %s REPLICA IDENTITY FULL", name + 2),
+									0, NULL);
+	}
+}
+
+/* Gives the tables NAMES (of ..._candidates) the replica identity they had back. */
 void
 migrate_source_identity_restore(SourceConn *conn, List *names)
 {
@@ -188,12 +187,14 @@ migrate_source_identity_restore(SourceConn *conn, List *names)
 	{
 		SourceResult *res;
 		const char *name = lfirst(lc);
+		const char *table = name + 2;
 
 		CHECK_FOR_INTERRUPTS();
 		/* (a table dropped meanwhile needs nothing) */
-		res = migrate_source_query(conn, "SELECT to_regclass($1) IS NOT NULL", 1, &name);
+		res = migrate_source_query(conn, "SELECT to_regclass($1) IS NOT NULL", 1, &table);
 		if (SR_VALUE(res, 0, 0)[0] == 't')
-			(void) migrate_source_query(conn, psprintf("ALTER TABLE %s REPLICA IDENTITY DEFAULT", name),
+			(void) migrate_source_query(conn, psprintf("ALTER TABLE %s REPLICA IDENTITY %s", table,
+													   name[0] == 'n' ? "NOTHING" : "DEFAULT"),
 										0, NULL);
 	}
 }
@@ -240,7 +241,8 @@ migrate_source_drop_publication(SourceConn *conn, const char *pubname)
  * Drops replication slot SLOT on the source, if there.  A slot still in use
  * (the walsender of a subscription that was just dropped takes a moment to
  * go) is waited for, up to WAIT_MS; then its walsender is ended, when the
- * source user may.  Returns false when the slot is still there.
+ * source user may (never with WAIT_MS 0).  Returns false when the slot is
+ * still there.
  */
 bool
 migrate_source_drop_slot(SourceConn *conn, const char *slot, int wait_ms)
@@ -265,7 +267,7 @@ migrate_source_drop_slot(SourceConn *conn, const char *slot, int wait_ms)
 		}
 		if (waited >= wait_ms)
 		{
-			if (SR_VALUE(res, 0, 1) != NULL)
+			if (wait_ms > 0 && SR_VALUE(res, 0, 1) != NULL)
 				(void) migrate_source_query(conn, "SELECT pg_terminate_backend($1::int)",
 											1, (const char *[]) {SR_VALUE(res, 0, 1)});
 			if (waited >= 2 * wait_ms)
@@ -302,9 +304,10 @@ migrate_source_create_slot(SourceConn *rc, const char *slot, bool temporary,
 /*
  * Fences writes to the database CONN is connected to, for the cutover:
  * new transactions default to read-only (ALTER DATABASE ... SET
- * default_transaction_read_only), and the sessions in it are ended so that
- * they come back under that default; this connection, the walsenders and
- * the source user's own other sessions stay.  A database that already has
+ * default_transaction_read_only), and the sessions in it that the source
+ * user may signal are ended so that they come back under that default
+ * (ours come back writable: they set it off); this connection and the
+ * walsenders stay.  A database that already has
  * such a setting keeps it and is not fenced (false).
  */
 bool
@@ -322,9 +325,12 @@ migrate_source_fence(SourceConn *conn, const char *dbname)
 	(void) migrate_source_query(conn, psprintf("ALTER DATABASE %s SET default_transaction_read_only = on",
 											   quote_identifier(dbname)), 0, NULL);
 	(void) migrate_source_query(conn,
-								"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-								" WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-								" AND usename <> current_user",
+								"SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a"
+								" WHERE a.datname = $1 AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'"
+								" AND ((SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+								"  OR pg_has_role(a.usesysid, 'MEMBER')"
+								"  OR (pg_has_role('pg_signal_backend', 'MEMBER')"
+								"   AND NOT coalesce((SELECT rolsuper FROM pg_roles WHERE oid = a.usesysid), true)))",
 								1, &dbname);
 	return true;
 }
@@ -398,23 +404,44 @@ migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag)
 /* ---- on the target: the subscription ----------------------------------- */
 
 /*
- * What of the tables RELIDS (their oids, as a text[] literal) would run
- * code that is not the server's own while the apply worker writes them:
- * functions outside pg_catalog that no extension installed, reached from
- * their CHECK constraints, indexes (expressions, predicates, operators,
- * operator classes), generated columns and their columns' domains; and
- * triggers enabled ALWAYS or REPLICA.  On PostgreSQL 15 the apply worker
- * runs as a superuser: what is named here would run with its rights.
- * (Defaults are not evaluated: every column is published; row security
- * does not apply to a superuser; rules do not fire on apply; a base type's
- * I/O functions are C, which only a superuser can create.)
+ * What of the tables RELIDS (their oids, as a text[] literal) would run,
+ * while the apply worker writes them, code that is not trusted with a
+ * superuser's rights.  A function is trusted only when a superuser owns it
+ * (the server's own, a trusted extension's: its script runs as the
+ * bootstrap superuser), PUBLIC may execute it (pg_read_file, lo_import and
+ * the like are not), and it runs no query of its caller's choosing
+ * (query_to_xml and its kin, ts_stat, set_config, signalling backends).
+ * Reached from the tables' CHECK constraints, indexes (expressions,
+ * predicates, operators, operator classes), column defaults (evaluated for
+ * the columns a publisher's relation lacks), generated columns, partition
+ * keys of their ancestors, and the domains and range types of their columns
+ * at any depth (arrays, composites, ranges); and triggers enabled ALWAYS or
+ * REPLICA.  On PostgreSQL 15 the apply worker runs as a superuser.  (Row
+ * security does not apply to a superuser; rules do not fire on apply; a
+ * base type's I/O functions are C, which only a superuser creates.)  Every
+ * name and operator is qualified: it runs with the caller's search_path
+ * when the guard calls it.
  */
 static const char *const hazards_sql =
-"WITH rels AS (SELECT unnest($1::pg_catalog.text[])::pg_catalog.oid AS relid),"
-" userfn AS (SELECT p.oid FROM pg_catalog.pg_proc p"
-"  WHERE p.pronamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace"
-"  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
-"   AND e.objid OPERATOR(pg_catalog.=) p.oid AND e.deptype OPERATOR(pg_catalog.=) 'e')),"
+"WITH RECURSIVE rels AS (SELECT pg_catalog.unnest($1::pg_catalog.text[])::pg_catalog.oid AS relid),"
+" untrusted AS (SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) p.proowner"
+"  WHERE NOT o.rolsuper"
+"  OR NOT pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')"
+"  OR (p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace"
+"   AND (p.proname OPERATOR(pg_catalog.~) '^(query|cursor|table|schema|database)_to_xml'"
+"    OR p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['ts_stat', 'set_config', 'pg_terminate_backend',"
+"     'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_promote', 'lo_import', 'lo_export']::pg_catalog.name[])))),"
+" coltypes AS ("
+"  SELECT a.attrelid AS relid, a.attname, a.atttypid AS t FROM pg_catalog.pg_attribute a"
+"  JOIN rels ON a.attrelid OPERATOR(pg_catalog.=) rels.relid WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+"  UNION"
+"  SELECT c.relid, c.attname, x.t FROM coltypes c JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) c.t"
+"  CROSS JOIN LATERAL (SELECT ty.typbasetype WHERE ty.typtype OPERATOR(pg_catalog.=) 'd'"
+"   UNION ALL SELECT ty.typelem WHERE ty.typelem OPERATOR(pg_catalog.<>) 0"
+"   UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid OPERATOR(pg_catalog.=) ty.oid"
+"   UNION ALL SELECT ca.atttypid FROM pg_catalog.pg_attribute ca WHERE ty.typrelid OPERATOR(pg_catalog.<>) 0"
+"    AND ca.attrelid OPERATOR(pg_catalog.=) ty.typrelid AND ca.attnum OPERATOR(pg_catalog.>) 0 AND NOT ca.attisdropped) x(t)"
+"  WHERE x.t OPERATOR(pg_catalog.<>) 0),"
 " objs AS ("
 "  SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass AS classid, c.oid AS objid,"
 "   pg_catalog.format('constraint %I of table %s', c.conname, c.conrelid::pg_catalog.regclass) AS what"
@@ -425,37 +452,42 @@ static const char *const hazards_sql =
 "  FROM pg_catalog.pg_index i JOIN rels ON i.indrelid OPERATOR(pg_catalog.=) rels.relid"
 "  UNION ALL"
 "  SELECT 'pg_catalog.pg_attrdef'::pg_catalog.regclass, d.oid,"
-"   pg_catalog.format('generated column %I of table %s', a.attname, d.adrelid::pg_catalog.regclass)"
+"   pg_catalog.format('%s of column %I of table %s', CASE WHEN a.attgenerated OPERATOR(pg_catalog.<>) '' THEN 'the generation expression'"
+"    ELSE 'the default' END, a.attname, d.adrelid::pg_catalog.regclass)"
 "  FROM pg_catalog.pg_attrdef d JOIN rels ON d.adrelid OPERATOR(pg_catalog.=) rels.relid"
 "  JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) d.adrelid AND a.attnum OPERATOR(pg_catalog.=) d.adnum"
-"  WHERE a.attgenerated OPERATOR(pg_catalog.<>) ''"
+"  UNION ALL"
+"  SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, an.relid,"
+"   pg_catalog.format('the partition key of %s (over %s)', an.relid::pg_catalog.regclass, rels.relid::pg_catalog.regclass)"
+"  FROM rels CROSS JOIN LATERAL pg_catalog.pg_partition_ancestors(rels.relid) an"
+"  WHERE an.relid OPERATOR(pg_catalog.<>) rels.relid"
 "  UNION ALL"
 "  SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, dc.oid,"
 "   pg_catalog.format('constraint %I of domain %s (column %I of table %s)', dc.conname,"
-"    dc.contypid::pg_catalog.regtype, a.attname, a.attrelid::pg_catalog.regclass)"
-"  FROM pg_catalog.pg_attribute a JOIN rels ON a.attrelid OPERATOR(pg_catalog.=) rels.relid"
-"  JOIN LATERAL (WITH RECURSIVE dom(t) AS (SELECT a.atttypid UNION"
-"   SELECT ty.typbasetype FROM pg_catalog.pg_type ty JOIN dom ON ty.oid OPERATOR(pg_catalog.=) dom.t"
-"   WHERE ty.typtype OPERATOR(pg_catalog.=) 'd') SELECT t FROM dom) d ON true"
-"  JOIN pg_catalog.pg_constraint dc ON dc.contypid OPERATOR(pg_catalog.=) d.t"
-"  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)"
+"    dc.contypid::pg_catalog.regtype, ct.attname, ct.relid::pg_catalog.regclass)"
+"  FROM coltypes ct JOIN pg_catalog.pg_constraint dc ON dc.contypid OPERATOR(pg_catalog.=) ct.t)"
 " SELECT o.what OPERATOR(pg_catalog.||) ' calls ' OPERATOR(pg_catalog.||) dep.refobjid::pg_catalog.regprocedure::pg_catalog.text"
 " FROM objs o JOIN pg_catalog.pg_depend dep ON dep.classid OPERATOR(pg_catalog.=) o.classid AND dep.objid OPERATOR(pg_catalog.=) o.objid"
-" WHERE dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND dep.refobjid IN (SELECT oid FROM userfn)"
+" JOIN untrusted u ON u.oid OPERATOR(pg_catalog.=) dep.refobjid"
+" WHERE dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
 " UNION"
 " SELECT o.what OPERATOR(pg_catalog.||) ' uses operator ' OPERATOR(pg_catalog.||) op.oid::pg_catalog.regoperator::pg_catalog.text"
 " FROM objs o JOIN pg_catalog.pg_depend dep ON dep.classid OPERATOR(pg_catalog.=) o.classid AND dep.objid OPERATOR(pg_catalog.=) o.objid"
 " JOIN pg_catalog.pg_operator op ON dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass"
 "  AND op.oid OPERATOR(pg_catalog.=) dep.refobjid"
-" WHERE op.oprcode::pg_catalog.oid IN (SELECT oid FROM userfn)"
+" JOIN untrusted u ON u.oid OPERATOR(pg_catalog.=) op.oprcode::pg_catalog.oid"
 " UNION"
 " SELECT o.what OPERATOR(pg_catalog.||) ' uses operator class ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(opc.opcname)"
 " FROM objs o JOIN pg_catalog.pg_depend dep ON dep.classid OPERATOR(pg_catalog.=) o.classid AND dep.objid OPERATOR(pg_catalog.=) o.objid"
 " JOIN pg_catalog.pg_opclass opc ON dep.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_opclass'::pg_catalog.regclass"
 "  AND opc.oid OPERATOR(pg_catalog.=) dep.refobjid"
-" WHERE opc.opcnamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace"
-"  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_opclass'::pg_catalog.regclass"
-"   AND e.objid OPERATOR(pg_catalog.=) opc.oid AND e.deptype OPERATOR(pg_catalog.=) 'e')"
+" JOIN pg_catalog.pg_roles o2 ON o2.oid OPERATOR(pg_catalog.=) opc.opcowner"
+" WHERE NOT o2.rolsuper"
+" UNION"
+" SELECT pg_catalog.format('column %I of table %s has range type %s, whose subtype_diff is %s', ct.attname,"
+"  ct.relid::pg_catalog.regclass, ct.t::pg_catalog.regtype, r.rngsubdiff::pg_catalog.regprocedure)"
+" FROM coltypes ct JOIN pg_catalog.pg_range r ON r.rngtypid OPERATOR(pg_catalog.=) ct.t"
+" JOIN untrusted u ON u.oid OPERATOR(pg_catalog.=) r.rngsubdiff::pg_catalog.oid"
 " UNION"
 " SELECT pg_catalog.format('trigger %I of table %s (enabled %s)', t.tgname, t.tgrelid::pg_catalog.regclass,"
 "  CASE t.tgenabled WHEN 'A' THEN 'ALWAYS' ELSE 'REPLICA' END)"
@@ -588,8 +620,8 @@ remove_guard(void)
  * superuser, and with the last one the guard goes.  Returns whether there
  * was one.
  */
-bool
-migrate_drop_subscription(const char *subname, bool ours)
+static bool
+drop_subscription(const char *subname, bool ours, bool guard_goes)
 {
 	const char *q = quote_identifier(subname);
 	Oid			saved_user;
@@ -603,10 +635,16 @@ migrate_drop_subscription(const char *subname, bool ours)
 	run_spi(psprintf("ALTER SUBSCRIPTION %s DISABLE", q));
 	run_spi(psprintf("ALTER SUBSCRIPTION %s SET (slot_name = NONE)", q));
 	run_spi(psprintf("DROP SUBSCRIPTION %s", q));
-	if (superuser())
+	if (guard_goes && superuser())
 		remove_guard();
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	return true;
+}
+
+bool
+migrate_drop_subscription(const char *subname, bool ours)
+{
+	return drop_subscription(subname, ours, true);
 }
 
 PG_FUNCTION_INFO_V1(migrate_apply_guard);
@@ -696,11 +734,23 @@ migrate_create_subscription(const char *subname, const char *pubname, const char
 	for (lc = list_head(tables); lc != NULL && lnext(tables, lc) != NULL; lc = lnext(tables, lnext(tables, lc)))
 	{
 		List	   *names = stringToQualifiedNameList((char *) lfirst(lc));
-		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, false);
+
+		/*
+		 * (locked against DDL until this transaction ends: no trigger or
+		 * index comes between the check below and the subscription)
+		 */
+		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names),
+											 via_bootstrap ? ShareRowExclusiveLock : AccessShareLock, false);
 
 		CHECK_FOR_INTERRUPTS();
 		if (get_rel_relkind(relid) != RELKIND_RELATION)
 			continue;
+		/* the superuser's apply writes, updates, deletes, truncates: only the owner's tables */
+		if (via_bootstrap && !has_privs_of_role(GetUserId(), migrate_rel_owner(relid)))
+			return psprintf("on PostgreSQL %d a subscription applies changes as a superuser, and table %s belongs to role \"%s\", whose rights the migration's owner does not have",
+							PG_VERSION_NUM / 10000, quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																			   get_rel_name(relid)),
+							GetUserNameFromId(migrate_rel_owner(relid), false));
 		relids = lappend_oid(relids, relid);
 		lsns = lappend(lsns, lfirst(lnext(tables, lc)));
 	}
@@ -727,12 +777,13 @@ migrate_create_subscription(const char *subname, const char *pubname, const char
 		}
 	}
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	/* (one of a try nobody heard the end of goes; the guard stays) */
+	(void) drop_subscription(subname, true, false);
 	if (via_bootstrap)
 	{
 		SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, saved_sec | SECURITY_LOCAL_USERID_CHANGE);
 		install_guard();
 	}
-	(void) migrate_drop_subscription(subname, true);
 
 	stmt = makeNode(CreateSubscriptionStmt);
 	pstate = make_parsestate(NULL);

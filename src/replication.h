@@ -47,7 +47,8 @@ typedef struct MigrateSlotLag
 extern char *migrate_replication_name(const char *dbname, MigrateReplicationObject what);
 
 /* on the source */
-extern List *migrate_source_identity_full(SourceConn *conn, List *tables);
+extern List *migrate_source_identity_candidates(SourceConn *conn, bool all);
+extern void migrate_source_identity_set_full(SourceConn *conn, List *names);
 extern void migrate_source_identity_restore(SourceConn *conn, List *names);
 extern void migrate_source_create_publication(SourceConn *conn, const char *pubname,
 											  bool all_tables, List *tables);

@@ -197,18 +197,27 @@ published_tables(SourceConn *conn, DbState *db)
 	int			r;
 
 	res = migrate_source_query(conn,
-							   "SELECT n.nspname, c.relname"
+							   "SELECT n.nspname, c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname),"
+							   " pg_has_role(c.relowner, 'USAGE')"
 							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 							   " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition"
 							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
 							   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
-							   " AND pg_has_role(c.relowner, 'USAGE')"
 							   " ORDER BY 1, 2",
 							   0, NULL);
 	for (r = 0; r < res->nrows; r++)
-		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
-			tables = lappend(tables, quote_qualified_identifier(SR_VALUE(res, r, 0),
-															   SR_VALUE(res, r, 1)));
+	{
+		if (!migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
+			continue;
+		/* a table copied but not published would silently miss every change */
+		if (SR_VALUE(res, r, 3)[0] != 't')
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("the source user does not own table %s of database \"%s\", so it cannot publish it",
+							SR_VALUE(res, r, 2), db->name),
+					 errhint("Migrate as a superuser of the source, or as the owner of every table, or leave the table out with \"exclude_tables\".")));
+		tables = lappend(tables, SR_VALUE(res, r, 2));
+	}
 	return tables;
 }
 
@@ -233,11 +242,16 @@ open_replication_snapshot(DbState *db)
 	char	   *snapshot;
 
 	conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
-	if (!migrate_source_drop_slot(conn, db->slot, 5000))
+	/* a slot of that name in use is someone's stream (the original tool's?): never ended here */
+	res = migrate_source_query(conn, "SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1 AND active",
+							   1, (const char *[]) {db->slot});
+	if (res->nrows > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("replication slot \"%s\" is in use on the source", db->slot),
-				 errhint("Another subscription streams from it: run migrate.cleanup() for the source, or drop it on the source.")));
+				 errmsg("replication slot \"%s\" is in use on the source (by process %s)", db->slot,
+						SR_VALUE(res, 0, 0) ? SR_VALUE(res, 0, 0) : "?"),
+				 errhint("Another subscription streams from it: stop that one, or run migrate.cleanup() for the source once it is not needed.")));
+	(void) migrate_source_drop_slot(conn, db->slot, 0);
 	res = migrate_source_query(conn, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", 0, NULL);
 	all_tables = res->nrows > 0 && SR_VALUE(res, 0, 0)[0] == 't' &&
 		migrate_coord.options->tables == NIL && migrate_coord.options->exclude_tables == NIL;
@@ -245,7 +259,7 @@ open_replication_snapshot(DbState *db)
 		tables = published_tables(conn, db);
 
 	/* recorded before anything changes, so that cutover and cleanup restore it */
-	identity = migrate_source_identity_full(conn, all_tables ? NIL : tables);
+	identity = migrate_source_identity_candidates(conn, all_tables);
 	if (identity != NIL)
 	{
 		migrate_tx_begin();
@@ -258,6 +272,7 @@ open_replication_snapshot(DbState *db)
 											 "detail", "tables without a primary key get REPLICA IDENTITY FULL on the source until cutover, so that their updates and deletes replicate",
 											 NULL));
 		migrate_tx_commit();
+		migrate_source_identity_set_full(conn, identity);
 	}
 	migrate_source_create_publication(conn, db->publication, all_tables, tables);
 	schema = migrate_source_schema(conn);
@@ -753,12 +768,16 @@ cutover_asked(void)
 	SourceResult *res;
 
 	migrate_tx_begin();
-	res = migrate_coord_query(psprintf("SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
-									   " AND database = (SELECT oid FROM pg_catalog.pg_database"
+	/* (held by a session of a role that may act for the owner: anyone may take the lock) */
+	res = migrate_coord_query(psprintf("SELECT 1 FROM pg_catalog.pg_locks l"
+									   " JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+									   " WHERE l.locktype = 'advisory'"
+									   " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
 									   "  WHERE datname = pg_catalog.current_database())"
-									   " AND classid = %u::oid AND objid = (%s::bigint)::int::oid"
-									   " AND objsubid = 2 AND granted",
-									   (uint32) MIGRATE_CUTOVER_KEY, migrate_coord_id()),
+									   " AND l.classid = %u::oid AND l.objid = (%s::bigint)::int::oid"
+									   " AND l.objsubid = 2 AND l.granted"
+									   " AND pg_catalog.pg_has_role(a.usesysid, %u::oid, 'USAGE')",
+									   (uint32) MIGRATE_CUTOVER_KEY, migrate_coord_id(), migrate_coord.owner),
 							  0, NULL);
 	migrate_tx_commit();
 	return res->nrows > 0;
@@ -779,20 +798,44 @@ fence_databases(void)
 	for (r = 0; r < res->nrows; r++)
 	{
 		const char *dbname = SR_VALUE(res, r, 0);
-		SourceConn *conn = migrate_source_connect(migrate_coord.source, dbname, NULL);
-		bool		fenced;
+		SourceConn *conn;
+		volatile bool fenced;
+		MemoryContext cxt = CurrentMemoryContext;
+		char	   *volatile failure = NULL;
 
 		/* recorded first: whatever happens next, the fence is taken away */
 		migrate_tx_begin();
 		migrate_coord_exec("UPDATE migrate.database_state SET fenced_at = now() WHERE migration_id = $1::bigint AND dbname = $2",
 						   2, (const char *[]) {migrate_coord_id(), dbname});
 		migrate_tx_commit();
-		fenced = migrate_source_fence(conn, dbname);
-		migrate_source_close(conn);
+		fenced = false;
+		PG_TRY();
+		{
+			conn = migrate_source_connect(migrate_coord.source, dbname, NULL);
+			fenced = migrate_source_fence(conn, dbname);
+			migrate_source_close(conn);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+				PG_RE_THROW();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			failure = migrate_redact(edata->message);
+		}
+		PG_END_TRY();
 		migrate_tx_begin();
+		if (failure != NULL)
+			migrate_coord_event("warning",
+								migrate_json_obj("database", dbname, "message",
+												 psprintf("writes could not be fenced: %s", failure), NULL));
 		if (fenced)
 			migrate_coord_event("writes_fenced", migrate_json_obj("database", dbname, NULL));
-		else
+		else if (failure == NULL)
 		{
 			migrate_coord_exec("UPDATE migrate.database_state SET fenced_at = NULL WHERE migration_id = $1::bigint AND dbname = $2",
 							   2, (const char *[]) {migrate_coord_id(), dbname});
@@ -893,6 +936,8 @@ migrate_cutover_requests(void)
 		return;
 
 	asked = cutover_asked();
+	if (!asked && cutover == 0 && !migrate_coord.options->stop_replication)
+		migrate_unfence_databases();
 	if (!asked && migrate_coord.options->stop_replication && replicating > 0 &&
 		in_sync == replicating && cutover == 0 && other == 0)
 	{
@@ -1118,7 +1163,8 @@ measure_replication(DbState *db, char **confirmed)
 	if ((failing || !enabled) && !db->apply_failing)
 	{
 		char	   *msg = !enabled ?
-			psprintf("the subscription %s is disabled or missing: (as a superuser) ALTER SUBSCRIPTION %s ENABLE",
+			psprintf("the subscription %s is disabled or missing on the target: a superuser enables it (ALTER SUBSCRIPTION %s ENABLE);"
+					 " if it is gone, migrate.cancel() and start again",
 					 quote_identifier(db->subscription), quote_identifier(db->subscription)) :
 			psprintf("the subscription's apply worker fails and tries again (" INT64_FORMAT " errors so far): the target's server log says why"
 					 " (a change that breaks a constraint, a missing table, the source away); it goes on by itself once the cause is gone",
