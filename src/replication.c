@@ -146,7 +146,7 @@ migrate_source_identity_candidates(SourceConn *conn, bool all)
 	int			r;
 
 	res = migrate_source_query(conn,
-							   "SELECT c.relreplident || ':' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+							   "SELECT c.relreplident::text || ':' || quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
 							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 							   " WHERE c.relkind = 'r' AND c.relpersistence = 'p'"
 							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
