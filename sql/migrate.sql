@@ -125,6 +125,7 @@ CREATE TABLE migrate.database_state (
     -- where the slot's stream starts (its consistent point)
     publication name,
     subscription name,
+    subscription_oid oid,       -- the one this migration made (cleanup drops only it as its maker)
     slot name,
     slot_lsn pg_lsn,
     -- the tables given REPLICA IDENTITY FULL on the source (no key), to

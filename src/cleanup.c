@@ -266,7 +266,7 @@ migrate_cleanup_sql(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 
 	/* the target's subscriptions first: their slots are busy until they go */
-	res = migrate_target_query("SELECT d.datname, s.subname FROM pg_catalog.pg_subscription s"
+	res = migrate_target_query("SELECT d.datname, s.subname, s.oid FROM pg_catalog.pg_subscription s"
 							   " JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) s.subdbid"
 							   " WHERE s.subname OPERATOR(pg_catalog.~~) 'aiven\\_db\\_migrate\\_%' ORDER BY 1, 2",
 							   0, NULL, NULL);
@@ -281,10 +281,10 @@ migrate_cleanup_sql(PG_FUNCTION_ARGS)
 			/* of an ended migration of the caller's: dropped as it was made */
 			SourceResult *mine = migrate_state_query("SELECT 1 FROM migrate.database_state d"
 													 " JOIN migrate.migration m ON m.id = d.migration_id"
-													 " WHERE d.subscription = $1 AND d.dbname = $2"
+													 " WHERE d.subscription_oid = $1::oid AND d.dbname = $2"
 													 " AND pg_catalog.pg_has_role(m.owner, 'MEMBER') LIMIT 1",
 													 2, (Oid[]) {TEXTOID, TEXTOID},
-													 (Datum[]) {CStringGetTextDatum(SR_VALUE(res, r, 1)),
+													 (Datum[]) {CStringGetTextDatum(SR_VALUE(res, r, 2)),
 													 CStringGetTextDatum(SR_VALUE(res, r, 0))});
 
 			failure = migrate_drop_subscription_in(SR_VALUE(res, r, 0), SR_VALUE(res, r, 1), GetUserId(),

@@ -629,10 +629,15 @@ subscribed(DbState *db)
 	SourceResult *res;
 
 	migrate_tx_begin();
-	res = migrate_coord_query("SELECT 1 FROM pg_catalog.pg_subscription s"
+	res = migrate_coord_query("SELECT s.oid FROM pg_catalog.pg_subscription s"
 							  " JOIN pg_catalog.pg_database d ON d.oid = s.subdbid"
 							  " WHERE s.subname = $1 AND d.datname = $2",
 							  2, (const char *[]) {db->subscription, db->name});
+	/* which one is ours: cleanup drops a subscription as its maker only by this */
+	if (res->nrows > 0)
+		migrate_coord_exec("UPDATE migrate.database_state SET subscription_oid = $3::oid"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   3, (const char *[]) {migrate_coord_id(), db->name, SR_VALUE(res, 0, 0)});
 	migrate_tx_commit();
 	return res->nrows > 0;
 }
