@@ -81,30 +81,25 @@ requested_stop(void)
  * way than done; a failure to take it away is an event, not the end.
  */
 static void
+unfence_all(void *arg)
+{
+	migrate_unfence_databases();
+}
+
+static void
 unfence_quietly(void)
 {
-	MemoryContext cxt = CurrentMemoryContext;
+	char	   *failure = migrate_run_catching(unfence_all, NULL);
 
-	PG_TRY();
+	if (failure != NULL)
 	{
-		migrate_unfence_databases();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		AbortCurrentTransaction();
 		migrate_tx_begin();
 		migrate_coord_event("warning",
 							migrate_json_obj("message", psprintf("the fence on the source could not be taken away: %s;"
 																 " ALTER DATABASE ... RESET default_transaction_read_only there",
-																 migrate_redact(edata->message)), NULL));
+																 failure), NULL));
 		migrate_tx_commit();
 	}
-	PG_END_TRY();
 }
 
 /*

@@ -349,3 +349,36 @@ migrate_retry_event(const char *dbname, ErrorData *edata, int attempt, int retry
 	migrate_tx_commit();
 }
 
+
+/*
+ * Runs FN(ARG); an error of it (not a cancel, which goes on up) ends the
+ * transaction it was in and comes back as its message, redacted: for the
+ * steps whose failure is an event and not the end of the migration.
+ * Returns NULL when FN went through.
+ */
+char *
+migrate_run_catching(void (*fn) (void *arg), void *arg)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *volatile failure = NULL;
+
+	PG_TRY();
+	{
+		fn(arg);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			PG_RE_THROW();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(cxt);
+		failure = migrate_redact(edata->message);
+	}
+	PG_END_TRY();
+	return failure;
+}

@@ -31,6 +31,7 @@ extern void migrate_event(int64 migration_id, const char *kind, const char *deta
 extern char *migrate_json_obj(const char *first,...);
 extern void migrate_coord_event(const char *kind, const char *detail_json);
 extern void migrate_set_phase(const char *phase);
+extern char *migrate_run_catching(void (*fn) (void *arg), void *arg);
 
 /* Errors worth another try, and the back-off between tries. */
 extern bool migrate_sqlstate_transient(const char *sqlstate);

@@ -788,6 +788,22 @@ cutover_asked(void)
 	return res->nrows > 0;
 }
 
+typedef struct FenceArgs
+{
+	const char *dbname;
+	bool		fenced;
+} FenceArgs;
+
+static void
+fence_one(void *arg)
+{
+	FenceArgs  *fa = arg;
+	SourceConn *conn = migrate_source_connect(migrate_coord.source, fa->dbname, NULL);
+
+	fa->fenced = migrate_source_fence(conn, fa->dbname);
+	migrate_source_close(conn);
+}
+
 /* fence_writes: every replicating database read-only on the source. */
 static void
 fence_databases(void)
@@ -803,36 +819,17 @@ fence_databases(void)
 	for (r = 0; r < res->nrows; r++)
 	{
 		const char *dbname = SR_VALUE(res, r, 0);
-		SourceConn *conn;
-		volatile bool fenced;
-		MemoryContext cxt = CurrentMemoryContext;
-		char	   *volatile failure = NULL;
+		FenceArgs	fa = {dbname, false};
+		char	   *failure;
+		bool		fenced;
 
 		/* recorded first: whatever happens next, the fence is taken away */
 		migrate_tx_begin();
 		migrate_coord_exec("UPDATE migrate.database_state SET fenced_at = now() WHERE migration_id = $1::bigint AND dbname = $2",
 						   2, (const char *[]) {migrate_coord_id(), dbname});
 		migrate_tx_commit();
-		fenced = false;
-		PG_TRY();
-		{
-			conn = migrate_source_connect(migrate_coord.source, dbname, NULL);
-			fenced = migrate_source_fence(conn, dbname);
-			migrate_source_close(conn);
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-				PG_RE_THROW();
-			FlushErrorState();
-			AbortCurrentTransaction();
-			failure = migrate_redact(edata->message);
-		}
-		PG_END_TRY();
+		failure = migrate_run_catching(fence_one, &fa);
+		fenced = fa.fenced;
 		migrate_tx_begin();
 		if (failure != NULL)
 			migrate_coord_event("warning",
@@ -1553,6 +1550,12 @@ migrate_advance_databases(void)
 	return all_finished;
 }
 
+static void
+drop_source_objects_of(void *arg)
+{
+	drop_source_objects((DbState *) arg);
+}
+
 /*
  * A cancelled migration's replication objects go: each database's
  * subscription (from its own database), then its slot, publication and
@@ -1573,8 +1576,7 @@ migrate_remove_replication(void)
 	for (r = 0; r < res->nrows; r++)
 	{
 		DbState    *db = migrate_db_state(SR_VALUE(res, r, 0));
-		MemoryContext cxt = CurrentMemoryContext;
-		char	   *volatile failure = NULL;
+		char	   *failure;
 
 		CHECK_FOR_INTERRUPTS();
 		migrate_close_snapshot(db);
@@ -1585,25 +1587,7 @@ migrate_remove_replication(void)
 		failure = migrate_drop_subscription_in(db->name, db->subscription, migrate_coord.owner, true);
 		migrate_tx_commit();
 		if (failure == NULL)
-		{
-			PG_TRY();
-			{
-				drop_source_objects(db);
-			}
-			PG_CATCH();
-			{
-				ErrorData  *edata;
-
-				MemoryContextSwitchTo(cxt);
-				edata = CopyErrorData();
-				if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-					PG_RE_THROW();
-				FlushErrorState();
-				AbortCurrentTransaction();
-				failure = migrate_redact(edata->message);
-			}
-			PG_END_TRY();
-		}
+			failure = migrate_run_catching(drop_source_objects_of, db);
 		migrate_tx_begin();
 		if (failure != NULL)
 			migrate_coord_event("cleanup_failed",
