@@ -77,6 +77,14 @@ like($err, qr/would make the replication of migrate run code with a superuser's 
 	'enabling a trigger ALWAYS on a replicated table is refused');
 ($ret, $out, $err) = psql_as($target, 'admin', $apw, 'ALTER TABLE public.items ADD CHECK (public.ok(n))', 'app');
 like($err, qr/would make the replication of migrate run code.*calls public.ok\(integer\)/s, 'so is a CHECK that calls a function of the admin\'s');
+($ret, $out, $err) = psql_as($target, 'admin', $apw,
+	"ALTER TABLE public.notes ADD CONSTRAINT sneaky CHECK (query_to_xml('SELECT public.ok(1)', false, false, '') IS NOT NULL)", 'app');
+like($err, qr/would make the replication of migrate run code.*constraint sneaky of table public.notes calls query_to_xml/s,
+	'and a CHECK that has a built-in function run a query of the admin\'s');
+($ret, $out, $err) = psql_as($target, 'admin', $apw,
+	'ALTER TABLE public.notes ADD COLUMN t text DEFAULT public.ok(1)::text', 'app');
+like($err, qr/would make the replication of migrate run code.*the default of column t of table public.notes calls public.ok\(integer\)/s,
+	'and a default that calls a function of the admin\'s (apply fills in the columns a relation leaves out)');
 ($ret, $out, $err) = psql_as($target, 'admin', $apw, 'CREATE INDEX ON public.notes (public.ok(length(body)))', 'app');
 like($err, qr/would make the replication of migrate run code/, 'and an index on such a function');
 safe_as($target, 'admin', $apw, 'CREATE TABLE public.scratch (x int); DROP TABLE public.scratch', 'app');
