@@ -380,9 +380,82 @@ migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warning
 	result->rows = res->nrows;
 }
 
+/* ---- large objects ------------------------------------------------------- */
+
+#define LO_CHUNK 4194304
+#define LO_INV_WRITE 131072		/* INV_WRITE of libpq-fs.h */
+
+/* a chunk of large object LO from OFFSET on the source, NULL past its end */
+static bytea *
+source_lo_chunk(SourceConn *conn, const char *lo, int64 offset)
+{
+	SourceResult *chunk = migrate_source_query(conn, "SELECT lo_get($1::oid, $2::bigint, 4194304)",
+											   2, (const char *[]) {lo, psprintf(INT64_FORMAT, offset)});
+	bytea	   *data = DatumGetByteaPP(DirectFunctionCall1(byteain,
+														   CStringGetDatum(SR_VALUE(chunk, 0, 0))));
+
+	return VARSIZE_ANY_EXHDR(data) > 0 ? data : NULL;
+}
+
 /*
- * large_objects: their data, 4MB at a time in a context of its own (bounded
- * memory); pre-data created them empty, with owners and rights.
+ * Runs SQL on the target with large object LO as $1, then N as $2 (unless
+ * negative) and DATA as $3 (when given).
+ */
+static void
+target_lo_exec(const char *sql, Oid lo, int64 n, bytea *data)
+{
+	Oid			types[3] = {OIDOID, INT8OID, BYTEAOID};
+	Datum		args[3] = {ObjectIdGetDatum(lo), Int64GetDatum(n), PointerGetDatum(data)};
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(sql, data != NULL ? 3 : n >= 0 ? 2 : 1, types, args, NULL, false, 0);
+	if (ret < 0)
+		elog(ERROR, "%s failed: %s", sql, SPI_result_code_string(ret));
+	SPI_finish();
+}
+
+/*
+ * Copies large object LO from OFFSET to its end, 4MB at a time in a context
+ * of its own (bounded memory), then cuts the target's copy at the source's
+ * length.  Returns the bytes written.
+ */
+static int64
+copy_large_object(SourceConn *conn, const char *lo, int64 offset)
+{
+	Oid			loid = atooid(lo);
+	int64		bytes = 0;
+
+	for (;;)
+	{
+		MemoryContext chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
+														"migrate large object",
+														ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
+		bytea	   *data;
+		int			len;
+
+		CHECK_FOR_INTERRUPTS();
+		data = source_lo_chunk(conn, lo, offset);
+		len = data ? VARSIZE_ANY_EXHDR(data) : 0;
+		if (data != NULL)
+			target_lo_exec("SELECT pg_catalog.lo_put($1, $2, $3)", loid, offset, data);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(chunk_cxt);
+		if (len == 0)
+			break;
+		offset += len;
+		bytes += len;
+	}
+	target_lo_exec(psprintf("SELECT pg_catalog.lo_truncate64(pg_catalog.lo_open($1, %d), $2)", LO_INV_WRITE),
+				   loid, offset, NULL);
+	return bytes;
+}
+
+/*
+ * large_objects: their data; pre-data created them empty, with owners and
+ * rights.
  */
 void
 migrate_run_large_objects(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
@@ -395,52 +468,156 @@ migrate_run_large_objects(const TaskMsg *task, ResultMsg *result, StringInfo war
 	los = migrate_source_query(conn, "SELECT oid::text FROM pg_largeobject_metadata ORDER BY oid",
 							   0, NULL);
 	for (r = 0; r < los->nrows; r++)
-	{
-		int64		offset = 0;
-
-		for (;;)
-		{
-			MemoryContext chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
-															"migrate large object",
-															ALLOCSET_DEFAULT_SIZES);
-			MemoryContext old = MemoryContextSwitchTo(chunk_cxt);
-			const char *params[2] = {SR_VALUE(los, r, 0), psprintf(INT64_FORMAT, offset)};
-			SourceResult *chunk;
-			Oid			types[3] = {OIDOID, INT8OID, BYTEAOID};
-			Datum		args[3];
-			bytea	   *data;
-			int			len;
-			int			ret;
-
-			CHECK_FOR_INTERRUPTS();
-			chunk = migrate_source_query(conn, "SELECT lo_get($1::oid, $2::bigint, 4194304)",
-										 2, params);
-			data = DatumGetByteaPP(DirectFunctionCall1(byteain,
-													   CStringGetDatum(SR_VALUE(chunk, 0, 0))));
-			len = VARSIZE_ANY_EXHDR(data);
-			if (len > 0)
-			{
-				args[0] = ObjectIdGetDatum(atooid(SR_VALUE(los, r, 0)));
-				args[1] = Int64GetDatum(offset);
-				args[2] = PointerGetDatum(data);
-				if (SPI_connect() != SPI_OK_CONNECT)
-					elog(ERROR, "SPI_connect failed");
-				ret = SPI_execute_with_args("SELECT pg_catalog.lo_put($1, $2, $3)", 3, types,
-											args, NULL, false, 0);
-				if (ret < 0)
-					elog(ERROR, "lo_put failed: %s", SPI_result_code_string(ret));
-				SPI_finish();
-			}
-			MemoryContextSwitchTo(old);
-			MemoryContextDelete(chunk_cxt);
-			if (len == 0)
-				break;
-			offset += len;
-			bytes += len;
-		}
-	}
+		bytes += copy_large_object(conn, SR_VALUE(los, r, 0), 0);
 	result->rows = los->nrows;
 	result->bytes = bytes;
+}
+
+/* one large object to bring up to date at the cutover */
+typedef struct LoSync
+{
+	SourceConn *conn;
+	const char *lo;
+	const char *owner;			/* on the source; NULL: on the target only */
+	bool		on_target;
+	int64		bytes;			/* written */
+	bool		changed;
+	StringInfo	warnings;		/* an owner or a right not given */
+} LoSync;
+
+/* SQL (ownership, a right) on the target; a failure is a warning */
+static void
+lo_right(LoSync *ls, const char *sql)
+{
+	char	   *err = NULL;
+
+	if (!migrate_target_exec_isolated(sql, &err))
+		add_warning(ls->warnings, psprintf("large object %s: %s", ls->lo, err), sql);
+}
+
+/* the first offset where LO differs between source and target, -1 if none */
+static int64
+large_object_differs(SourceConn *conn, const char *lo)
+{
+	int64		offset = 0;
+
+	for (;;)
+	{
+		const char *at = psprintf(INT64_FORMAT, offset);
+		SourceResult *src;
+		SourceResult *dst;
+		int64		len;
+
+		CHECK_FOR_INTERRUPTS();
+		src = migrate_source_query(conn, "SELECT md5(c), length(c) FROM lo_get($1::oid, $2::bigint, 4194304) c",
+								   2, (const char *[]) {lo, at});
+		dst = migrate_target_query("SELECT pg_catalog.md5(c), pg_catalog.length(c)"
+								   " FROM pg_catalog.lo_get($1, $2, 4194304) c",
+								   2, (Oid[]) {OIDOID, INT8OID},
+								   (Datum[]) {ObjectIdGetDatum(atooid(lo)), Int64GetDatum(offset)});
+		if (strcmp(SR_VALUE(src, 0, 0), SR_VALUE(dst, 0, 0)) != 0)
+			return offset;
+		len = strtoi64(SR_VALUE(src, 0, 1), NULL, 10);
+		if (len == 0)
+			return -1;
+		offset += len;
+	}
+}
+
+/*
+ * Brings one large object to what the source has now: made (with its owner
+ * and rights) if new, removed if gone, rewritten from its first differing
+ * chunk if changed.
+ */
+static void
+sync_large_object(void *arg)
+{
+	LoSync	   *ls = arg;
+	Oid			loid = atooid(ls->lo);
+	int64		from = 0;
+
+	if (ls->owner == NULL)
+	{
+		target_lo_exec("SELECT pg_catalog.lo_unlink($1)", loid, -1, NULL);
+		ls->changed = true;
+		return;
+	}
+	if (!ls->on_target)
+	{
+		SourceResult *acl;
+		int			r;
+
+		target_lo_exec("SELECT pg_catalog.lo_create($1)", loid, -1, NULL);
+		lo_right(ls, psprintf("ALTER LARGE OBJECT %u OWNER TO %s", loid, quote_identifier(ls->owner)));
+		acl = migrate_source_query(ls->conn,
+								   "SELECT a.grantee = 0, pg_get_userbyid(a.grantee), a.privilege_type, a.is_grantable"
+								   " FROM pg_largeobject_metadata m, aclexplode(m.lomacl) a"
+								   " WHERE m.oid = $1::oid AND a.grantee <> m.lomowner",
+								   1, (const char *[]) {ls->lo});
+		for (r = 0; r < acl->nrows; r++)
+		{
+			const char *priv = SR_VALUE(acl, r, 2);
+
+			if (strcmp(priv, "SELECT") != 0 && strcmp(priv, "UPDATE") != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROTOCOL_VIOLATION),
+						 errmsg("the source names privilege \"%s\" on large object %u", priv, loid)));
+			lo_right(ls, psprintf("GRANT %s ON LARGE OBJECT %u TO %s%s", priv, loid,
+								  SR_VALUE(acl, r, 0)[0] == 't' ? "PUBLIC" :
+								  quote_identifier(SR_VALUE(acl, r, 1)),
+								  SR_VALUE(acl, r, 3)[0] == 't' ? " WITH GRANT OPTION" : ""));
+		}
+		ls->changed = true;
+	}
+	else if ((from = large_object_differs(ls->conn, ls->lo)) < 0)
+		return;
+	ls->bytes = copy_large_object(ls->conn, ls->lo, from);
+	ls->changed = true;
+}
+
+/*
+ * Large objects are not replicated: at the cutover, each made, changed or
+ * removed on the source since the copy is made so on the target, one at a
+ * time in a subtransaction of its own (one that cannot be written is a
+ * warning).  Compared by the digests of their chunks: only what differs
+ * crosses the network.  Returns how many changed; *BYTES the bytes written.
+ */
+static int
+sync_large_objects(SourceConn *conn, StringInfo warnings, int64 *bytes)
+{
+	SourceResult *src = migrate_source_query(conn,
+											 "SELECT oid::text, pg_get_userbyid(lomowner) FROM pg_largeobject_metadata ORDER BY oid",
+											 0, NULL);
+	SourceResult *dst = migrate_target_query("SELECT oid::text FROM pg_catalog.pg_largeobject_metadata ORDER BY oid",
+											 0, NULL, NULL);
+	int			s = 0;
+	int			d = 0;
+	int			changed = 0;
+
+	*bytes = 0;
+	while (s < src->nrows || d < dst->nrows)
+	{
+		int64		so = s < src->nrows ? strtoi64(SR_VALUE(src, s, 0), NULL, 10) : PG_INT64_MAX;
+		int64		dn = d < dst->nrows ? strtoi64(SR_VALUE(dst, d, 0), NULL, 10) : PG_INT64_MAX;
+		LoSync		ls = {conn, NULL, NULL, false, 0, false, warnings};
+		char	   *err = NULL;
+		int			code;
+
+		CHECK_FOR_INTERRUPTS();
+		ls.lo = so <= dn ? SR_VALUE(src, s, 0) : SR_VALUE(dst, d, 0);
+		ls.owner = so <= dn ? SR_VALUE(src, s, 1) : NULL;
+		ls.on_target = dn <= so;
+		if (so <= dn)
+			s++;
+		if (dn <= so)
+			d++;
+		if (!migrate_target_run_isolated(sync_large_object, &ls, &err, &code))
+			add_warning(warnings, psprintf("large object %s: %s", ls.lo, err), NULL);
+		else if (ls.changed)
+			changed++;
+		*bytes += ls.bytes;
+	}
+	return changed;
 }
 
 /*
@@ -536,9 +713,10 @@ migrate_run_subscribe(const TaskMsg *task, ResultMsg *result, StringInfo warning
 /*
  * cutover: once the target has every change up to the cutover position,
  * every sequence from the source as it is now (sequences are not
- * replicated), every populated materialized view refreshed (its rows came
- * from the copy), then the subscription dropped (its slot stays for the
- * coordinator to drop).  The statement: the subscription.
+ * replicated), the large objects made, changed or removed since the copy
+ * (nor are they), every populated materialized view refreshed (its rows
+ * came from the copy), then the subscription dropped (its slot stays for
+ * the coordinator to drop).  The statement: the subscription.
  */
 void
 migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
@@ -554,6 +732,7 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	/* the sequences as the source has them now, not at the snapshot */
 	now.snapshot = NULL;
 	migrate_run_sequences(&now, result, warnings);
+	result->rows += sync_large_objects(migrate_worker_snapshot_conn(NULL), warnings, &result->bytes);
 
 	mv = migrate_target_query("SELECT pg_catalog.quote_ident(schemaname) OPERATOR(pg_catalog.||) '.'"
 							  " OPERATOR(pg_catalog.||) pg_catalog.quote_ident(matviewname)"

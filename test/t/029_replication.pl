@@ -35,6 +35,14 @@ my $extra = q{
 $source->safe_psql('shop', $extra);
 $source->safe_psql($odd, $extra);
 
+# large objects are not replicated: the cutover brings them up to date
+$source->safe_psql('shop', q{
+	SELECT lo_from_bytea(9001, 'changes later');
+	SELECT lo_from_bytea(9002, 'removed later');
+	SELECT lo_from_bytea(9003, convert_to(repeat('ten bytes ', 600000), 'UTF8'));
+});
+my $los = "SELECT string_agg(oid || ':' || md5(lo_get(oid)), ',' ORDER BY oid) FROM pg_largeobject_metadata";
+
 # writes all along: pgbench's own, and updates, deletes and inserts on the
 # table without a key and on one with a sequence
 my $script = "$PostgreSQL::Test::Utils::tmp_check/writes.sql";
@@ -86,6 +94,14 @@ like($target->safe_psql('postgres',
 	. " FROM migrate.replication_lag($id)"),
 	qr/^\Q$odd\E:true:true,shop:true:true$/, 'replication_lag, per database, from the source');
 
+$source->safe_psql('shop', q{
+	SELECT lo_put(9001, 8, 'CHANGED and longer');
+	SELECT lo_put(9003, 5000000, 'a change in the second chunk');
+	SELECT lo_unlink(9002);
+	SELECT lo_from_bytea(9004, 'made while replicating');
+	GRANT SELECT ON LARGE OBJECT 9004 TO PUBLIC;
+});
+
 # the source keeps writing a while, then stops; the target catches up
 sleep 3;
 $_->kill_kill for @writers;
@@ -122,6 +138,11 @@ like($target->safe_psql('postgres', "SELECT write_pause_seconds FROM migrate.mig
 is($source->safe_psql('postgres', "SELECT count(*) FROM pg_db_role_setting WHERE setrole = 0"), '0',
 	'and the fence is gone from the source');
 like(event_kinds($target, $id), qr/writes_fenced.*cutover_started.*writes_resumed/, 'writes were fenced for the cutover');
+
+is($target->safe_psql('shop', $los), $source->safe_psql('shop', $los),
+	'large objects made, changed and removed while replicating are the source\'s after cutover');
+is($target->safe_psql('shop', "SELECT lomacl IS NOT NULL AND lomacl::text LIKE '%=r/%' FROM pg_largeobject_metadata WHERE oid = 9004"),
+	't', 'with the rights of the source');
 
 for my $db ('shop', $odd)
 {
