@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+. bench/live.sh
 # a fixed PATH: the caller's may name directories this user cannot read
 # (pgcopydb fails on them)
 export PATH="$(pg_bindir):/usr/local/bin:/usr/bin:/bin"
@@ -11,11 +12,15 @@ usage() {
 	cat >&2 <<USAGE
 usage: bench/run.sh [--scale N] [--wide-mb N] [--tables N]
                     [--datasets pgbench,wide,many] [--runs N] [--jobs N]
-                    [--tools migrate,pgdump,...]
+                    [--tools migrate,pgdump,...] [--rate TPS]
 tools: migrate pgdump psql pgcopydb logical pipe floor
 datasets: pgbench (pgbench -i -s N), wide (bench/wide.sql, N MB),
           many (bench/many.sql: N small tables, 100 a schema; by default
-          only migrate, pgdump and pgcopydb run on it)
+          only migrate, pgdump and pgcopydb run on it),
+          live (pgbench -s N and 100 sequences, pgbench writing TPS
+          transactions a second during the whole migration: migrate's
+          replication method against native logical replication and
+          pgcopydb clone --follow, and migrate's dump method for its copy)
 USAGE
 	exit 2
 }
@@ -23,6 +28,7 @@ USAGE
 scale=50
 wide_mb=640
 tables=10000
+rate=200
 datasets=pgbench,wide
 runs=3
 jobs=$(nproc)
@@ -35,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--scale) scale=$2 ;;
 	--wide-mb) wide_mb=$2 ;;
 	--tables) tables=$2 ;;
+	--rate) rate=$2 ;;
 	--datasets) datasets=$2 ;;
 	--runs) runs=$2 ;;
 	--jobs) jobs=$2 ;;
@@ -62,9 +69,15 @@ settings=(
 )
 sport=$(free_port)
 # one exception: pg_dump and pgcopydb lock every table of the source in one
-# transaction, more than a default lock table holds at 10,000 tables; the
-# target keeps the default
-start_cluster "$work/source" "$sport" "${settings[@]}" "max_locks_per_transaction = 256"
+# transaction, more than a default lock table holds at 10,000 tables; and
+# pgcopydb --follow decodes with wal2json, which a server that lists its
+# trusted output plugins (output_plugin_libraries) must name; the target
+# keeps the defaults
+source_settings=("max_locks_per_transaction = 256")
+if "$(pg_bindir)/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
+	source_settings+=("output_plugin_libraries = 'pgoutput, test_decoding, wal2json'")
+fi
+start_cluster "$work/source" "$sport" "${settings[@]}" "${source_settings[@]}"
 tport=$(free_port)
 start_cluster "$work/target" "$tport" "${settings[@]}"
 S="host=$work/source port=$sport"
@@ -335,6 +348,7 @@ for dataset in "${dataset_list[@]}"; do
 	pgbench) name="pgbench-$scale" ;;
 	wide) name="wide-$wide_mb" ;;
 	many) name="many-$tables" ;;
+	live) live_scenario; continue ;;
 	*) echo "unknown dataset: $dataset" >&2; usage ;;
 	esac
 	dataset_tools=("${tools[@]}")

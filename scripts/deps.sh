@@ -9,7 +9,7 @@ packages=(
 	libcurl4-openssl-dev
 	libipc-run-perl libtap-parser-sourcehandler-pgtap-perl
 )
-[ "${1:-}" = "--bench" ] && packages+=(pgcopydb bc procps)
+[ "${1:-}" = "--bench" ] && packages+=(pgcopydb postgresql-15-wal2json bc procps)
 
 missing=()
 for p in "${packages[@]}"; do
