@@ -137,6 +137,8 @@ CREATE TABLE migrate.database_state (
     source_lsn pg_lsn,
     lag_at timestamptz,
     in_sync boolean NOT NULL DEFAULT false,
+    -- the WAL the slot keeps on the source (from its restart_lsn)
+    slot_retained_bytes bigint,
     -- the position of the latest snapshot tables were copied at, after the
     -- slot's own was lost (NULL: none); in sync once the target is past it
     resync_lsn pg_lsn,
@@ -300,7 +302,7 @@ COMMENT ON VIEW migrate.status IS 'one row a migration: state, progress, rate an
 
 CREATE VIEW migrate.databases WITH (security_invoker = true) AS
 SELECT migration_id, dbname, method, status, message,
-       publication, subscription, slot, lag_bytes, in_sync
+       publication, subscription, slot, lag_bytes, in_sync, slot_retained_bytes
 FROM migrate.database_state;
 
 CREATE VIEW migrate.table_progress WITH (security_invoker = true) AS

@@ -52,6 +52,7 @@ typedef struct DbState
 	TimestampTz lag_at;			/* when the lag was last measured */
 	TimestampTz schema_at;		/* when the source's schema was last compared */
 	bool		in_sync;		/* as last measured */
+	bool		wal_high;		/* the slot keeps more than migrate.slot_wal_warning */
 	bool		apply_failing;	/* its apply worker fails (or it is disabled) */
 	bool		apply_errors_seen;	/* apply_errors was read */
 	int64		apply_errors;	/* pg_stat_subscription_stats.apply_error_count */

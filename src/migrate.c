@@ -30,6 +30,7 @@ int			migrate_max_workers = 4;
 char	   *migrate_pg_bin_dir = NULL;
 int			migrate_source_timeout = 300;
 int			migrate_source_lock_timeout = 60000;
+int			migrate_slot_wal_warning = 1024;
 char	   *migrate_notify_allowed_urls = NULL;
 
 void		_PG_init(void);
@@ -86,6 +87,15 @@ _PG_init(void)
 							60000, 1, INT_MAX,
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("migrate.slot_wal_warning",
+							"How much WAL a migration's replication slot may keep on the source before an event says so.",
+							"A slot keeps every WAL segment its subscriber has not confirmed: past this, the event slot_wal_high fires (once, until it is below again).  0 never warns.",
+							&migrate_slot_wal_warning,
+							1024, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MB,
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("migrate.notify_allowed_urls",

@@ -47,6 +47,7 @@
 
 #include "cleanup.h"
 #include "coordinator.h"
+#include "migrate.h"
 #include "plan.h"
 #include "pool.h"
 #include "protocol.h"
@@ -1092,6 +1093,7 @@ measure_replication(DbState *db, char **confirmed)
 		migrate_coord.options->max_replication_lag : IN_SYNC_BYTES;
 	bool		in_sync;
 	bool		failing = false;
+	bool		wal_high;
 	int64		errors;
 
 	read_slot(db, &lag);
@@ -1148,11 +1150,22 @@ measure_replication(DbState *db, char **confirmed)
 	in_sync = enabled && !failing && lag.confirmed_lsn != NULL && lag.lag_bytes <= limit &&
 		(SR_VALUE(sub, 0, 2) == NULL || lsn_reached(lag.confirmed_lsn, SR_VALUE(sub, 0, 2)));
 	migrate_coord_exec("UPDATE migrate.database_state SET lag_bytes = $3::bigint, confirmed_lsn = $4::pg_lsn,"
-					   " source_lsn = $5::pg_lsn, lag_at = now(), in_sync = $6::boolean"
+					   " source_lsn = $5::pg_lsn, lag_at = now(), in_sync = $6::boolean,"
+					   " slot_retained_bytes = $7::bigint"
 					   " WHERE migration_id = $1::bigint AND dbname = $2",
-					   6, (const char *[]) {migrate_coord_id(), db->name,
+					   7, (const char *[]) {migrate_coord_id(), db->name,
 						   psprintf(INT64_FORMAT, lag.lag_bytes), lag.confirmed_lsn,
-						   lag.source_lsn, in_sync ? "true" : "false"});
+						   lag.source_lsn, in_sync ? "true" : "false",
+						   psprintf(INT64_FORMAT, lag.retained_bytes)});
+	/* a slot keeping ever more WAL fills the source's disk */
+	wal_high = migrate_slot_wal_warning > 0 &&
+		lag.retained_bytes > (int64) migrate_slot_wal_warning * 1024 * 1024;
+	if (wal_high && !db->wal_high)
+		migrate_coord_event("slot_wal_high",
+							migrate_json_obj("database", db->name, "slot", db->slot,
+											 "retained_bytes", psprintf(INT64_FORMAT, lag.retained_bytes),
+											 "limit_mb", psprintf("%d", migrate_slot_wal_warning), NULL));
+	db->wal_high = wal_high;
 	if (in_sync && !db->in_sync)
 		migrate_coord_event("in_sync",
 							migrate_json_obj("database", db->name,

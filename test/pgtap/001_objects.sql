@@ -39,7 +39,7 @@ SELECT columns_are('migrate', 'status',
                          'percent', 'bytes_per_second', 'eta', 'lag_bytes', 'started_at', 'finished_at', 'error'],
                    'migrate.status has the contract''s columns');
 SELECT columns_are('migrate', 'databases', ARRAY['migration_id', 'dbname', 'method', 'status', 'message',
-                                                 'publication', 'subscription', 'slot', 'lag_bytes', 'in_sync'],
+                                                 'publication', 'subscription', 'slot', 'lag_bytes', 'in_sync', 'slot_retained_bytes'],
                    'migrate.databases has the contract''s columns, and the replication method''s');
 -- the replication method's functions, with the contract's shapes
 SELECT is((SELECT proargnames FROM pg_proc WHERE oid = 'migrate.replication_lag(bigint)'::regprocedure),

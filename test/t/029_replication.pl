@@ -89,6 +89,8 @@ is($source->safe_psql('shop', "SELECT relreplident FROM pg_class WHERE relname =
 	'the table without a key has REPLICA IDENTITY FULL while it is published');
 like($target->safe_psql('postgres', "SELECT lag_bytes FROM migrate.status WHERE id = $id"), qr/^\d+$/,
 	'status shows the lag');
+like($target->safe_psql('postgres', "SELECT string_agg((slot_retained_bytes >= 0)::text, ',') FROM migrate.databases WHERE migration_id = $id"),
+	qr/^true,true$/, 'and the WAL each slot keeps on the source');
 like($target->safe_psql('postgres',
 	"SELECT string_agg(dbname || ':' || (lag_bytes >= 0)::text || ':' || (source_lsn >= confirmed_flush_lsn)::text, ',' ORDER BY dbname)"
 	. " FROM migrate.replication_lag($id)"),
