@@ -38,7 +38,6 @@
 #include "conninfo.h"
 #include "launcher.h"
 #include "options.h"
-#include "redact.h"
 #include "replication.h"
 #include "source.h"
 #include "target.h"
@@ -159,33 +158,10 @@ out_row(CleanupOut *out, const char *side, const char *dbname, const char *type,
 static char *
 try_step(void (*fn) (void *), void *arg)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *volatile failure = NULL;
+	char	   *failure = NULL;
+	int			code;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(arg);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			PG_RE_THROW();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		failure = migrate_redact(edata->message);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return failure;
+	return migrate_target_run_isolated(fn, arg, &failure, &code) ? NULL : failure;
 }
 
 typedef struct SourceStep
