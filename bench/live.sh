@@ -129,8 +129,24 @@ live_logical() {
 	live_cutover=$(echo "$(now) - $c0" | bc)
 }
 
-live_pgcopydb() {
+# What a pgcopydb run leaves when it is stopped half-way: its processes
+# (in a session of their own), its slot and schema on the source, its
+# replication origin on the target.
+live_pgcopydb_leftovers() {
+	pkill -u "$(id -u)" -f "pgcopydb .*--dir $work/pgcopydb" 2>/dev/null || true
+	local i
+	for i in $(seq 1 50); do
+		pgrep -u "$(id -u)" -f "pgcopydb .*--dir $work/pgcopydb" >/dev/null || break
+		sleep 0.2
+	done
+	spsql bench "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'pgcopydb'" >/dev/null 2>&1 || true
+	spsql bench "DROP SCHEMA IF EXISTS pgcopydb CASCADE" >/dev/null 2>&1 || true
+	tpsql postgres "SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = 'pgcopydb'" >/dev/null 2>&1 || true
 	rm -rf "$work/pgcopydb"
+}
+
+live_pgcopydb() {
+	live_pgcopydb_leftovers
 	tpsql postgres "CREATE DATABASE bench"
 	setsid --wait pgcopydb clone --follow --source "$S dbname=bench" --target "$T dbname=bench" \
 		--table-jobs "$jobs" --index-jobs "$jobs" --dir "$work/pgcopydb" --no-owner >"$work/pgcopydb.log" 2>&1 &
@@ -171,6 +187,7 @@ live_run_one() {
 	t0=$(now)
 	"live_$tool" >"$work/$tool.out" 2>&1 || ok=failed
 	live_writes_stop
+	if [ "$tool" = pgcopydb ]; then live_pgcopydb_leftovers; fi
 	# (the dump method copies the source as it was at its snapshot, while
 	# the writes went on: nothing to compare it with afterwards)
 	if [ "$ok" = yes ] && [ "$tool" != dump ]; then
