@@ -148,8 +148,9 @@ CREATE TABLE migrate.database_state (
     fenced_at timestamptz,
     -- the subscription stopped on an apply error: what to do (NULL: it applies)
     apply_error text,
-    -- the source's tables and their columns when the slot was made, one
-    -- "schema.table(column type, ...)" each, and what changed since
+    -- the source's tables and their columns when the slot was made (and
+    -- the tables made since that were joined to the stream, or could not
+    -- be), one "schema.table(column type, ...)" each, and what changed since
     source_schema text[],
     schema_changes text,
     PRIMARY KEY (migration_id, dbname)
@@ -162,7 +163,9 @@ CREATE TABLE migrate.database_state (
 -- (a table), analyze_partitioned (a partitioned table, across its
 -- partitions), analyze_small (small tables, their names one a line, once
 -- the database's tables are in), subscribe (the replication method: the
--- subscription, once the data and keys are in), cutover (sequences and
+-- subscription, once the data and keys are in), join (replication: tables
+-- made on the source while replicating, created here and synchronized
+-- by the subscription's own table sync), cutover (sequences and
 -- materialized views brought up to date, the subscription dropped).  What each waits for: migrate.task_kinds(), from the C table
 -- the scheduler uses (src/tasks.c); this CHECK lists the same names.
 CREATE TABLE migrate.task (
@@ -172,7 +175,7 @@ CREATE TABLE migrate.task (
     kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
                                        'sequences', 'large_objects', 'analyze',
                                        'analyze_partitioned', 'analyze_small',
-                                       'subscribe', 'cutover')),
+                                       'subscribe', 'join', 'cutover')),
     schema_name name,
     table_name name,
     part int NOT NULL DEFAULT 0,

@@ -2,10 +2,17 @@
  *
  * compat.h
  *		What migrate needs of PostgreSQL's internals that is not a stable
- *		API, in one place: the state of an in-process COPY FROM and the
- *		parameters of an ANALYZE.  Each is written for the majors the
- *		library builds on (today 15); a new major changes this file, not
- *		the engine.
+ *		API, in one place: the state of an in-process COPY FROM, the
+ *		parameters of an ANALYZE, and a subscription's relations.  Each is
+ *		written for the majors the library builds on (today 15); a new
+ *		major changes this file, not the engine.
+ *
+ *		Known for the majors to come: 16 lets a member of
+ *		pg_create_subscription create a subscription and gives it
+ *		run_as_owner and password_required (replication.c then makes a
+ *		non-superuser's subscription as that user, with run_as_owner =
+ *		false, instead of as the bootstrap superuser behind its guard);
+ *		17 gives AddSubscriptionRelState a retain_lock argument.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,6 +21,7 @@
 
 #include "postgres.h"
 
+#include "catalog/pg_subscription_rel.h"
 #include "commands/copyfrom_internal.h"
 #include "commands/vacuum.h"
 
@@ -53,6 +61,16 @@ migrate_analyze_params(VacuumParams *params)
 	params->index_cleanup = VACOPTVALUE_UNSPECIFIED;
 	params->truncate = VACOPTVALUE_UNSPECIFIED;
 	params->nworkers = -1;
+}
+
+/*
+ * Adds relation RELID to subscription SUBID in STATE (a SUBREL_STATE_*)
+ * at position LSN, as the server's own table sync records it.
+ */
+static inline void
+migrate_add_subscription_rel(Oid subid, Oid relid, char state, XLogRecPtr lsn)
+{
+	AddSubscriptionRelState(subid, relid, state, lsn);
 }
 
 #endif							/* MIGRATE_COMPAT_H */

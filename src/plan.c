@@ -370,6 +370,25 @@ table_key(const char *nsp, const char *rel)
 	return psprintf("%s\x1f%s", nsp, rel);
 }
 
+/* The encoding of database DBNAME of the target, which pg_dump writes in for it. */
+char *
+migrate_target_db_encoding(const char *dbname)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	char	   *encoding = pstrdup(GetDatabaseEncodingName());
+	SourceResult *e;
+
+	migrate_tx_begin();
+	e = migrate_target_query("SELECT pg_catalog.pg_encoding_to_char(encoding)"
+							 " FROM pg_catalog.pg_database WHERE datname = $1",
+							 1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(dbname)});
+	if (e->nrows > 0)
+		encoding = MemoryContextStrdup(cxt, e->values[0]);
+	migrate_tx_commit();
+	MemoryContextSwitchTo(cxt);
+	return encoding;
+}
+
 /* Plans database DB: schema, copy, post-data, sequences and analyze tasks. */
 void
 migrate_plan_tasks(DbState *db)
@@ -396,21 +415,8 @@ migrate_plan_tasks(DbState *db)
 		task_rows[r] = NIL;
 	task_nrows = 0;
 
-	migrate_tx_begin();
-	encoding = GetDatabaseEncodingName();
-	{
-		/* the target database's encoding: pg_dump writes in it */
-		SourceResult *e = migrate_target_query("SELECT pg_catalog.pg_encoding_to_char(encoding)"
-									   " FROM pg_catalog.pg_database WHERE datname = $1",
-									   1, (Oid[]) {TEXTOID}, (Datum[]) {CStringGetTextDatum(db->name)});
-
-		if (e->nrows > 0)
-			encoding = e->values[0];
-	}
-	migrate_tx_commit();
-	MemoryContextSwitchTo(cxt);
-
-	migrate_pg_dump_schema(migrate_coord.source, db->name, db->snapshot, encoding, &pre, &post);
+	encoding = migrate_target_db_encoding(db->name);
+	migrate_pg_dump_schema(migrate_coord.source, db->name, db->snapshot, encoding, NIL, &pre, &post);
 	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
 	/* pre-data is split when its task runs: a script that does not parse fails here */
 	(void) migrate_split_sql(pre);

@@ -40,6 +40,7 @@
 #include "utils/syscache.h"
 
 #include "commands/event_trigger.h"
+#include "compat.h"
 #include "options.h"
 #include "plan.h"
 #include "target.h"
@@ -729,6 +730,59 @@ migrate_apply_guard(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The plain tables among the quoted, qualified names TABLES (every STEP-th
+ * element, from the first), resolved here and locked against DDL until the
+ * transaction ends (no trigger or index comes between this check and the
+ * subscription's use of them): sets *RELIDS, and *KEPT to the index in
+ * TABLES of each.  For a subscription that a superuser owns on behalf of a
+ * non-superuser (VIA_BOOTSTRAP), whose apply writes, updates, deletes and
+ * truncates with a superuser's rights, they must be tables the caller
+ * owns whose apply runs no code but the server's: returns why not, or
+ * NULL.
+ */
+static char *
+subscribable_tables(List *tables, int step, bool via_bootstrap, List **relids, List **kept)
+{
+	ListCell   *lc;
+	List	   *hazards;
+
+	*relids = NIL;
+	*kept = NIL;
+	foreach(lc, tables)
+	{
+		List	   *names;
+		Oid			relid;
+
+		if (foreach_current_index(lc) % step != 0)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		names = stringToQualifiedNameList((char *) lfirst(lc));
+		relid = RangeVarGetRelid(makeRangeVarFromNameList(names),
+								 via_bootstrap ? ShareRowExclusiveLock : AccessShareLock, false);
+		if (get_rel_relkind(relid) != RELKIND_RELATION)
+			continue;
+		if (via_bootstrap && !has_privs_of_role(GetUserId(), migrate_rel_owner(relid)))
+			return psprintf("on PostgreSQL %d a subscription applies changes as a superuser, and table %s belongs to role \"%s\", whose rights the migration's owner does not have",
+							PG_VERSION_NUM / 10000, quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																			   get_rel_name(relid)),
+							GetUserNameFromId(migrate_rel_owner(relid), false));
+		*relids = lappend_oid(*relids, relid);
+		*kept = lappend_int(*kept, foreach_current_index(lc));
+	}
+	if (!via_bootstrap || (hazards = migrate_apply_hazards(*relids)) == NIL)
+		return NULL;
+	{
+		StringInfoData what;
+
+		initStringInfo(&what);
+		foreach(lc, hazards)
+			appendStringInfo(&what, "%s%s", what.len ? "; " : "", (char *) lfirst(lc));
+		return psprintf("on PostgreSQL %d a subscription applies changes as a superuser, and would run: %s",
+						PG_VERSION_NUM / 10000, what.data);
+	}
+}
+
+/*
  * Creates subscription SUBNAME of this database to publication PUBNAME on
  * slot SLOT (made with the snapshot the tables were copied at), for exactly
  * the tables TABLES names (pairs: a quoted, qualified name, resolved here,
@@ -753,57 +807,26 @@ migrate_create_subscription(const char *subname, const char *pubname, const char
 	ListCell   *lc;
 	List	   *relids = NIL;
 	List	   *lsns = NIL;
+	List	   *kept = NIL;
 	ListCell   *lc2;
 	Oid			saved_user;
 	int			saved_sec;
 	bool		via_bootstrap = !superuser();
+	char	   *refused;
 
 	/* pairs: a table, and the position its copy was taken at ('' for the slot's) */
-	for (lc = list_head(tables); lc != NULL && lnext(tables, lc) != NULL; lc = lnext(tables, lnext(tables, lc)))
-	{
-		List	   *names = stringToQualifiedNameList((char *) lfirst(lc));
-
-		/*
-		 * (locked against DDL until this transaction ends: no trigger or
-		 * index comes between the check below and the subscription)
-		 */
-		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names),
-											 via_bootstrap ? ShareRowExclusiveLock : AccessShareLock, false);
-
-		CHECK_FOR_INTERRUPTS();
-		if (get_rel_relkind(relid) != RELKIND_RELATION)
-			continue;
-		/* the superuser's apply writes, updates, deletes, truncates: only the owner's tables */
-		if (via_bootstrap && !has_privs_of_role(GetUserId(), migrate_rel_owner(relid)))
-			return psprintf("on PostgreSQL %d a subscription applies changes as a superuser, and table %s belongs to role \"%s\", whose rights the migration's owner does not have",
-							PG_VERSION_NUM / 10000, quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-																			   get_rel_name(relid)),
-							GetUserNameFromId(migrate_rel_owner(relid), false));
-		relids = lappend_oid(relids, relid);
-		lsns = lappend(lsns, lfirst(lnext(tables, lc)));
-	}
+	refused = subscribable_tables(tables, 2, via_bootstrap, &relids, &kept);
+	if (refused != NULL)
+		return refused;
+	foreach(lc, kept)
+		lsns = lappend(lsns, list_nth(tables, lfirst_int(lc) + 1));
 
 	/*
 	 * PostgreSQL 15: only a superuser may create a subscription, and its
 	 * apply worker runs as its owner.  For a non-superuser's migration the
 	 * bootstrap superuser makes it, for tables whose apply runs no code but
-	 * the server's; a guard keeps them so until the cutover.
+	 * the server's (checked above); a guard keeps them so until the cutover.
 	 */
-	if (via_bootstrap)
-	{
-		List	   *hazards = migrate_apply_hazards(relids);
-
-		if (hazards != NIL)
-		{
-			StringInfoData what;
-
-			initStringInfo(&what);
-			foreach(lc, hazards)
-				appendStringInfo(&what, "%s%s", what.len ? "; " : "", (char *) lfirst(lc));
-			return psprintf("on PostgreSQL %d a subscription applies changes as a superuser, and would run: %s",
-							PG_VERSION_NUM / 10000, what.data);
-		}
-	}
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
 	/* (one of a try nobody heard the end of goes; the guard stays) */
 	(void) drop_subscription(subname, true, false);
@@ -841,13 +864,76 @@ migrate_create_subscription(const char *subname, const char *pubname, const char
 		 * then "ready").
 		 */
 		if (lsn[0] == '\0')
-			AddSubscriptionRelState(addr.objectId, relid, SUBREL_STATE_READY, InvalidXLogRecPtr);
+			migrate_add_subscription_rel(addr.objectId, relid, SUBREL_STATE_READY, InvalidXLogRecPtr);
 		else
-			AddSubscriptionRelState(addr.objectId, relid, SUBREL_STATE_SYNCDONE,
+			migrate_add_subscription_rel(addr.objectId, relid, SUBREL_STATE_SYNCDONE,
 									DatumGetLSN(DirectFunctionCall1(pg_lsn_in, CStringGetDatum(lsn))));
 	}
 	CommandCounterIncrement();
 	run_spi(psprintf("ALTER SUBSCRIPTION %s ENABLE", quote_identifier(subname)));
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	return NULL;
+}
+
+/*
+ * Joins the tables TABLES (quoted, qualified names) to subscription
+ * SUBNAME of this database, that migrate made: each one it does not
+ * have yet is added in state "init", and the subscription's apply worker
+ * starts the server's own table sync for it (a copy at a slot of its
+ * own, then the changes after that slot's position: exactly once, and
+ * kept across a crash by the server).  Returns why it may not (see
+ * subscribable_tables), or NULL; *ADDED gets how many were added.
+ */
+char *
+migrate_subscription_add_tables(const char *subname, List *tables, int *added)
+{
+	Oid			subid = get_subscription_oid(subname, false);
+	List	   *relids;
+	List	   *kept;
+	ListCell   *lc;
+	char	   *refused;
+
+	*added = 0;
+	refused = subscribable_tables(tables, 1, !superuser(), &relids, &kept);
+	if (refused != NULL)
+		return refused;
+	foreach(lc, relids)
+	{
+		XLogRecPtr	lsn;
+
+		CHECK_FOR_INTERRUPTS();
+		if (GetSubscriptionRelState(subid, lfirst_oid(lc), &lsn) != SUBREL_STATE_UNKNOWN)
+			continue;
+		migrate_add_subscription_rel(subid, lfirst_oid(lc), SUBREL_STATE_INIT, InvalidXLogRecPtr);
+		(*added)++;
+	}
+	return NULL;
+}
+
+/*
+ * How many of the tables TABLES (quoted, qualified names) subscription
+ * SUBNAME of this database has not synchronized yet (state other than
+ * "ready"); a table dropped meanwhile counts as done.
+ */
+int
+migrate_subscription_unready(const char *subname, List *tables)
+{
+	Oid			subid = get_subscription_oid(subname, false);
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, tables)
+	{
+		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList((char *) lfirst(lc))),
+											 NoLock, true);
+		XLogRecPtr	lsn;
+		char		state;
+
+		if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
+			continue;
+		state = GetSubscriptionRelState(subid, relid, &lsn);
+		if (state != SUBREL_STATE_READY && state != SUBREL_STATE_UNKNOWN)
+			n++;
+	}
+	return n;
 }

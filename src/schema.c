@@ -267,13 +267,15 @@ pg_dump_error_code(const char *msg)
 
 /*
  * Runs pg_dump --section=pre-data and --section=post-data of database DBNAME
- * at SNAPSHOT, both at once (most of a pg_dump's time is its round trips
- * to the source), and sets *PRE and *POST to their outputs.  Raises an
+ * at SNAPSHOT (NULL: as it is now), both at once (most of a pg_dump's time
+ * is its round trips to the source), and sets *PRE and *POST to their
+ * outputs: of the whole database, or of the tables TABLES only (quoted,
+ * qualified names; their owned sequences come with them).  Raises an
  * error with pg_dump's own message when one fails.
  */
 void
 migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *snapshot,
-					   const char *encoding, char **pre, char **post)
+					   const char *encoding, List *tables, char **pre, char **post)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate pg_dump",
@@ -298,8 +300,9 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 
 		for (p = 0; p < 2; p++)
 		{
-			const char **argv = palloc0(sizeof(char *) * 16);
+			const char **argv = palloc0(sizeof(char *) * (16 + list_length(tables)));
 			int			n = 0;
+			ListCell   *lc;
 
 			argv[n++] = path;
 			/* no --schema-only: post-data then carries REFRESH MATERIALIZED VIEW */
@@ -310,6 +313,13 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 			argv[n++] = psprintf("--lock-wait-timeout=%d", migrate_source_lock_timeout);
 			if (snapshot != NULL)
 				argv[n++] = psprintf("--snapshot=%s", snapshot);
+
+			/*
+			 * (a quoted name is a pattern of itself: inside double quotes
+			 * pg_dump takes every character literally)
+			 */
+			foreach(lc, tables)
+				argv[n++] = psprintf("--table=%s", (char *) lfirst(lc));
 			argv[n++] = "--dbname";
 			argv[n++] = conninfo_without_password(src, dbname, servicefile != NULL);
 			argv[n] = NULL;

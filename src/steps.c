@@ -54,6 +54,7 @@
 #include "redact.h"
 #include "replication.h"
 #include "scheduler.h"
+#include "schema.h"
 #include "source.h"
 #include "state.h"
 #include "steps.h"
@@ -223,6 +224,30 @@ published_tables(SourceConn *conn, DbState *db)
 }
 
 /*
+ * REPLICA IDENTITY FULL on the source for the tables IDENTITY names (of
+ * migrate_source_identity_candidates; on CONN, a connection to DB),
+ * recorded before anything changes, so that cutover and cleanup restore
+ * what they had.
+ */
+static void
+identity_full(DbState *db, SourceConn *conn, List *identity)
+{
+	if (identity == NIL)
+		return;
+	migrate_tx_begin();
+	migrate_coord_exec("UPDATE migrate.database_state SET identity_full ="
+					   " ARRAY(SELECT DISTINCT unnest(identity_full || $3::text[]) ORDER BY 1)"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(identity)});
+	migrate_coord_event("replica_identity_full",
+						migrate_json_obj("database", db->name, "tables", migrate_text_array_literal(identity),
+										 "detail", "tables without a primary key get REPLICA IDENTITY FULL on the source until cutover, so that their updates and deletes replicate",
+										 NULL));
+	migrate_tx_commit();
+	migrate_source_identity_set_full(conn, identity);
+}
+
+/*
  * The replication method's snapshot of DB: the replica identities its
  * tables need, the publication, then the slot (in that order: the slot
  * decodes with the catalog as it was when it was made), whose exported
@@ -236,7 +261,6 @@ open_replication_snapshot(DbState *db)
 	SourceConn *conn;
 	SourceResult *res;
 	List	   *tables = NIL;
-	List	   *identity;
 	List	   *schema;
 	bool		all_tables;
 	char	   *lsn;
@@ -259,22 +283,7 @@ open_replication_snapshot(DbState *db)
 	if (!all_tables)
 		tables = published_tables(conn, db);
 
-	/* recorded before anything changes, so that cutover and cleanup restore it */
-	identity = migrate_source_identity_candidates(conn, all_tables);
-	if (identity != NIL)
-	{
-		migrate_tx_begin();
-		migrate_coord_exec("UPDATE migrate.database_state SET identity_full ="
-						   " ARRAY(SELECT DISTINCT unnest(identity_full || $3::text[]) ORDER BY 1)"
-						   " WHERE migration_id = $1::bigint AND dbname = $2",
-						   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(identity)});
-		migrate_coord_event("replica_identity_full",
-							migrate_json_obj("database", db->name, "tables", migrate_text_array_literal(identity),
-											 "detail", "tables without a primary key get REPLICA IDENTITY FULL on the source until cutover, so that their updates and deletes replicate",
-											 NULL));
-		migrate_tx_commit();
-		migrate_source_identity_set_full(conn, identity);
-	}
+	identity_full(db, conn, migrate_source_identity_candidates(conn, all_tables));
 	migrate_source_create_publication(conn, db->publication, all_tables, tables);
 	schema = migrate_source_schema(conn);
 	migrate_source_close(conn);
@@ -1114,9 +1123,11 @@ measure_replication(DbState *db, char **confirmed)
 				 errhint("Cancel this migration and start it again, with a larger max_slot_wal_keep_size on the source.")));
 
 	migrate_tx_begin();
-	sub = migrate_coord_query("SELECT s.subenabled, coalesce(st.apply_error_count, 0),"
+	sub = migrate_coord_query("SELECT s.subenabled, coalesce(st.apply_error_count, 0) + coalesce(st.sync_error_count, 0),"
 							  " (SELECT d.resync_lsn::text FROM migrate.database_state d"
-							  "  WHERE d.migration_id = $3::bigint AND d.dbname = $2)"
+							  "  WHERE d.migration_id = $3::bigint AND d.dbname = $2),"
+							  " EXISTS (SELECT 1 FROM migrate.task t WHERE t.migration_id = $3::bigint AND t.dbname = $2"
+							  "  AND t.kind = 'join' AND t.state IN ('pending', 'running'))"
 							  " FROM pg_catalog.pg_subscription s"
 							  " LEFT JOIN pg_catalog.pg_stat_subscription_stats st ON st.subid = s.oid"
 							  " WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database"
@@ -1146,9 +1157,14 @@ measure_replication(DbState *db, char **confirmed)
 	db->apply_errors = errors;
 	db->apply_errors_seen = sub->nrows > 0;
 
-	/* every table ready: past the position of the latest snapshot a copy read */
+	/*
+	 * every table ready: past the position of the latest snapshot a copy
+	 * read, and no table joining (its join task ends once the table sync
+	 * has it ready)
+	 */
 	in_sync = enabled && !failing && lag.confirmed_lsn != NULL && lag.lag_bytes <= limit &&
-		(SR_VALUE(sub, 0, 2) == NULL || lsn_reached(lag.confirmed_lsn, SR_VALUE(sub, 0, 2)));
+		(SR_VALUE(sub, 0, 2) == NULL || lsn_reached(lag.confirmed_lsn, SR_VALUE(sub, 0, 2))) &&
+		sub->nrows > 0 && SR_VALUE(sub, 0, 3)[0] == 'f';
 	migrate_coord_exec("UPDATE migrate.database_state SET lag_bytes = $3::bigint, confirmed_lsn = $4::pg_lsn,"
 					   " source_lsn = $5::pg_lsn, lag_at = now(), in_sync = $6::boolean,"
 					   " slot_retained_bytes = $7::bigint"
@@ -1181,7 +1197,7 @@ measure_replication(DbState *db, char **confirmed)
 			psprintf("the subscription %s is disabled or missing on the target: a superuser enables it (ALTER SUBSCRIPTION %s ENABLE);"
 					 " if it is gone, migrate.cancel() and start again",
 					 quote_identifier(db->subscription), quote_identifier(db->subscription)) :
-			psprintf("the subscription's apply worker fails and tries again (" INT64_FORMAT " errors so far): the target's server log says why"
+			psprintf("the subscription's apply worker fails and tries again (" INT64_FORMAT " errors so far, its table sync's included): the target's server log says why"
 					 " (a change that breaks a constraint, a missing table, the source away); it goes on by itself once the cause is gone",
 					 errors);
 
@@ -1206,13 +1222,170 @@ measure_replication(DbState *db, char **confirmed)
 	*confirmed = lag.confirmed_lsn;
 }
 
+/* Does schema entry ENTRY ("name(columns)") describe table QNAME? */
+static bool
+entry_of(const char *entry, const char *qname)
+{
+	size_t		len = strlen(qname);
+
+	return strncmp(entry, qname, len) == 0 && entry[len] == '(';
+}
+
+/*
+ * The pre-data and post-data of TABLE (a quoted, qualified name) of DB,
+ * made on the source while replicating, into *PRE and *POST: false, and a
+ * warning that names it, when pg_dump cannot give them (the table gone
+ * again, a lock held); a source away is an error (a retry).
+ */
+static bool
+dump_new_table(DbState *db, const char *table, const char *encoding, char **pre, char **post)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		migrate_pg_dump_schema(migrate_coord.source, db->name, NULL, encoding,
+							   list_make1((char *) table), pre, post);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			migrate_sqlstate_transient(unpack_sql_state(edata->sqlerrcode)))
+			PG_RE_THROW();
+		FlushErrorState();
+		ok = false;
+		migrate_tx_begin();
+		migrate_coord_event("warning",
+							migrate_json_obj("database", db->name,
+											 "message", psprintf("table %s, made on the source while replicating, is not joined to the stream: %s",
+																 table,
+																 migrate_redact(edata->detail ?
+																				psprintf("%s: %s", edata->message, edata->detail) :
+																				edata->message)),
+											 NULL));
+		migrate_tx_commit();
+		MemoryContextSwitchTo(cxt);
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * Tables made on the source while DB replicates (entries of NOW for a table
+ * no entry of WAS describes), on CONN, a connection to DB.  Those the
+ * migration selects join the stream: a key-less one gets REPLICA IDENTITY
+ * FULL on the source at once (restored at cutover: published, its updates
+ * and deletes would fail on the source without), then a join task creates
+ * them on the target, publishes them (when the publication names its
+ * tables; a partition goes with its parent) and adds them to the
+ * subscription, whose table sync copies them and applies their changes
+ * from its own position on.  Returns the entries of NOW it took, joining
+ * or not (they are not new any more; a table that cannot join is a
+ * warning that names it).
+ */
+static List *
+join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
+{
+	SourceResult *res;
+	List	   *taken = NIL;
+	List	   *tables = NIL;
+	List	   *identity = NIL;
+	List	   *statement;
+	List	   *joining = NIL;
+	ListCell   *lc;
+	const char *encoding;
+	int			r;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	res = migrate_source_query(conn,
+							   "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname, c.relname,"
+							   " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+							   " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p'"
+							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+							   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+							   " ORDER BY c.relispartition, c.relkind <> 'p', 1",
+							   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *qname = SR_VALUE(res, r, 0);
+		char	   *entry = NULL;
+		bool		old = false;
+
+		foreach(lc, now)
+			if (entry_of(lfirst(lc), qname))
+				entry = lfirst(lc);
+		foreach(lc, was)
+			if (entry_of(lfirst(lc), qname))
+				old = true;
+		if (entry == NULL || old)
+			continue;
+		taken = lappend(taken, entry);
+		/* (one the migration leaves out is none of its business) */
+		if (migrate_table_selected(db->name, SR_VALUE(res, r, 1), SR_VALUE(res, r, 2)))
+			tables = lappend(tables, (void *) quote_qualified_identifier(SR_VALUE(res, r, 1),
+																		 SR_VALUE(res, r, 2)));
+	}
+	if (tables == NIL)
+		return taken;
+
+	/* published without a key, its updates and deletes would fail on the source */
+	foreach(lc, migrate_source_identity_candidates(conn, SR_VALUE(res, 0, 3)[0] == 't'))
+	{
+		const char *cand = lfirst(lc);
+		ListCell   *t;
+
+		foreach(t, tables)
+			if (strcmp(cand + 2, lfirst(t)) == 0)
+				identity = lappend(identity, (void *) cand);
+	}
+	identity_full(db, conn, identity);
+	MemoryContextSwitchTo(cxt);
+
+	encoding = migrate_target_db_encoding(db->name);
+	statement = list_make2(db->subscription, db->publication);
+	/* each table's pre-data and post-data, from pg_dump */
+	foreach(lc, tables)
+	{
+		char	   *pre;
+		char	   *post;
+
+		if (!dump_new_table(db, lfirst(lc), encoding, &pre, &post))
+			continue;
+		statement = lappend(statement, lfirst(lc));
+		statement = lappend(statement, pre);
+		statement = lappend(statement, post);
+		joining = lappend(joining, lfirst(lc));
+	}
+	if (joining != NIL)
+	{
+		migrate_tx_begin();
+		migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement)"
+						   " VALUES ($1::bigint, $2, 'join', $3)",
+						   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(statement)});
+		migrate_coord_event("tables_joining",
+							migrate_json_obj("database", db->name, "tables", migrate_text_array_literal(joining),
+											 "detail", "tables made on the source while replicating: created here, then copied by the subscription's table sync",
+											 NULL));
+		migrate_sched_load(migrate_coord.migration_id);
+		migrate_tx_commit();
+		MemoryContextSwitchTo(cxt);
+	}
+	return taken;
+}
+
 /*
  * The source's schema against what it was when the slot was made: the
- * subscription carries rows, never DDL, so a table made on the source is
- * not on the target (and, published FOR ALL TABLES, stops the apply), a
- * column added stops it.  What changed is an event and the database's
- * message until the cutover; the operator makes the same change on the
- * target.
+ * subscription carries rows, never DDL.  A table made on the source joins
+ * the stream (join_new_tables); any other change (a column added, a table
+ * dropped or changed) is an event and the database's message until the
+ * cutover: the subscription stops on a column the target lacks, and the
+ * operator makes the same change on the target.
  */
 static void
 check_source_schema(DbState *db)
@@ -1220,59 +1393,80 @@ check_source_schema(DbState *db)
 	SourceConn *conn;
 	SourceResult *res;
 	List	   *now;
+	List	   *was = NIL;
+	List	   *taken = NIL;
 	StringInfoData changes;
 	ListCell   *lc;
+	ListCell   *lc2;
 	int			r;
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate schema", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
 	db->schema_at = GetCurrentTimestamp();
-	conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
-	now = migrate_source_schema(conn);
-	migrate_source_close(conn);
 	migrate_tx_begin();
 	res = migrate_coord_query("SELECT unnest(source_schema), schema_changes FROM migrate.database_state"
 							  " WHERE migration_id = $1::bigint AND dbname = $2 AND source_schema IS NOT NULL",
 							  2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_tx_commit();
+	MemoryContextSwitchTo(cxt);
 	if (res->nrows == 0)
 	{
-		migrate_tx_commit();
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(cxt);
 		return;
 	}
+	for (r = 0; r < res->nrows; r++)
+		was = lappend(was, SR_VALUE(res, r, 0));
+
+	conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+	now = migrate_source_schema(conn);
+	taken = join_new_tables(db, conn, was, now);
+	migrate_source_close(conn);
+	if (taken != NIL)
+	{
+		was = list_concat(was, taken);
+		migrate_tx_begin();
+		migrate_coord_exec("UPDATE migrate.database_state SET source_schema = $3::text[]"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(was)});
+		migrate_tx_commit();
+		MemoryContextSwitchTo(cxt);
+	}
+
 	initStringInfo(&changes);
 	foreach(lc, now)
 	{
-		bool		was = false;
+		bool		found = false;
 
-		for (r = 0; r < res->nrows && !was; r++)
-			was = strcmp(SR_VALUE(res, r, 0), lfirst(lc)) == 0;
-		if (!was)
+		foreach(lc2, was)
+			if (strcmp(lfirst(lc2), lfirst(lc)) == 0)
+				found = true;
+		if (!found)
 			appendStringInfo(&changes, "%snow %s", changes.len ? "; " : "", (char *) lfirst(lc));
 	}
-	for (r = 0; r < res->nrows; r++)
+	foreach(lc2, was)
 	{
-		bool		is = false;
+		bool		found = false;
 
 		foreach(lc, now)
-			if (strcmp(SR_VALUE(res, r, 0), lfirst(lc)) == 0)
-				is = true;
-		if (!is)
-			appendStringInfo(&changes, "%swas %s", changes.len ? "; " : "", SR_VALUE(res, r, 0));
+			if (strcmp(lfirst(lc2), lfirst(lc)) == 0)
+				found = true;
+		if (!found)
+			appendStringInfo(&changes, "%swas %s", changes.len ? "; " : "", (char *) lfirst(lc2));
 	}
 	if (changes.len > 0 && (SR_VALUE(res, 0, 1) == NULL || strcmp(SR_VALUE(res, 0, 1), changes.data) != 0))
 	{
 		char	   *msg = psprintf("the source's schema changed while replicating (the subscription carries rows, not DDL;"
 								   " make the same change on the target): %s", changes.data);
 
+		migrate_tx_begin();
 		migrate_coord_exec("UPDATE migrate.database_state SET schema_changes = $3, message = $4"
 						   " WHERE migration_id = $1::bigint AND dbname = $2",
 						   4, (const char *[]) {migrate_coord_id(), db->name, changes.data, msg});
 		migrate_coord_event("schema_changed",
 							migrate_json_obj("database", db->name, "changes", changes.data, NULL));
+		migrate_tx_commit();
 	}
-	migrate_tx_commit();
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 }
@@ -1291,13 +1485,15 @@ step_replicating(DbState *db, const SchedCounts *c, const char **next)
 	if (db->schema_at == 0 ||
 		TimestampDifferenceExceeds(db->schema_at, db->lag_at, SCHEMA_EVERY_MS))
 		check_source_schema(db);
-	return STEP_WAIT;
+	/* (a join task of tables made on the source meanwhile) */
+	return c->open > 0 || c->running > 0 ? STEP_WORK : STEP_WAIT;
 }
 
 /*
  * cutover: once the target confirmed the position taken when the cutover
- * was asked for, the cutover task (sequences, materialized views, the
- * subscription dropped); then the slot, the publication and the replica
+ * was asked for (tables made on the source meanwhile join, and the cutover
+ * task waits for them), the cutover task
+ * (sequences, materialized views, the subscription dropped); then the slot, the publication and the replica
  * identities on the source; then the database is finishing.
  */
 static StepResult
@@ -1318,12 +1514,27 @@ step_cutover(DbState *db, const SchedCounts *c, const char **next)
 	{
 		char	   *confirmed;
 
+		StepResult	waiting = c->open > 0 || c->running > 0 ? STEP_WORK : STEP_WAIT;
+
 		if (db->lag_at != 0 &&
 			!TimestampDifferenceExceeds(db->lag_at, GetCurrentTimestamp(), LAG_EVERY_MS / 4))
-			return STEP_WAIT;
+			return waiting;
 		measure_replication(db, &confirmed);
+
+		/*
+		 * A table made on the source since the last look joins first
+		 * (published FOR ALL TABLES, the apply stops on it until the target
+		 * has it): looked for every second while the target catches up, and
+		 * once more when it has.
+		 */
 		if (!lsn_reached(confirmed, SR_VALUE(res, 0, 0)))
-			return STEP_WAIT;
+		{
+			if (db->schema_at == 0 ||
+				TimestampDifferenceExceeds(db->schema_at, db->lag_at, LAG_EVERY_MS))
+				check_source_schema(db);
+			return waiting;
+		}
+		check_source_schema(db);
 		migrate_tx_begin();
 		migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement)"
 						   " VALUES ($1::bigint, $2, 'cutover', $3)",

@@ -34,6 +34,8 @@ typedef enum MigrateTaskKind
 	MTK_ANALYZE_SMALL,			/* statistics of many small tables at once */
 	MTK_SUBSCRIBE,				/* replication: the subscription, once the
 								 * data and keys are in */
+	MTK_JOIN,					/* replication: tables made on the source
+								 * while replicating, joined to the stream */
 	MTK_CUTOVER,				/* replication: sequences and materialized
 								 * views brought up to date, the subscription
 								 * dropped */

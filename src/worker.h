@@ -36,6 +36,7 @@ extern void migrate_run_large_objects(const TaskMsg *task, ResultMsg *result, St
 extern void migrate_run_analyze(const TaskMsg *task, ResultMsg *result, StringInfo warnings);
 extern void migrate_run_subscribe(const TaskMsg *task, ResultMsg *result,
 								  StringInfo warnings);
+extern void migrate_run_join(const TaskMsg *task, ResultMsg *result, StringInfo warnings);
 extern void migrate_run_cutover(const TaskMsg *task, ResultMsg *result,
 								StringInfo warnings);
 extern void migrate_run_analyze_partitioned(const TaskMsg *task, ResultMsg *result,

@@ -19,13 +19,16 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "pgstat.h"
 #include "storage/bufmgr.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/snapmgr.h"
 
 #include "compat.h"
@@ -744,4 +747,160 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 		run_post_statement(task, psprintf("REFRESH MATERIALIZED VIEW %s", SR_VALUE(mv, r, 0)));
 	}
 	(void) migrate_drop_subscription(linitial(args), true);
+}
+
+/* One table of a join task: what join_table makes and adds. */
+typedef struct JoinTable
+{
+	const TaskMsg *task;
+	const char *subscription;
+	const char *publication;
+	const char *table;			/* quoted, qualified */
+	const char *pre;			/* its pre-data script */
+	const char *post;			/* its post-data script */
+	StringInfo	warnings;
+	int			added;
+} JoinTable;
+
+/*
+ * Table JT->table in the publication on the source, where that names its
+ * tables (FOR ALL TABLES has it already, and a partition goes with its
+ * parent); the source user must own it.
+ */
+static void
+publish_table(JoinTable *jt)
+{
+	SourceConn *conn = migrate_source_connect(migrate_worker_source(), migrate_worker_shared->dbname, NULL);
+
+	PG_TRY();
+	{
+		SourceResult *res;
+
+		res = migrate_source_query(conn,
+								   "SELECT c.relispartition OR p.puballtables OR EXISTS (SELECT 1 FROM pg_publication_rel pr"
+								   "  WHERE pr.prpubid = p.oid AND pr.prrelid = c.oid)"
+								   " FROM pg_class c, pg_publication p WHERE c.oid = $1::regclass AND p.pubname = $2",
+								   2, (const char *[]) {jt->table, jt->publication});
+		if (res->nrows == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("publication \"%s\" is gone from the source", jt->publication)));
+		if (SR_VALUE(res, 0, 0)[0] == 'f')
+			(void) migrate_source_query(conn, psprintf("ALTER PUBLICATION %s ADD TABLE %s",
+													   quote_identifier(jt->publication), jt->table),
+										0, NULL);
+	}
+	PG_FINALLY();
+	{
+		migrate_source_close(conn);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * A table of a join (ARG, a JoinTable) created with its indexes, keys and
+ * the rest of its post-data, added to the subscription, and published on
+ * the source: all in the subtransaction migrate_target_run_isolated gives
+ * it, so that a table that cannot be made, or may not be subscribed (see
+ * migrate_subscription_add_tables), leaves nothing behind.  A table that
+ * is there already (a try whose commit nobody heard, or the operator made
+ * it) is only added.
+ */
+static void
+join_table(void *arg)
+{
+	JoinTable  *jt = arg;
+	TaskMsg		script = *jt->task;
+	char	   *refused;
+
+	if (!OidIsValid(RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(jt->table)),
+									 NoLock, true)))
+	{
+		/* (the kind of each script picks how run_script runs its statements) */
+		script.kind = MTK_JOIN;
+		script.statements = migrate_split_sql(jt->pre);
+		run_script(&script, jt->warnings);
+		script.kind = MTK_POST;
+		script.statements = migrate_split_sql(jt->post);
+		run_script(&script, jt->warnings);
+	}
+	refused = migrate_subscription_add_tables(jt->subscription, list_make1((char *) jt->table), &jt->added);
+	if (refused != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s", refused)));
+	/* published last: a table published that the target lacks stops the apply */
+	publish_table(jt);
+}
+
+/*
+ * join: tables made on the source while replicating, joined to the stream
+ * (the statement: the subscription, the publication, then for each table
+ * its quoted, qualified name and its pre-data and post-data scripts; a
+ * partitioned table before its partitions).  Once they are created and
+ * added to the subscription, the task waits until the server's table sync
+ * has them ready: the database is not in sync, and no cutover starts,
+ * before.  A table that cannot join is a warning that names it and why;
+ * the others, and the rest of the database, go on.
+ */
+void
+migrate_run_join(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
+{
+	/* (in the task's memory: the transaction commits before the end) */
+	MemoryContext keep = GetMemoryChunkContext(warnings->data);
+	MemoryContext old = MemoryContextSwitchTo(keep);
+	List	   *args = statement_array(task);
+	List	   *joined = NIL;
+	ListCell   *lc;
+
+	MemoryContextSwitchTo(old);
+	if (list_length(args) < 5 || (list_length(args) - 2) % 3 != 0)
+		elog(ERROR, "join task " INT64_FORMAT " has a malformed statement", task->task_id);
+	for_each_from(lc, args, 2)
+	{
+		JoinTable	jt;
+		char	   *err = NULL;
+		int			code;
+
+		if ((foreach_current_index(lc) - 2) % 3 != 0)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		jt.task = task;
+		jt.subscription = linitial(args);
+		jt.publication = lsecond(args);
+		jt.table = lfirst(lc);
+		jt.pre = list_nth(args, foreach_current_index(lc) + 1);
+		jt.post = list_nth(args, foreach_current_index(lc) + 2);
+		jt.warnings = warnings;
+		jt.added = 0;
+		if (migrate_target_run_isolated(join_table, &jt, &err, &code))
+		{
+			old = MemoryContextSwitchTo(keep);
+			joined = lappend(joined, (void *) jt.table);
+			MemoryContextSwitchTo(old);
+		}
+		else
+			add_warning(warnings, psprintf("table %s, made on the source while replicating, is not joined to the stream: %s;"
+										   " create it on the target and copy its rows before the cutover",
+										   jt.table, err), NULL);
+	}
+
+	/* the apply worker starts the table sync once this is committed */
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	while (joined != NIL && migrate_subscription_unready(linitial(args), joined) > 0)
+	{
+		/* (each look in a transaction of its own: it sees the catalog now) */
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+	}
+	result->rows = list_length(joined);
 }

@@ -130,6 +130,9 @@ $source->safe_psql('shop', "INSERT INTO orders (amount) VALUES (31337)");
 ok($target->poll_query_until('shop', "SELECT count(*) = 1 FROM orders WHERE amount = 31337"),
 	'after a restart of the source, changes are applied');
 
+# a table made on the source just before the cutover joins before the end
+$source->safe_psql('shop', 'CREATE TABLE late (id int PRIMARY KEY, v text); INSERT INTO late SELECT i, md5(i::text) FROM generate_series(1, 42) i');
+
 my $cut = $target->safe_psql('postgres',
 	"SELECT string_agg(dbname || ' ' || status || ' ' || (seconds >= 0)::text, ', ' ORDER BY dbname)"
 	. " FROM migrate.cutover($id, '120 s')");
@@ -140,6 +143,7 @@ like($target->safe_psql('postgres', "SELECT write_pause_seconds FROM migrate.mig
 is($source->safe_psql('postgres', "SELECT count(*) FROM pg_db_role_setting WHERE setrole = 0"), '0',
 	'and the fence is gone from the source');
 like(event_kinds($target, $id), qr/writes_fenced.*cutover_started.*writes_resumed/, 'writes were fenced for the cutover');
+like(event_kinds($target, $id), qr/tables_joining.*cutover_done/, 'the table made just before the cutover joined first');
 
 is($target->safe_psql('shop', $los), $source->safe_psql('shop', $los),
 	'large objects made, changed and removed while replicating are the source\'s after cutover');

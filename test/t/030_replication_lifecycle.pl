@@ -2,7 +2,8 @@
 # source cannot replicate and replication was asked for; auto falling back
 # to dump with the reason; the coordinator killed in the middle of the copy
 # and while replicating; stop keeping the objects, resume, cancel removing
-# them; cleanup dropping leftovers but never an active migration's, twice.
+# them; tables made on the source while replicating joining the stream;
+# cleanup dropping leftovers but never an active migration's, twice.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
@@ -102,12 +103,42 @@ $source->safe_psql('shop', 'INSERT INTO items (n) VALUES (4242)');
 ok($target->poll_query_until('shop', "SELECT count(*) = 1 FROM items WHERE n = 4242"), 'and applies');
 
 # ---- the source's schema changes under the subscription ------------------------
-$source->safe_psql('shop', 'CREATE TABLE newbie (id int); ALTER TABLE items ADD COLUMN extra int');
-is(poll_until($target, "SELECT count(*) FROM migrate.event WHERE migration_id = $id AND kind = 'schema_changed'", qr/^1$/),
-	'1', 'a schema change on the source is an event');
+# Tables made on the source join the stream (created here, copied by the
+# subscription's table sync, then their changes); a column added is named.
+$source->safe_psql('shop', q{
+	CREATE TABLE newbie (id int, note text);
+	INSERT INTO newbie SELECT i, 'note ' || i FROM generate_series(1, 300) i;
+	CREATE TABLE "New Keyed" (id int PRIMARY KEY, v text NOT NULL);
+	CREATE INDEX keyed_v ON "New Keyed" (v);
+	INSERT INTO "New Keyed" VALUES (1, 'a'), (2, 'b');
+	ALTER TABLE items ADD COLUMN extra int;
+});
+is(poll_until($target, "SELECT detail->>'tables' FROM migrate.event WHERE migration_id = $id AND kind = 'tables_joining'",
+	qr/New Keyed/), '{"public.\"New Keyed\"",public.newbie}', 'the tables made on the source join the stream');
+is(poll_until($target, "SELECT state FROM migrate.task WHERE migration_id = $id AND kind = 'join'", qr/^(done|failed)$/),
+	'done', 'their join ends once the table sync has them ready')
+  or diag(migration_diag($target, $id));
+is($source->safe_psql('shop', "SELECT relreplident FROM pg_class WHERE relname = 'newbie'"), 'f',
+	'the one without a key has REPLICA IDENTITY FULL on the source');
+is($target->safe_psql('shop', q{SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'New Keyed'}),
+	'New Keyed_pkey,keyed_v', 'the other has its key and index on the target');
+$source->safe_psql('shop', q{
+	UPDATE newbie SET note = 'changed' WHERE id <= 10;
+	DELETE FROM newbie WHERE id > 290;
+	INSERT INTO "New Keyed" VALUES (3, 'c');
+	UPDATE "New Keyed" SET v = 'z' WHERE id = 1;
+});
+is($target->safe_psql('postgres', "SELECT migrate.wait_for_lag($id, 0, '120 s')"), 't', 'the lag reaches 0');
+for my $t ('newbie', '"New Keyed"')
+{
+	my $q = "SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM $t t";
+	is($target->safe_psql('shop', $q), $source->safe_psql('shop', $q), "$t: its rows and every change after them");
+}
+is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.event WHERE migration_id = $id AND kind = 'schema_changed'"),
+	'1', 'the column added is an event');
 like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id AND dbname = 'shop'"),
-	qr/schema changed while replicating.*now public\.items\(id integer, n integer, extra integer\); now public\.newbie\(id integer\); was public\.items\(id integer, n integer\)/,
-	'and the database\'s message says what changed');
+	qr/schema changed while replicating.*: now public\.items\(id integer, n integer, extra integer\); was public\.items\(id integer, n integer\)$/,
+	'and the database\'s message names it, and only it');
 
 # ---- cancel removes the objects ---------------------------------------------
 $target->safe_psql('postgres', "SELECT migrate.cancel($id)");
@@ -115,6 +146,8 @@ is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $id", qr/
 is($source->safe_psql('postgres', "SELECT count(*) FROM pg_replication_slots"), '0', 'cancel dropped the slot');
 is($source->safe_psql('shop', "SELECT count(*) FROM pg_publication"), '0', 'and the publication');
 is($target->safe_psql('postgres', "SELECT count(*) FROM pg_subscription"), '0', 'and the subscription');
+is($source->safe_psql('shop', "SELECT relreplident FROM pg_class WHERE relname = 'newbie'"), 'd',
+	'and gave the table that joined while replicating its replica identity back');
 like(event_kinds($target, $id), qr/replication_removed.*cancelled$/, 'and says so');
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.cleanup('$src')"), '0', 'nothing is left for cleanup');
 

@@ -3,8 +3,10 @@
 # subscription is made and owned by the bootstrap superuser, so its apply
 # worker runs as one: a database whose tables would run code in apply (a
 # trigger enabled ALWAYS that makes the admin a superuser) is copied with
-# dump instead, naming the trigger; and while replicating, the admin cannot
-# give the replicated tables such code.  The admin never becomes superuser.
+# dump instead, naming the trigger; while replicating, the admin cannot
+# give the replicated tables such code, and a table made on the source
+# with such code does not join the stream.  The admin never becomes
+# superuser.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
@@ -91,6 +93,35 @@ safe_as($target, 'admin', $apw, 'CREATE TABLE public.scratch (x int); DROP TABLE
 pass('other changes are not refused');
 $source->safe_psql('app', 'SET ROLE mover; INSERT INTO items VALUES (1002, 2)');
 ok($target->poll_query_until('app', 'SELECT count(*) = 1002 FROM items'), 'replication goes on');
+
+# tables made on the source while replicating: one joins the stream; one
+# whose trigger (enabled ALWAYS, calling the admin's function that makes
+# the admin a superuser) would run in apply is refused, and named
+$source->safe_psql('app', q{
+	SET ROLE mover;
+	CREATE TABLE later (id int PRIMARY KEY, v text);
+	INSERT INTO later SELECT i, 'v' || i FROM generate_series(1, 20) i;
+	CREATE FUNCTION public.promote() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+	CREATE TABLE trapped (id int PRIMARY KEY);
+	CREATE TRIGGER promote BEFORE INSERT ON trapped FOR EACH ROW EXECUTE FUNCTION public.promote();
+	ALTER TABLE trapped ENABLE ALWAYS TRIGGER promote;
+	INSERT INTO trapped VALUES (1);
+});
+is(poll_until($target, "SELECT state FROM migrate.task WHERE migration_id = $id AND kind = 'join'", qr/^(done|failed)$/),
+	'done', 'the tables made on the source get their join')
+  or diag(migration_diag($target, $id));
+like($target->safe_psql('postgres', "SELECT string_agg(detail->>'message', ' | ') FROM migrate.event"
+	  . " WHERE migration_id = $id AND kind = 'warning'"),
+	qr/table public\.trapped, made on the source while replicating, is not joined to the stream: .*superuser.*trigger promote of table public\.trapped \(enabled ALWAYS\)/,
+	'the one whose trigger would run with a superuser\'s rights is not joined, and the warning says why');
+is($target->safe_psql('app', "SELECT to_regclass('public.trapped') IS NULL"), 't', 'and is not made on the target');
+is($source->safe_psql('app', "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables"),
+	'items,later,notes', 'nor published; the other one is');
+$source->safe_psql('app', "SET ROLE mover; INSERT INTO later VALUES (21, 'after'); INSERT INTO trapped VALUES (2)");
+ok($target->poll_query_until('app', 'SELECT count(*) = 21 FROM later'), 'the table that joined takes its changes');
+is($target->safe_psql('postgres', "SELECT rolsuper FROM pg_roles WHERE rolname = 'admin'"), 'f',
+	'the admin is still not a superuser');
+$source->safe_psql('app', 'SET ROLE mover; DROP TABLE trapped');
 
 is(safe_as($target, 'admin', $apw,
 	"SELECT string_agg(dbname || ' ' || status, ', ' ORDER BY dbname) FROM migrate.cutover($id, '120 s')"),
