@@ -1536,10 +1536,14 @@ step_cutover(DbState *db, const SchedCounts *c, const char **next)
 		}
 		check_source_schema(db);
 		migrate_tx_begin();
+		/* (and the unlogged tables, whose changes are not replicated: copied again) */
 		migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement)"
-						   " VALUES ($1::bigint, $2, 'cutover', $3)",
-						   3, (const char *[]) {args[0], args[1],
-							   migrate_text_array_literal(list_make1(db->subscription))});
+						   " SELECT $1::bigint, $2, 'cutover', array_prepend($3::text,"
+						   "  coalesce(array_agg(v.x ORDER BY u.schema_name, u.table_name, v.n), '{}'))"
+						   " FROM (SELECT DISTINCT schema_name, table_name FROM migrate.task"
+						   "  WHERE migration_id = $1::bigint AND dbname = $2 AND kind = 'copy' AND unlogged) u"
+						   " CROSS JOIN LATERAL (VALUES (1, u.schema_name::text), (2, u.table_name::text)) v(n, x)",
+						   3, (const char *[]) {args[0], args[1], db->subscription});
 		migrate_coord_event("cutover_reached",
 							migrate_json_obj("database", db->name, "lsn", SR_VALUE(res, 0, 0),
 											 "confirmed", confirmed, NULL));

@@ -71,7 +71,7 @@ const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
 	{MTK_SUBSCRIBE, "subscribe", 7, 2,
 		K(SCHEMA) | K(COPY) | K(INDEX) | K(CONSTRAINT) | K(POST) | K(SEQUENCES) | K(LARGE_OBJECTS), 0,
 	false, MTB_STATEMENT, "subscribe", migrate_run_subscribe},
-	{MTK_JOIN, "join", 7, 2, K(SUBSCRIBE), 0,
+	{MTK_JOIN, "join", 7, 2, K(SCHEMA) | K(SUBSCRIBE), 0,
 	false, MTB_STATEMENT, "join", migrate_run_join},
 	{MTK_CUTOVER, "cutover", 8, 2,
 		K(SCHEMA) | K(COPY) | K(INDEX) | K(CONSTRAINT) | K(POST) | K(SEQUENCES) | K(LARGE_OBJECTS) |

@@ -648,7 +648,7 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 					list_length(no_identity) == 1 ? "" : "s", name_list(no_identity));
 		if (unlogged != NIL)
 			add_row(c, "unlogged_tables", "warning",
-					"Their data is copied once; later changes to them are not replicated.",
+					"Logical replication does not carry their changes: the replication method copies them again at cutover (writes to them while it replicates show on the target only then).",
 					"database \"%s\": %d unlogged table%s: %s",
 					db->name, list_length(unlogged),
 					list_length(unlogged) == 1 ? "" : "s", name_list(unlogged));

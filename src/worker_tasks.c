@@ -717,9 +717,11 @@ migrate_run_subscribe(const TaskMsg *task, ResultMsg *result, StringInfo warning
  * cutover: once the target has every change up to the cutover position,
  * every sequence from the source as it is now (sequences are not
  * replicated), the large objects made, changed or removed since the copy
- * (nor are they), every populated materialized view refreshed (its rows
- * came from the copy), then the subscription dropped (its slot stays for
- * the coordinator to drop).  The statement: the subscription.
+ * (nor are they), the unlogged tables copied again (nor are their rows),
+ * every populated materialized view refreshed (its rows came from the
+ * copy), then the subscription dropped (its slot stays for the
+ * coordinator to drop).  The statement: the subscription, then a schema
+ * and a table name for each unlogged table.
  */
 void
 migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
@@ -727,6 +729,7 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	List	   *args = statement_array(task);
 	TaskMsg		now = *task;
 	SourceResult *mv;
+	ListCell   *lc;
 	int			r;
 
 	if (list_length(args) < 1)
@@ -736,6 +739,34 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	now.snapshot = NULL;
 	migrate_run_sequences(&now, result, warnings);
 	result->rows += sync_large_objects(migrate_worker_snapshot_conn(NULL), warnings, &result->bytes);
+
+	/*
+	 * Unlogged tables (the statement's pairs of schema and table after the
+	 * subscription): their changes are not in the WAL, so not replicated;
+	 * each is emptied and copied again as the source has it now, in this
+	 * transaction.
+	 */
+	for_each_from(lc, args, 1)
+	{
+		TaskMsg		copy = now;
+		int64		bytes = 0;
+
+		if (foreach_current_index(lc) % 2 != 1 || lnext(args, lc) == NULL)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		copy.kind = MTK_COPY;
+		copy.schema_name = lfirst(lc);
+		copy.table_name = lfirst(lnext(args, lc));
+		copy.block_from = -1;
+		copy.block_to = -1;
+		copy.truncate = true;
+		copy.statement = NULL;
+		copy.statements = NIL;
+		result->rows += migrate_copy_table(migrate_worker_snapshot_conn(NULL), &copy,
+										   migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000,
+										   migrate_worker_progress, (void *) &task->task_id, &bytes);
+		result->bytes += bytes;
+	}
 
 	mv = migrate_target_query("SELECT pg_catalog.quote_ident(schemaname) OPERATOR(pg_catalog.||) '.'"
 							  " OPERATOR(pg_catalog.||) pg_catalog.quote_ident(matviewname)"

@@ -1,8 +1,9 @@
 # The replication method end to end: pgbench writes on the source during
 # the whole migration (a table without a key among what it changes); the
 # copy reads the slot's snapshot, the subscription applies what came after;
-# wait 'replicating', the lag, cutover; then every table and sequence is
-# the source's, and nothing of the method is left on either side.  A second
+# wait 'replicating', the lag, cutover; then every table and sequence (an
+# unlogged table's and large objects too, which the cutover copies again)
+# is the source's, and nothing of the method is left on either side.  A second
 # database has a name that needs quoting and is too long for a slot name.
 use strict;
 use warnings FATAL => 'all';
@@ -31,6 +32,8 @@ my $extra = q{
 	CREATE TABLE orders (id serial PRIMARY KEY, amount numeric NOT NULL, at timestamptz DEFAULT now());
 	INSERT INTO orders (amount) SELECT i FROM generate_series(1, 1000) i;
 	CREATE MATERIALIZED VIEW order_total AS SELECT count(*) AS n, sum(amount) AS total FROM orders;
+	CREATE UNLOGGED TABLE scratch (id int PRIMARY KEY, v text);
+	INSERT INTO scratch SELECT i, 'copied' FROM generate_series(1, 100) i;
 };
 $source->safe_psql('shop', $extra);
 $source->safe_psql($odd, $extra);
@@ -96,6 +99,12 @@ like($target->safe_psql('postgres',
 	. " FROM migrate.replication_lag($id)"),
 	qr/^\Q$odd\E:true:true,shop:true:true$/, 'replication_lag, per database, from the source');
 
+# an unlogged table's changes are not in the WAL: the cutover copies it again
+$source->safe_psql('shop', q{
+	UPDATE scratch SET v = 'changed while replicating' WHERE id <= 10;
+	DELETE FROM scratch WHERE id > 90;
+	INSERT INTO scratch VALUES (1000, 'made while replicating');
+});
 $source->safe_psql('shop', q{
 	SELECT lo_put(9001, 8, 'CHANGED and longer');
 	SELECT lo_put(9003, 5000000, 'a change in the second chunk');
@@ -145,6 +154,10 @@ is($source->safe_psql('postgres', "SELECT count(*) FROM pg_db_role_setting WHERE
 like(event_kinds($target, $id), qr/writes_fenced.*cutover_started.*writes_resumed/, 'writes were fenced for the cutover');
 like(event_kinds($target, $id), qr/tables_joining.*cutover_done/, 'the table made just before the cutover joined first');
 
+my $scratch = "SELECT count(*) || ' ' || md5(string_agg(s::text, ',' ORDER BY id)) FROM scratch s";
+is($target->safe_psql('shop', $scratch), $source->safe_psql('shop', $scratch),
+	'the unlogged table is the source\'s after cutover (copied again)');
+is($target->safe_psql('shop', "SELECT relpersistence FROM pg_class WHERE relname = 'scratch'"), 'u', 'and still unlogged');
 is($target->safe_psql('shop', $los), $source->safe_psql('shop', $los),
 	'large objects made, changed and removed while replicating are the source\'s after cutover');
 is($target->safe_psql('shop', "SELECT lomacl IS NOT NULL AND lomacl::text LIKE '%=r/%' FROM pg_largeobject_metadata WHERE oid = 9004"),
