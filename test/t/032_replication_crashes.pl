@@ -1,7 +1,8 @@
-# The replication method through crashes of the target while the source
-# writes: a copy worker killed with SIGKILL mid-copy (the server then
-# restarts all its processes), the target restarted while replicating, the
-# coordinator killed with SIGKILL while replicating.  Each time the
+# The replication method through crashes while the source writes: a copy
+# worker killed with SIGKILL mid-copy (the server then restarts all its
+# processes), the source restarted while the table is copied again, the
+# target restarted, the launcher stopped and the coordinator killed with
+# SIGKILL while replicating.  Each time the
 # migration goes on by itself; a second migration of the source meanwhile
 # is refused; after the cutover every table is the source's.
 use strict;
@@ -14,7 +15,7 @@ use MigrateTest;
 my $me = scalar getpwuid($<);
 my $source = new_source('source');
 $source->safe_psql('postgres', 'CREATE DATABASE shop');
-$source->safe_psql('shop', slow_table_sql('slow', 3000));
+$source->safe_psql('shop', slow_table_sql('slow', 6000));
 $source->safe_psql('shop', q{
 	CREATE TABLE items (id serial PRIMARY KEY, n int);
 	INSERT INTO items (n) SELECT i FROM generate_series(1, 500) i;
@@ -37,8 +38,16 @@ my $pid = $target->safe_psql('postgres', q{
 ok($pid =~ /^\d+$/, 'found the worker copying it');
 kill 'KILL', $pid;
 $source->safe_psql('shop', "UPDATE items SET n = n + 1000 WHERE id % 7 = 0; UPDATE nokey SET b = 'y' WHERE a % 3 = 0");
+
+# ---- the source restarted while the table is copied again -------------------------
+is(poll_until($target, "SELECT state || ' ' || (attempts > 1)::text FROM migrate.task WHERE migration_id = $id"
+	  . " AND kind = 'copy' AND table_name = 'slow'", qr/^running true$/, 300),
+	'running true', 'after SIGKILL of a copy worker (and the restart of every process it brings) the table is copied again')
+  or diag(migration_diag($target, $id));
+$source->restart;
+$source->safe_psql('shop', "UPDATE items SET n = -n WHERE id % 11 = 0");
 is(poll_until($target, "SELECT status FROM migrate.databases WHERE migration_id = $id", qr/^(replicating|failed)$/, 300),
-	'replicating', 'after SIGKILL of a copy worker (and the restart of every process it brings) the database replicates')
+	'replicating', 'and after a restart of the source in the middle of that, the database replicates')
   or diag(migration_diag($target, $id));
 like(event_kinds($target, $id), qr/resumed/, 'the migration resumed by itself');
 is($source->safe_psql('postgres', "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'aiven_db_migrate_shop_slot'"),
@@ -59,6 +68,16 @@ ok($target->poll_query_until('shop', 'SELECT count(*) = 1 FROM items WHERE n = -
 is(poll_until($target, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'", qr/^1$/),
 	'1', 'and the coordinator is back');
 
+# ---- the launcher stopped while replicating: the server starts it again --------------
+$pid = $target->safe_psql('postgres', "SELECT pid FROM pg_stat_activity WHERE backend_type = 'migrate launcher'");
+ok($pid =~ /^\d+$/, 'found the launcher');
+$target->safe_psql('postgres', "SELECT pg_terminate_backend($pid)");
+$source->safe_psql('shop', 'INSERT INTO items (n) VALUES (-150000)');
+ok($target->poll_query_until('shop', 'SELECT count(*) = 1 FROM items WHERE n = -150000'),
+	'with the launcher gone, the changes are applied');
+is(poll_until($target, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migrate launcher' AND pid <> $pid", qr/^1$/),
+	'1', 'and the launcher is back');
+
 # ---- the coordinator killed with SIGKILL while replicating ------------------------
 $pid = $target->safe_psql('postgres', "SELECT pid FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'");
 kill 'KILL', $pid;
@@ -69,7 +88,7 @@ is(poll_until($target, "SELECT count(*) FROM pg_stat_activity WHERE backend_type
 	'1', 'and the coordinator is back');
 is(poll_until($target, "SELECT migrate.wait_for_lag($id, 0, '5 s')", qr/^t$/), 't', 'the lag reaches 0');
 is_deeply(table_fingerprints($target, 'shop'), table_fingerprints($source, 'shop'),
-	'the target has every change, through the three crashes');
+	'the target has every change, through all of it');
 
 is($target->safe_psql('postgres', "SELECT string_agg(dbname || ' ' || status, ', ') FROM migrate.cutover($id, '120 s')"),
 	'shop done', 'cutover');
@@ -78,5 +97,7 @@ is($source->safe_psql('postgres', 'SELECT count(*) FROM pg_replication_slots'), 
 is($target->safe_psql('postgres', 'SELECT count(*) FROM pg_subscription'), '0', 'no subscription is left');
 is($source->safe_psql('shop', "SELECT relreplident FROM pg_class WHERE relname = 'nokey'"), 'd',
 	'and the replica identity is back');
+is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.cleanup('$src')"), '0', 'cleanup finds nothing');
+is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.cleanup('$src')"), '0', 'and again');
 
 done_testing();
