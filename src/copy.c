@@ -27,11 +27,13 @@
 #include "storage/latch.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 
 #include "compat.h"
 #include "copy.h"
@@ -207,31 +209,41 @@ start_copy_out(SourceConn *sc, const char *sql)
 }
 
 /*
+ * Reads the results of a COPY OUT on SC that has ended, to the last one:
+ * returns the first that failed (the caller clears it), or NULL.
+ */
+static PGresult *
+copy_out_end(SourceConn *sc)
+{
+	PGresult   *failed = NULL;
+
+	for (;;)
+	{
+		PGresult   *res;
+
+		migrate_source_await_result(sc);
+		res = PQgetResult(sc->conn);
+		if (res == NULL)
+			break;
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && failed == NULL)
+			failed = res;
+		else
+			PQclear(res);
+	}
+	return failed;
+}
+
+/*
  * After the stream's end, every result must be read and checked: an error
  * at the end of a COPY is otherwise lost.
  */
 static void
 finish_copy_out(SourceConn *sc)
 {
-	PGresult   *res;
+	PGresult   *failed = copy_out_end(sc);
 
-	for (;;)
-	{
-		migrate_source_await_result(sc);
-		res = PQgetResult(sc->conn);
-		if (res == NULL)
-			break;
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		{
-			char	   *msg = pstrdup(PQresultErrorMessage(res));
-
-			PQclear(res);
-			ereport(ERROR,
-					(errcode(ERRCODE_CONNECTION_FAILURE),
-					 errmsg("COPY on the source ended with an error: %s", msg)));
-		}
-		PQclear(res);
-	}
+	if (failed != NULL)
+		migrate_source_raise_result(sc, failed, "COPY ... TO STDOUT");
 }
 
 /*
@@ -334,6 +346,51 @@ loading_runs_user_code(Oid relid)
 }
 
 /*
+ * Is the binary form of type TYPID the same on both servers?  Only for a
+ * built-in type (a type made by the source has another OID here) that has
+ * binary I/O at all (aclitem has none), and not one whose value is an OID
+ * (regclass, regtype, regprocedure, ...: the binary form is the source's
+ * OID, which names another object here, or none; in text it is the name);
+ * for an array, its element's.
+ */
+static bool
+binary_portable(Oid typid)
+{
+	HeapTuple	tup;
+	Form_pg_type typ;
+	bool		portable;
+
+	if (typid >= FirstNormalObjectId)
+		return false;
+	switch (typid)
+	{
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+		case REGOPEROID:
+		case REGOPERATOROID:
+		case REGCLASSOID:
+		case REGTYPEOID:
+		case REGCOLLATIONOID:
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGNAMESPACEOID:
+		case REGROLEOID:
+			return false;
+		default:
+			break;
+	}
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tup);
+	portable = OidIsValid(typ->typsend) && OidIsValid(typ->typreceive);
+	if (portable && OidIsValid(typ->typelem) && IsTrueArrayType(typ))
+		portable = binary_portable(typ->typelem);
+	ReleaseSysCache(tup);
+	return portable;
+}
+
+/*
  * Refuses to load a table whose owner on the source, a role without
  * superuser there, could not be given it here (the role is missing, or the
  * migration's owner may not give it) when loading it runs code the source
@@ -379,10 +436,48 @@ check_owner_kept(SourceConn *conn, const TaskMsg *task, Oid relid, Oid runs_as)
 }
 
 /*
+ * CopyFrom of CSTATE, fed by the source's COPY on CONN.  A COPY that fails
+ * on the source (a type without binary output, a privilege) ends its
+ * stream early, and COPY FROM then fails on what it got ("COPY file
+ * signature not recognized", a row cut short): the source's own error is
+ * raised instead, which says why.
+ */
+static uint64
+copy_from_source(CopyFromState cstate, SourceConn *conn)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile uint64 rows = 0;
+
+	PG_TRY();
+	{
+		rows = CopyFrom(cstate);
+	}
+	PG_CATCH();
+	{
+		if (stream != NULL && stream->eof)
+		{
+			PGresult   *failed;
+
+			MemoryContextSwitchTo(cxt);
+			failed = copy_out_end(conn);
+			if (failed != NULL)
+			{
+				FlushErrorState();
+				migrate_source_raise_result(conn, failed, "COPY ... TO STDOUT");
+			}
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return rows;
+}
+
+/*
  * Copies the table (or block range) of TASK from the source reached by CONN,
  * whose transaction already uses the task's snapshot, into the target table
  * of the same name, in the current transaction.  Binary when BINARY_OK and
- * every column's type is built in.  Returns the rows copied and sets
+ * every column's binary form means the same here (binary_portable), else
+ * text.  Returns the rows copied and sets
  * *bytes_out to the bytes read.
  */
 uint64
@@ -474,8 +569,8 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 		attnames = lappend(attnames, makeString(pstrdup(NameStr(att->attname))));
 		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "",
 						 quote_identifier(NameStr(att->attname)));
-		/* binary only for built-in types: their OIDs are the same there */
-		if (att->atttypid >= FirstNormalObjectId)
+		/* binary only where every column's binary form means the same here */
+		if (binary && !binary_portable(att->atttypid))
 			binary = false;
 	}
 	if (attnames == NIL)
@@ -533,7 +628,7 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 							   attnames, options);
 		if (binary)
 			use_fast_receive(cstate, desc);
-		rows = CopyFrom(cstate);
+		rows = copy_from_source(cstate, conn);
 		EndCopyFrom(cstate);
 
 		/* COPY FROM may stop before the stream's end: read it to the end */

@@ -587,6 +587,24 @@ migrate_plan_tasks(DbState *db)
 	if (rest.len > 0)
 		insert_task(db->name, "post", NULL, NULL, 0, 1, -1, -1, rest.data, 0, false);
 	insert_task(db->name, "sequences", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);
+	/*
+	 * The source's own subscriptions stay behind (pg_dump
+	 * --no-subscriptions): their connection strings hold passwords of the
+	 * servers they subscribe to, and one enabled here would take its slot
+	 * from the source's subscriber.
+	 */
+	res = migrate_source_query(migrate_db_query_conn(db),
+							   "SELECT string_agg(quote_ident(subname), ', ' ORDER BY subname) FROM pg_subscription"
+							   " WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+							   0, NULL);
+	if (SR_VALUE(res, 0, 0) != NULL)
+		migrate_coord_event("warning",
+							migrate_json_obj("database", db->name,
+											 "message", psprintf("subscriptions of the source are not copied: %s (their connection strings hold"
+																 " passwords, and enabled here one would take its slot from the source's"
+																 " subscriber); create them on the target after the switch",
+																 SR_VALUE(res, 0, 0)),
+											 NULL));
 	res = migrate_source_query(migrate_db_query_conn(db), "SELECT count(*) > 0 FROM pg_largeobject_metadata", 0, NULL);
 	if (SR_VALUE(res, 0, 0)[0] == 't')
 		insert_task(db->name, "large_objects", NULL, NULL, 0, 1, -1, -1, NULL, 0, false);

@@ -308,6 +308,8 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 			/* no --schema-only: post-data then carries REFRESH MATERIALIZED VIEW */
 			argv[n++] = psprintf("--section=%s", sections[p]);
 			argv[n++] = "--no-password";
+			/* (a subscription carries the source's password and its subscriber's slot) */
+			argv[n++] = "--no-subscriptions";
 			argv[n++] = psprintf("--encoding=%s", encoding);
 			/* a table locked on the source is a retry later, not a hang */
 			argv[n++] = psprintf("--lock-wait-timeout=%d", migrate_source_lock_timeout);

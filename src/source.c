@@ -279,9 +279,12 @@ migrate_source_server_version(SourceConn *sc)
 	return PQserverVersion(sc->conn);
 }
 
-/* Raises the error that RES carries, with the source's SQLSTATE and texts. */
-static void
-raise_remote_error(SourceConn *sc, PGresult *res, const char *sql)
+/*
+ * Raises the error that RES (a failed result of SQL, on SC) carries, with
+ * the source's SQLSTATE and texts.
+ */
+void
+migrate_source_raise_result(SourceConn *sc, PGresult *res, const char *sql)
 {
 	char	   *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	char	   *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -394,7 +397,7 @@ collect_result(SourceConn *sc, const char *sql)
 	if (last == NULL ||
 		(PQresultStatus(last) != PGRES_TUPLES_OK &&
 		 PQresultStatus(last) != PGRES_COMMAND_OK))
-		raise_remote_error(sc, last, sql);
+		migrate_source_raise_result(sc, last, sql);
 
 	result->nrows = PQntuples(last);
 	result->ncols = PQnfields(last);

@@ -62,6 +62,7 @@ extern SourceResult *migrate_source_simple_query(SourceConn *sc, const char *sql
 extern int	migrate_source_column(const SourceResult *res, const char *name);
 extern void migrate_source_close(SourceConn *sc);
 extern void migrate_source_await_result(SourceConn *sc);
+extern void migrate_source_raise_result(SourceConn *sc, PGresult *res, const char *sql);
 extern void migrate_source_wait_readable(PGconn *conn);
 extern int	migrate_source_server_version(SourceConn *sc);
 

@@ -360,27 +360,64 @@ void
 migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 {
 	SourceConn *conn = migrate_worker_snapshot_conn(task->snapshot);
-	SourceResult *res;
+	SourceResult *list;
+	StringInfoData batch;
 	int			r;
+	int			first = 0;
 
-	res = migrate_source_query(conn,
-							   "SELECT schemaname, sequencename, last_value FROM pg_sequences"
-							   " WHERE last_value IS NOT NULL",
-							   0, NULL);
-	for (r = 0; r < res->nrows; r++)
+	/*
+	 * Every sequence the source user may read, with its last value and
+	 * is_called from its own row: pg_sequences shows no value for one never
+	 * called since a RESTART or setval(..., false), whose next value is
+	 * still that one.
+	 */
+	list = migrate_source_query(conn,
+								"SELECT n.nspname, c.relname, pg_catalog.has_sequence_privilege(c.oid, 'SELECT')"
+								" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+								" WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+								" AND n.nspname !~ '^pg_temp_' ORDER BY 1, 2",
+								0, NULL);
+	initStringInfo(&batch);
+	for (r = 0; r <= list->nrows; r++)
 	{
-		char	   *err = NULL;
-		char	   *sql = psprintf("SELECT pg_catalog.setval(%s, %s::bigint, true)",
-								   quote_literal_cstr(quote_qualified_identifier(SR_VALUE(res, r, 0),
-																				 SR_VALUE(res, r, 1))),
-								   quote_literal_cstr(SR_VALUE(res, r, 2)));
+		SourceResult *vals;
+		int			v;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!migrate_target_exec_isolated(sql, &err))
-			add_warning(warnings, psprintf("sequence %s.%s: %s", SR_VALUE(res, r, 0),
-										   SR_VALUE(res, r, 1), err), NULL);
+		if (r < list->nrows && SR_VALUE(list, r, 2)[0] != 't')
+		{
+			add_warning(warnings, psprintf("sequence %s: the source user may not read it, so its value is not copied",
+										   quote_qualified_identifier(SR_VALUE(list, r, 0), SR_VALUE(list, r, 1))),
+						NULL);
+			continue;
+		}
+		if (r < list->nrows)
+			appendStringInfo(&batch, "%sSELECT %d, last_value, is_called FROM %s",
+							 batch.len ? " UNION ALL " : "", r,
+							 quote_qualified_identifier(SR_VALUE(list, r, 0), SR_VALUE(list, r, 1)));
+		/* (a query reads up to a hundred of them: one round trip, not one each) */
+		if (batch.len == 0 || (r < list->nrows && r - first < 99))
+			continue;
+		vals = migrate_source_query(conn, batch.data, 0, NULL);
+		resetStringInfo(&batch);
+		first = r + 1;
+		for (v = 0; v < vals->nrows; v++)
+		{
+			int			idx = atoi(SR_VALUE(vals, v, 0));
+			char	   *err = NULL;
+			char	   *sql = psprintf("SELECT pg_catalog.setval(%s, %s::bigint, %s)",
+									   quote_literal_cstr(quote_qualified_identifier(SR_VALUE(list, idx, 0),
+																					 SR_VALUE(list, idx, 1))),
+									   quote_literal_cstr(SR_VALUE(vals, v, 1)),
+									   SR_VALUE(vals, v, 2)[0] == 't' ? "true" : "false");
+
+			CHECK_FOR_INTERRUPTS();
+			if (!migrate_target_exec_isolated(sql, &err))
+				add_warning(warnings, psprintf("sequence %s.%s: %s", SR_VALUE(list, idx, 0),
+											   SR_VALUE(list, idx, 1), err), NULL);
+			result->rows++;
+		}
 	}
-	result->rows = res->nrows;
 }
 
 /* ---- large objects ------------------------------------------------------- */

@@ -1,0 +1,96 @@
+# What used to arrive silently different (issue: fidelity), each case
+# failing before its fix: sequences never called since a RESTART or a
+# setval(..., false) kept their start value; columns of the reg* types were
+# copied in binary, as the source's OIDs; an aclitem[] column (no binary
+# I/O) failed the copy with "COPY file signature not recognized"; the
+# source's subscriptions were copied with their passwords and slot names;
+# a table whose row security hides rows from the source user lost them.
+use strict;
+use warnings FATAL => 'all';
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use MigrateTest;
+
+my $me = scalar getpwuid($<);
+my $source = new_source('source');
+$source->safe_psql('postgres', 'CREATE DATABASE fid');
+# (objects made and dropped first: the source's OIDs are not the target's)
+$source->safe_psql('fid', join('', map { "CREATE TABLE burn$_ (); DROP TABLE burn$_;" } 1 .. 200));
+$source->safe_psql('fid', q{
+	CREATE SEQUENCE restarted;
+	SELECT nextval('restarted');
+	ALTER SEQUENCE restarted RESTART WITH 500;
+	CREATE SEQUENCE set_false;
+	SELECT setval('set_false', 77, false);
+	CREATE SEQUENCE called;
+	SELECT nextval('called'), nextval('called');
+	CREATE SEQUENCE fresh START 40;
+	CREATE TABLE ident (id int GENERATED ALWAYS AS IDENTITY, v int);
+	INSERT INTO ident (v) VALUES (1);
+	ALTER TABLE ident ALTER COLUMN id RESTART WITH 9000;
+
+	CREATE SCHEMA app;
+	CREATE FUNCTION app.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1';
+	CREATE TYPE app.mood AS ENUM ('ok');
+	CREATE TABLE app.refs (id int PRIMARY KEY, rc regclass, rt regtype, rp regprocedure, rn regnamespace,
+		rr regrole, rcs regclass[], acl aclitem[]);
+	INSERT INTO app.refs VALUES (1, 'app.refs', 'app.mood', 'app.f(integer)', 'app', CURRENT_USER::regrole,
+		ARRAY['app.refs', 'pg_class']::regclass[], ARRAY[makeaclitem(10, 10, 'SELECT', false)]);
+	INSERT INTO app.refs VALUES (2, 'pg_class', 'int4', 'pg_catalog.now()', 'pg_catalog', NULL, NULL, NULL);
+
+	CREATE PUBLICATION elsewhere_pub FOR TABLE ident;
+});
+$source->safe_psql('fid', "CREATE SUBSCRIPTION elsewhere CONNECTION 'host=127.0.0.1 port=1 dbname=fid user=x password=s3cret'"
+	  . " PUBLICATION elsewhere_pub WITH (connect = false)");
+
+my $target = engine_target('target');
+my $src = source_uri($source, $me, undef);
+my $id = $target->safe_psql('postgres',
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"fid\"], \"roles\": false}')");
+is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'migrated')
+  or diag(migration_diag($target, $id));
+
+# ---- sequences -------------------------------------------------------------------
+is($target->safe_psql('fid', "SELECT nextval('restarted')"), '500', 'a sequence RESTARTed WITH 500 goes on at 500');
+is($target->safe_psql('fid', "SELECT nextval('set_false')"), '77', 'one given setval(77, false) at 77');
+is($target->safe_psql('fid', "SELECT nextval('called')"), '3', 'one called twice at 3');
+is($target->safe_psql('fid', "SELECT nextval('fresh')"), '40', 'one never called at its start');
+is($target->safe_psql('fid', 'INSERT INTO ident (v) VALUES (2) RETURNING id'), '9000',
+	'an identity RESTARTed WITH 9000 at 9000');
+
+# ---- types whose binary form is an OID, or that have none ------------------------------
+my $refs = 'SELECT id, rc::text, rt::text, rp::text, rn::text, rr::text, rcs::text, acl::text FROM app.refs ORDER BY id';
+is($target->safe_psql('fid', $refs), $source->safe_psql('fid', $refs),
+	'reg* columns name the same objects (copied as text, not as the source\'s OIDs), and aclitem[] is copied');
+is($target->safe_psql('fid', "SELECT rc = 'app.refs'::regclass FROM app.refs WHERE id = 1"), 't',
+	'the regclass is the target\'s own table');
+
+# ---- the source's subscriptions -------------------------------------------------------
+is($target->safe_psql('postgres', 'SELECT count(*) FROM pg_subscription'), '0', 'the source\'s subscription is not copied');
+like($target->safe_psql('postgres', "SELECT string_agg(detail->>'message', ' | ') FROM migrate.event"
+	  . " WHERE migration_id = $id AND kind = 'warning'"),
+	qr/subscriptions of the source are not copied: elsewhere \(/, 'and a warning says so');
+unlike($target->safe_psql('postgres', "SELECT string_agg(detail::text, ' ') FROM migrate.event WHERE migration_id = $id"),
+	qr/s3cret/, 'its password is nowhere');
+
+# ---- row security hiding rows from the source user ----------------------------------------
+$source->safe_psql('postgres', 'CREATE DATABASE guarded');
+$source->safe_psql('guarded', q{
+	CREATE ROLE reader LOGIN PASSWORD 'Reader-pa55';
+	CREATE TABLE secret (id int PRIMARY KEY);
+	INSERT INTO secret SELECT generate_series(1, 100);
+	ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
+	CREATE POLICY half ON secret FOR SELECT USING (id <= 50);
+	GRANT SELECT ON secret TO reader;
+	GRANT CONNECT ON DATABASE guarded TO reader;
+});
+my $rsrc = source_uri($source, 'reader', 'Reader-pa55');
+$id = $target->safe_psql('postgres',
+	"SELECT migrate.start('$rsrc', '{\"method\": \"dump\", \"databases\": [\"guarded\"], \"roles\": false}')");
+is(poll_until($target, "SELECT state FROM migrate.migration WHERE id = $id", qr/^(done|failed)$/, 300), 'failed',
+	'a table whose row security hides rows from the source user fails the migration, never a silent half');
+like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id"),
+	qr/row-level security policy for table "secret"/, 'and the error names the table');
+
+done_testing();
