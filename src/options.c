@@ -789,3 +789,52 @@ migrate_database_selected(const MigrateOptions *opts, const char *dbname)
 		return false;
 	return !matches_any(opts->exclude_databases, dbname);
 }
+
+/*
+ * Does table pattern PATTERN ("tables", "exclude_tables") name database
+ * DBNAME, and table NSP.REL in it (when NSP is not NULL)?
+ */
+bool
+migrate_table_pattern_match(const char *pattern, const char *dbname, const char *nsp, const char *rel)
+{
+	char	   *parts[3];
+
+	if (!migrate_split_table_pattern(pattern, parts) || !migrate_pattern_match(parts[0], dbname))
+		return false;
+	return nsp == NULL || (migrate_pattern_match(parts[1], nsp) && migrate_pattern_match(parts[2], rel));
+}
+
+/*
+ * Does table DBNAME.NSP.REL pass the table filters of OPTS?  "tables"
+ * applies to the databases its patterns name: a database that none of
+ * them names keeps every table.  "exclude_tables" then leaves out what it
+ * matches.  A partition goes with its root partitioned table (ROOT_NSP.
+ * ROOT_REL; NULL for a table that is no partition): a pattern selects or
+ * leaves it out by its own name or by its root's.
+ */
+bool
+migrate_options_table_selected(const MigrateOptions *opts, const char *dbname,
+							   const char *nsp, const char *rel,
+							   const char *root_nsp, const char *root_rel)
+{
+	ListCell   *lc;
+	bool		filtered = false;
+	bool		found = false;
+
+	foreach(lc, opts->tables)
+	{
+		if (!migrate_table_pattern_match(lfirst(lc), dbname, NULL, NULL))
+			continue;
+		filtered = true;
+		if (migrate_table_pattern_match(lfirst(lc), dbname, nsp, rel) ||
+			(root_nsp != NULL && migrate_table_pattern_match(lfirst(lc), dbname, root_nsp, root_rel)))
+			found = true;
+	}
+	if (filtered && !found)
+		return false;
+	foreach(lc, opts->exclude_tables)
+		if (migrate_table_pattern_match(lfirst(lc), dbname, nsp, rel) ||
+			(root_nsp != NULL && migrate_table_pattern_match(lfirst(lc), dbname, root_nsp, root_rel)))
+			return false;
+	return true;
+}

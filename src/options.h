@@ -68,6 +68,24 @@ extern MigrateOptions *migrate_parse_options(Jsonb *options);
 extern void migrate_require_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern bool migrate_pattern_match(const char *pattern, const char *name);
 extern bool migrate_split_table_pattern(const char *pattern, char **parts);
+/*
+ * The root partitioned table of pg_class row "c" of a source query, as
+ * columns root.root_nsp and root.root_rel (NULL for a table that is no
+ * partition), for migrate_options_table_selected: a join to add after the
+ * query's pg_class c.
+ */
+#define MIGRATE_PARTITION_ROOT_JOIN \
+	" LEFT JOIN LATERAL (WITH RECURSIVE up(relid, depth) AS (" \
+	"  SELECT c.oid, 0 UNION ALL SELECT i.inhparent, up.depth + 1 FROM pg_inherits i" \
+	"  JOIN up ON i.inhrelid = up.relid JOIN pg_class p ON p.oid = i.inhparent AND p.relkind = 'p')" \
+	" SELECT rn.nspname AS root_nsp, r.relname AS root_rel FROM up JOIN pg_class r ON r.oid = up.relid" \
+	"  JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE up.depth > 0 ORDER BY up.depth DESC LIMIT 1) root ON true"
+
+extern bool migrate_table_pattern_match(const char *pattern, const char *dbname,
+										const char *nsp, const char *rel);
+extern bool migrate_options_table_selected(const MigrateOptions *opts, const char *dbname,
+										   const char *nsp, const char *rel,
+										   const char *root_nsp, const char *root_rel);
 extern bool migrate_database_selected(const MigrateOptions *opts,
 									  const char *dbname);
 

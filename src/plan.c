@@ -228,33 +228,15 @@ migrate_database_properties(DbState *db)
 		migrate_coord_event("warning", migrate_json_obj("database", db->name, "message", failures.data, NULL));
 }
 
-/* Does table DBNAME.SCHEMA.TABLE pass the tables / exclude_tables options? */
+/*
+ * Does table DBNAME.SCHEMA.TABLE (a partition of ROOT_NSP.ROOT_REL, or NULL)
+ * pass the migration's tables / exclude_tables options?
+ */
 bool
-migrate_table_selected(const char *dbname, const char *nsp, const char *rel)
+migrate_table_selected(const char *dbname, const char *nsp, const char *rel,
+					   const char *root_nsp, const char *root_rel)
 {
-	ListCell   *lc;
-	char	   *parts[3];
-
-	if (migrate_coord.options->tables != NIL)
-	{
-		bool		found = false;
-
-		foreach(lc, migrate_coord.options->tables)
-			if (migrate_split_table_pattern(lfirst(lc), parts) &&
-				migrate_pattern_match(parts[0], dbname) &&
-				migrate_pattern_match(parts[1], nsp) &&
-				migrate_pattern_match(parts[2], rel))
-				found = true;
-		if (!found)
-			return false;
-	}
-	foreach(lc, migrate_coord.options->exclude_tables)
-		if (migrate_split_table_pattern(lfirst(lc), parts) &&
-			migrate_pattern_match(parts[0], dbname) &&
-			migrate_pattern_match(parts[1], nsp) &&
-			migrate_pattern_match(parts[2], rel))
-			return false;
-	return true;
+	return migrate_options_table_selected(migrate_coord.options, dbname, nsp, rel, root_nsp, root_rel);
 }
 
 /*
@@ -389,6 +371,54 @@ migrate_target_db_encoding(const char *dbname)
 	return encoding;
 }
 
+/*
+ * The tables of DB that the tables / exclude_tables options leave out, and
+ * the sequences they own, as quoted, qualified names (at the snapshot):
+ * pg_dump leaves them out too, so that they are not created here, nor
+ * their indexes, keys and sequences.
+ */
+static List *
+left_out_relations(DbState *db)
+{
+	SourceResult *res;
+	List	   *out = NIL;
+	int			r;
+
+	if (migrate_coord.options->tables == NIL && migrate_coord.options->exclude_tables == NIL)
+		return NIL;
+	res = migrate_source_query(migrate_db_query_conn(db),
+							   "SELECT n.nspname, c.relname, root.root_nsp, root.root_rel,"
+							   " (SELECT string_agg(quote_ident(sn.nspname) || '.' || quote_ident(s.relname), E'\\n')"
+							   "  FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+							   "  JOIN pg_namespace sn ON sn.oid = s.relnamespace"
+							   "  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass"
+							   "  AND d.refobjid = c.oid AND d.deptype IN ('a', 'i'))"
+							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+							   MIGRATE_PARTITION_ROOT_JOIN
+							   " WHERE c.relkind IN ('r', 'p')"
+							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+							   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'",
+							   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *seqs = SR_VALUE(res, r, 4);
+
+		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
+								   SR_VALUE(res, r, 2), SR_VALUE(res, r, 3)))
+			continue;
+		out = lappend(out, quote_qualified_identifier(SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)));
+		/* (names the source quoted: one a line) */
+		while (seqs != NULL && *seqs != '\0')
+		{
+			char	   *nl = strchr(seqs, '\n');
+
+			out = lappend(out, nl ? pnstrdup(seqs, nl - seqs) : pstrdup(seqs));
+			seqs = nl ? nl + 1 : NULL;
+		}
+	}
+	return out;
+}
+
 /* Plans database DB: schema, copy, post-data, sequences and analyze tasks. */
 void
 migrate_plan_tasks(DbState *db)
@@ -416,7 +446,8 @@ migrate_plan_tasks(DbState *db)
 	task_nrows = 0;
 
 	encoding = migrate_target_db_encoding(db->name);
-	migrate_pg_dump_schema(migrate_coord.source, db->name, db->snapshot, encoding, NIL, &pre, &post);
+	migrate_pg_dump_schema(migrate_coord.source, db->name, db->snapshot, encoding, NIL,
+						   left_out_relations(db), &pre, &post);
 	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
 	/* pre-data is split when its task runs: a script that does not parse fails here */
 	(void) migrate_split_sql(pre);
@@ -424,8 +455,9 @@ migrate_plan_tasks(DbState *db)
 	res = migrate_source_query(migrate_db_query_conn(db),
 					   "SELECT n.nspname, c.relname, pg_table_size(c.oid),"
 					   " pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
-					   " c.relpersistence"
+					   " c.relpersistence, root.root_nsp, root.root_rel"
 					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+					   MIGRATE_PARTITION_ROOT_JOIN
 					   " WHERE c.relkind = 'r'"
 					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
 					   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
@@ -490,7 +522,7 @@ migrate_plan_tasks(DbState *db)
 		int64		parts = 1;
 		int64		p;
 
-		if (!migrate_table_selected(db->name, nsp, rel))
+		if (!migrate_table_selected(db->name, nsp, rel, SR_VALUE(res, r, 5), SR_VALUE(res, r, 6)))
 			continue;
 		ts = hash_search(sizes, table_key(nsp, rel), HASH_ENTER, NULL);
 		ts->size = size;
@@ -548,8 +580,9 @@ migrate_plan_tasks(DbState *db)
 	 * database has its data and indexes.
 	 */
 	res = migrate_source_query(migrate_db_query_conn(db),
-					   "SELECT n.nspname, c.relname"
+					   "SELECT n.nspname, c.relname, root.root_nsp, root.root_rel"
 					   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+					   MIGRATE_PARTITION_ROOT_JOIN
 					   " WHERE c.relkind = 'p'"
 					   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
 					   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
@@ -557,7 +590,8 @@ migrate_plan_tasks(DbState *db)
 					   "   AND d.objid = c.oid AND d.deptype = 'e')",
 					   0, NULL);
 	for (r = 0; r < res->nrows; r++)
-		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
+		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
+								   SR_VALUE(res, r, 2), SR_VALUE(res, r, 3)))
 			insert_task(db->name, "analyze_partitioned", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
 						0, 1, -1, -1, NULL, 0, false);
 

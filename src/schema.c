@@ -270,12 +270,13 @@ pg_dump_error_code(const char *msg)
  * at SNAPSHOT (NULL: as it is now), both at once (most of a pg_dump's time
  * is its round trips to the source), and sets *PRE and *POST to their
  * outputs: of the whole database, or of the tables TABLES only (quoted,
- * qualified names; their owned sequences come with them).  Raises an
+ * qualified names; their owned sequences come with them), without the
+ * relations EXCLUDE names (quoted, qualified).  Raises an
  * error with pg_dump's own message when one fails.
  */
 void
 migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *snapshot,
-					   const char *encoding, List *tables, char **pre, char **post)
+					   const char *encoding, List *tables, List *exclude, char **pre, char **post)
 {
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate pg_dump",
@@ -300,7 +301,7 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 
 		for (p = 0; p < 2; p++)
 		{
-			const char **argv = palloc0(sizeof(char *) * (16 + list_length(tables)));
+			const char **argv = palloc0(sizeof(char *) * (16 + list_length(tables) + list_length(exclude)));
 			int			n = 0;
 			ListCell   *lc;
 
@@ -322,6 +323,8 @@ migrate_pg_dump_schema(const SourceInfo *src, const char *dbname, const char *sn
 			 */
 			foreach(lc, tables)
 				argv[n++] = psprintf("--table=%s", (char *) lfirst(lc));
+			foreach(lc, exclude)
+				argv[n++] = psprintf("--exclude-table=%s", (char *) lfirst(lc));
 			argv[n++] = "--dbname";
 			argv[n++] = conninfo_without_password(src, dbname, servicefile != NULL);
 			argv[n] = NULL;

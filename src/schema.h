@@ -27,7 +27,7 @@ typedef struct DumpStatement
 
 extern void migrate_pg_dump_schema(const SourceInfo *src, const char *dbname,
 								   const char *snapshot, const char *encoding,
-								   List *tables, char **pre, char **post);
+								   List *tables, List *exclude, char **pre, char **post);
 extern List *migrate_split_sql(const char *script);
 extern List *migrate_try_raw_parse(const char *sql);
 extern List *migrate_classify_post_data(List *statements);

@@ -209,7 +209,7 @@ published_tables(SourceConn *conn, DbState *db)
 							   0, NULL);
 	for (r = 0; r < res->nrows; r++)
 	{
-		if (!migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)))
+		if (!migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1), NULL, NULL))
 			continue;
 		/* a table copied but not published would silently miss every change */
 		if (SR_VALUE(res, r, 3)[0] != 't')
@@ -1246,7 +1246,7 @@ dump_new_table(DbState *db, const char *table, const char *encoding, char **pre,
 	PG_TRY();
 	{
 		migrate_pg_dump_schema(migrate_coord.source, db->name, NULL, encoding,
-							   list_make1((char *) table), pre, post);
+							   list_make1((char *) table), NIL, pre, post);
 	}
 	PG_CATCH();
 	{
@@ -1304,8 +1304,9 @@ join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
 
 	res = migrate_source_query(conn,
 							   "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname, c.relname,"
-							   " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+							   " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), root.root_nsp, root.root_rel"
 							   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+							   MIGRATE_PARTITION_ROOT_JOIN
 							   " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p'"
 							   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
 							   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
@@ -1327,7 +1328,8 @@ join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
 			continue;
 		taken = lappend(taken, entry);
 		/* (one the migration leaves out is none of its business) */
-		if (migrate_table_selected(db->name, SR_VALUE(res, r, 1), SR_VALUE(res, r, 2)))
+		if (migrate_table_selected(db->name, SR_VALUE(res, r, 1), SR_VALUE(res, r, 2),
+								   SR_VALUE(res, r, 4), SR_VALUE(res, r, 5)))
 			tables = lappend(tables, (void *) quote_qualified_identifier(SR_VALUE(res, r, 1),
 																		 SR_VALUE(res, r, 2)));
 	}

@@ -558,6 +558,49 @@ check_extensions(Checks *c, List *dbs)
 }
 
 /*
+ * Foreign keys of the tables DB keeps to tables the filters leave out
+ * (LEFT_OUT: "schema\x1ftable" each): the key could not be made on the
+ * target, and the database would fail at its very end.
+ */
+static void
+check_left_out_keys(Checks *c, SourceDb *db, List *left_out)
+{
+	SourceResult *res;
+	int			r;
+
+	res = migrate_source_query(db->conn,
+							   "SELECT n.nspname, t.relname, fn.nspname, f.relname, k.conname"
+							   " FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid"
+							   " JOIN pg_namespace n ON n.oid = t.relnamespace"
+							   " JOIN pg_class f ON f.oid = k.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace"
+							   " WHERE k.contype = 'f' ORDER BY 1, 2, 5",
+							   0, NULL);
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *from = psprintf("%s\x1f%s", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1));
+		char	   *to = psprintf("%s\x1f%s", SR_VALUE(res, r, 2), SR_VALUE(res, r, 3));
+		bool		from_out = false;
+		bool		to_out = false;
+		ListCell   *lc;
+
+		foreach(lc, left_out)
+		{
+			if (strcmp(lfirst(lc), from) == 0)
+				from_out = true;
+			if (strcmp(lfirst(lc), to) == 0)
+				to_out = true;
+		}
+		if (to_out && !from_out)
+			add_row(c, "tables", "error",
+					"Leave the referencing table out too, or keep the referenced one.",
+					"database \"%s\": table %s keeps foreign key %s to table %s, which the table filters leave out",
+					db->name, quote_qualified_identifier(SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)),
+					quote_identifier(SR_VALUE(res, r, 4)),
+					quote_qualified_identifier(SR_VALUE(res, r, 2), SR_VALUE(res, r, 3)));
+	}
+}
+
+/*
  * Tables of every database: replica identity, unlogged tables, materialized
  * views, large objects, ownership (for publishing) and the table filters.
  * Sets *all_owned when the source user owns every table.
@@ -573,6 +616,7 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 	int			tables_total = 0;
 	int			not_owned = 0;
 	int		   *include_hits = palloc0(sizeof(int) * (list_length(opts->tables) + 1));
+	int		   *exclude_hits = palloc0(sizeof(int) * (list_length(opts->exclude_tables) + 1));
 
 	foreach(lc, dbs)
 	{
@@ -581,6 +625,7 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 		List	   *no_identity = NIL;
 		List	   *unlogged = NIL;
 		List	   *matviews = NIL;
+		List	   *left_out = NIL;
 		int			r;
 		int64		lo;
 
@@ -595,8 +640,10 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 						   "   WHERE i.indrelid = c.oid AND i.indisprimary) END,"
 						   " pg_has_role(c.relowner, 'USAGE'),"
 						   " EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
-						   "  AND d.objid = c.oid AND d.deptype = 'e')"
+						   "  AND d.objid = c.oid AND d.deptype = 'e'),"
+						   " root.root_nsp, root.root_rel"
 						   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+						   MIGRATE_PARTITION_ROOT_JOIN
 						   " WHERE c.relkind IN ('r', 'p', 'm')"
 						   " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
 						   " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
@@ -609,6 +656,8 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 			char		kind = SR_VALUE(res, r, 2)[0];
 			char		persistence = SR_VALUE(res, r, 3)[0];
 			bool		from_extension = str_true(SR_VALUE(res, r, 6));
+			const char *root_nsp = SR_VALUE(res, r, 7);
+			const char *root_rel = SR_VALUE(res, r, 8);
 			char	   *qname = quote_qualified_identifier(nsp, rel);
 			ListCell   *pc;
 			int			i = 0;
@@ -620,17 +669,26 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 			}
 			foreach(pc, opts->tables)
 			{
-				char	   *parts[3];
-
-				if (migrate_split_table_pattern(lfirst(pc), parts) &&
-					migrate_pattern_match(parts[0], db->name) &&
-					migrate_pattern_match(parts[1], nsp) &&
-					migrate_pattern_match(parts[2], rel))
+				if (migrate_table_pattern_match(lfirst(pc), db->name, nsp, rel) ||
+					(root_nsp != NULL && migrate_table_pattern_match(lfirst(pc), db->name, root_nsp, root_rel)))
 					include_hits[i]++;
+				i++;
+			}
+			i = 0;
+			foreach(pc, opts->exclude_tables)
+			{
+				if (migrate_table_pattern_match(lfirst(pc), db->name, nsp, rel) ||
+					(root_nsp != NULL && migrate_table_pattern_match(lfirst(pc), db->name, root_nsp, root_rel)))
+					exclude_hits[i]++;
 				i++;
 			}
 			if (from_extension)
 				continue;
+			if (!migrate_options_table_selected(opts, db->name, nsp, rel, root_nsp, root_rel))
+			{
+				left_out = lappend(left_out, psprintf("%s\x1f%s", nsp, rel));
+				continue;
+			}
 			tables_total++;
 			if (persistence == 'u')
 				unlogged = lappend(unlogged, qname);
@@ -658,6 +716,9 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 					"database \"%s\": %d materialized view%s: %s",
 					db->name, list_length(matviews),
 					list_length(matviews) == 1 ? "" : "s", name_list(matviews));
+
+		if (left_out != NIL)
+			check_left_out_keys(c, db, left_out);
 
 		res = migrate_source_query(db->conn, "SELECT count(*) FROM pg_largeobject_metadata", 0, NULL);
 		lo = strtoi64(SR_VALUE(res, 0, 0), NULL, 10);
@@ -694,6 +755,20 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 				add_row(c, "tables", "error",
 						"A table pattern is database.schema.table, each part matched exactly or with *.",
 						"the pattern \"%s\" of option \"tables\" matches no table of the migrated databases",
+						(char *) lfirst(pc));
+			i++;
+		}
+	}
+	{
+		ListCell   *pc;
+		int			i = 0;
+
+		foreach(pc, opts->exclude_tables)
+		{
+			if (exclude_hits[i] == 0)
+				add_row(c, "tables", "error",
+						"A table pattern is database.schema.table, each part matched exactly or with *.",
+						"the pattern \"%s\" of option \"exclude_tables\" matches no table of the migrated databases",
 						(char *) lfirst(pc));
 			i++;
 		}
