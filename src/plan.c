@@ -180,16 +180,19 @@ migrate_create_database(DbState *db)
 }
 
 /*
- * The database's own settings (ALTER DATABASE ... SET) and comment, given
- * once its tasks are done: a setting such as default_transaction_read_only
- * or statement_timeout must not apply to the workers that fill it.  Called
- * in a transaction.
+ * The database's own settings (ALTER DATABASE ... SET), comment, and for
+ * one made here its connection limit and rights, given once its tasks are
+ * done: a setting such as default_transaction_read_only or
+ * statement_timeout must not apply to the workers that fill it, nor a
+ * REVOKE CONNECT to the role they work as.  Called in a transaction.
  */
 void
 migrate_database_properties(DbState *db)
 {
 	SourceConn *conn = migrate_source_connect(migrate_coord.source, NULL, NULL);
 	SourceResult *res;
+	SourceResult *acl;
+	SourceResult *here;
 	StringInfoData failures;
 	int			r;
 
@@ -201,8 +204,70 @@ migrate_database_properties(DbState *db)
 					   " FROM pg_database d WHERE d.datname = $1"
 					   " AND shobj_description(d.oid, 'pg_database') IS NOT NULL",
 					   1, (const char *[]) {db->name});
+	acl = migrate_source_query(conn,
+							   "SELECT d.datconnlimit::text, d.datacl IS NOT NULL, NULL, NULL, NULL"
+							   " FROM pg_database d WHERE d.datname = $1"
+							   " UNION ALL SELECT NULL, NULL, CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,"
+							   "  a.privilege_type, a.is_grantable::text"
+							   " FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = $1 AND a.grantee <> d.datdba",
+							   1, (const char *[]) {db->name});
 	migrate_source_close(conn);
 	initStringInfo(&failures);
+
+	/*
+	 * A database made here gets the source's connection limit and rights
+	 * (pg_dump carries neither without --create): REVOKE CONNECT ... FROM
+	 * PUBLIC among them.  The owner's own rights go with the ownership.
+	 */
+	here = migrate_coord_query("SELECT created_here FROM migrate.database_state"
+							   " WHERE migration_id = $1::bigint AND dbname = $2",
+							   2, (const char *[]) {migrate_coord_id(), db->name});
+	if (here->nrows > 0 && SR_VALUE(here, 0, 0)[0] == 't' && acl->nrows > 0)
+	{
+		List	   *stmts = NIL;
+		ListCell   *lc;
+		const char *q = quote_identifier(db->name);
+
+		/* (the row of the database itself, then one a right) */
+		for (r = 0; r < acl->nrows; r++)
+		{
+			if (SR_VALUE(acl, r, 0) == NULL)
+				continue;
+			if (strcmp(SR_VALUE(acl, r, 0), "-1") != 0)
+				stmts = lappend(stmts, psprintf("ALTER DATABASE %s CONNECTION LIMIT %d", q,
+												atoi(SR_VALUE(acl, r, 0))));
+			if (SR_VALUE(acl, r, 1)[0] == 't')
+				stmts = lappend(stmts, psprintf("REVOKE ALL ON DATABASE %s FROM PUBLIC", q));
+		}
+		for (r = 0; r < acl->nrows; r++)
+		{
+			const char *grantee = SR_VALUE(acl, r, 2);
+			const char *priv = SR_VALUE(acl, r, 3);
+
+			if (SR_VALUE(acl, r, 0) != NULL)
+				continue;
+
+			/* (a database has no other rights: anything else is not the server's) */
+			if (strcmp(priv, "CREATE") != 0 && strcmp(priv, "CONNECT") != 0 &&
+				strcmp(priv, "TEMPORARY") != 0)
+			{
+				appendStringInfo(&failures, "%sright \"%s\" of the source database is not a right of a database",
+								 failures.len ? "; " : "", priv);
+				continue;
+			}
+			stmts = lappend(stmts, psprintf("GRANT %s ON DATABASE %s TO %s%s", priv, q,
+											grantee ? quote_identifier(grantee) : "PUBLIC",
+											SR_VALUE(acl, r, 4)[0] == 't' ? " WITH GRANT OPTION" : ""));
+		}
+		foreach(lc, stmts)
+		{
+			char	   *err;
+
+			if (!migrate_target_exec_isolated(lfirst(lc), &err))
+				appendStringInfo(&failures, "%s%s", failures.len ? "; " : "", err);
+		}
+	}
+
 	for (r = 0; r < res->nrows; r++)
 	{
 		char	   *item = SR_VALUE(res, r, 0);

@@ -6,8 +6,9 @@
 # source's subscriptions were copied with their passwords and slot names;
 # the tables filter of one database emptied the others, named no
 # partitions through their partitioned table, and left the tables it left
-# out created; a table whose row security hides rows from the source user
-# lost them.
+# out created; a database's grants (REVOKE CONNECT ... FROM PUBLIC) and
+# connection limit were lost; a table whose row security hides rows from
+# the source user lost them.
 use strict;
 use warnings FATAL => 'all';
 use PostgreSQL::Test::Cluster;
@@ -116,6 +117,27 @@ is($target->safe_psql('multi1', 'SELECT (SELECT count(*) FROM keep) || \' \' || 
 is($target->safe_psql('multi1', "SELECT nextval('keep_id_seq')"), '11', 'with their sequences');
 is($target->safe_psql('multi1', "SELECT concat_ws(',', to_regclass('drop_me'), to_regclass('drop_me_id_seq'), to_regclass('drop_me_idx'), to_regclass('child'))"),
 	'', 'the tables left out are not created, nor their sequences and indexes');
+
+# ---- a database's own rights and connection limit --------------------------------------------
+$source->safe_psql('postgres', q{
+	CREATE DATABASE granted;
+	CREATE ROLE app_user;
+	REVOKE CONNECT, TEMPORARY ON DATABASE granted FROM PUBLIC;
+	GRANT CONNECT ON DATABASE granted TO app_user;
+	GRANT CREATE ON DATABASE granted TO app_user WITH GRANT OPTION;
+	ALTER DATABASE granted CONNECTION LIMIT 7;
+});
+$target->safe_psql('postgres', 'CREATE ROLE app_user; CREATE ROLE outsider');
+$id = $target->safe_psql('postgres',
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"granted\"], \"roles\": false}')");
+is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'migrated a database with rights of its own')
+  or diag(migration_diag($target, $id));
+is($target->safe_psql('postgres', q{SELECT datconnlimit || ' '
+	|| has_database_privilege('app_user', 'granted', 'CONNECT') || ' '
+	|| has_database_privilege('app_user', 'granted', 'CREATE WITH GRANT OPTION') || ' '
+	|| has_database_privilege('outsider', 'granted', 'CONNECT') || ' '
+	|| has_database_privilege('outsider', 'granted', 'TEMPORARY') FROM pg_database WHERE datname = 'granted'}),
+	'7 true true false false', 'its connection limit and rights are the source\'s: CONNECT revoked from PUBLIC stays revoked');
 
 # ---- row security hiding rows from the source user ----------------------------------------
 $source->safe_psql('postgres', 'CREATE DATABASE guarded');
