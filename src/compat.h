@@ -12,7 +12,8 @@
  *		run_as_owner and password_required (replication.c then makes a
  *		non-superuser's subscription as that user, with run_as_owner =
  *		false, instead of as the bootstrap superuser behind its guard);
- *		17 gives AddSubscriptionRelState a retain_lock argument.
+ *		16 gives GetSubscriptionRelations a not_ready argument; 17 gives
+ *		AddSubscriptionRelState a retain_lock argument.
  *
  *-------------------------------------------------------------------------
  */
@@ -71,6 +72,13 @@ static inline void
 migrate_add_subscription_rel(Oid subid, Oid relid, char state, XLogRecPtr lsn)
 {
 	AddSubscriptionRelState(subid, relid, state, lsn);
+}
+
+/* The relations of subscription SUBID (SubscriptionRelState *), read now. */
+static inline List *
+migrate_subscription_relations(Oid subid)
+{
+	return GetSubscriptionRelations(subid);
 }
 
 #endif							/* MIGRATE_COMPAT_H */

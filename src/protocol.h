@@ -28,6 +28,10 @@
 #define MIGRATE_CUTOVER_KEY		0x6D696763	/* "migc": key 1 of the lock a
 											 * caller of migrate.cutover holds */
 
+#define MIGRATE_GUARD_KEY		0x6D696767	/* "migg": key 1 of the lock that
+											 * orders the guard of a
+											 * subscription after its checks */
+
 /* The keys of a worker's DSM segment. */
 #define MIGRATE_KEY_SHARED		1
 #define MIGRATE_KEY_TASKS		2

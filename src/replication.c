@@ -17,6 +17,8 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
@@ -37,12 +39,15 @@
 #include "utils/lsyscache.h"
 #include "utils/pg_lsn.h"
 #include "utils/regproc.h"
+#include "utils/inval.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "commands/event_trigger.h"
 #include "compat.h"
 #include "options.h"
 #include "plan.h"
+#include "protocol.h"
 #include "target.h"
 #include "replication.h"
 
@@ -158,7 +163,8 @@ migrate_source_identity_candidates(SourceConn *conn, bool all)
 							   " ORDER BY 1",
 							   1, (const char *[]) {all ? "true" : "false"});
 	for (r = 0; r < res->nrows; r++)
-		names = lappend(names, SR_VALUE(res, r, 0));
+		if (SR_VALUE(res, r, 0) != NULL && strlen(SR_VALUE(res, r, 0)) > 2)
+			names = lappend(names, SR_VALUE(res, r, 0));
 	return names;
 }
 
@@ -369,7 +375,8 @@ migrate_source_schema(SourceConn *conn)
 							   " ORDER BY 1",
 							   0, NULL);
 	for (r = 0; r < res->nrows; r++)
-		tables = lappend(tables, SR_VALUE(res, r, 0));
+		if (SR_VALUE(res, r, 0) != NULL)
+			tables = lappend(tables, SR_VALUE(res, r, 0));
 	return tables;
 }
 
@@ -414,10 +421,13 @@ migrate_source_slot_lag(SourceConn *conn, const char *slot, MigrateSlotLag *lag)
  * (query_to_xml and its kin, ts_stat, set_config, signalling backends).
  * Reached from the tables' CHECK constraints, indexes (expressions,
  * predicates, operators, operator classes), column defaults (evaluated for
- * the columns a publisher's relation lacks), generated columns, partition
- * keys of their ancestors, and the domains and range types of their columns
- * at any depth (arrays, composites, ranges); and triggers enabled ALWAYS or
- * REPLICA.  On PostgreSQL 15 the apply worker runs as a superuser.  (Row
+ * the columns a publisher's relation lacks, and by the table sync), generated
+ * columns, partition keys of their ancestors, and the domains (their
+ * constraints and defaults) and range types of their columns at any depth
+ * (arrays, composites, ranges); and triggers enabled ALWAYS or REPLICA.
+ * Built-in functions that act with their caller's rights on objects the
+ * caller names (setval, the large object writers, replication slots,
+ * notifications, advisory locks) are not trusted either.  On PostgreSQL 15 the apply worker runs as a superuser.  (Row
  * security does not apply to a superuser; rules do not fire on apply; a
  * base type's I/O functions are C, which only a superuser creates.)  Every
  * name and operator is qualified: it runs with the caller's search_path
@@ -431,7 +441,11 @@ static const char *const hazards_sql =
 "  OR (p.pronamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace"
 "   AND (p.proname OPERATOR(pg_catalog.~) '^(query|cursor|table|schema|database)_to_xml'"
 "    OR p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['ts_stat', 'set_config', 'pg_terminate_backend',"
-"     'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_promote', 'lo_import', 'lo_export']::pg_catalog.name[])))),"
+"     'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_promote', 'lo_import', 'lo_export',"
+"     'setval', 'lo_unlink', 'lo_put', 'lo_create', 'lo_creat', 'lo_from_bytea', 'lo_truncate', 'lo_truncate64',"
+"     'pg_drop_replication_slot', 'pg_replication_slot_advance', 'pg_create_logical_replication_slot',"
+"     'pg_create_physical_replication_slot', 'pg_copy_logical_replication_slot', 'pg_copy_physical_replication_slot',"
+"     'pg_logical_emit_message', 'pg_notify', 'pg_advisory_lock', 'pg_advisory_xact_lock']::pg_catalog.name[])))),"
 " coltypes AS ("
 "  SELECT a.attrelid AS relid, a.attname, a.atttypid AS t FROM pg_catalog.pg_attribute a"
 "  JOIN rels ON a.attrelid OPERATOR(pg_catalog.=) rels.relid WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
@@ -466,7 +480,12 @@ static const char *const hazards_sql =
 "  SELECT 'pg_catalog.pg_constraint'::pg_catalog.regclass, dc.oid,"
 "   pg_catalog.format('constraint %I of domain %s (column %I of table %s)', dc.conname,"
 "    dc.contypid::pg_catalog.regtype, ct.attname, ct.relid::pg_catalog.regclass)"
-"  FROM coltypes ct JOIN pg_catalog.pg_constraint dc ON dc.contypid OPERATOR(pg_catalog.=) ct.t),"
+"  FROM coltypes ct JOIN pg_catalog.pg_constraint dc ON dc.contypid OPERATOR(pg_catalog.=) ct.t"
+"  UNION ALL"
+"  SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, dt.oid,"
+"   pg_catalog.format('the default of domain %s (column %I of table %s)', dt.oid::pg_catalog.regtype, ct.attname,"
+"    ct.relid::pg_catalog.regclass)"
+"  FROM coltypes ct JOIN pg_catalog.pg_type dt ON dt.oid OPERATOR(pg_catalog.=) ct.t AND dt.typdefaultbin IS NOT NULL),"
 " exprs AS ("
 "  SELECT pg_catalog.format('constraint %I of table %s', c.conname, c.conrelid::pg_catalog.regclass) AS what,"
 "   pg_catalog.pg_get_constraintdef(c.oid) AS def"
@@ -482,7 +501,10 @@ static const char *const hazards_sql =
 "  UNION ALL"
 "  SELECT pg_catalog.format('constraint %I of domain %s', dc.conname, dc.contypid::pg_catalog.regtype),"
 "   pg_catalog.pg_get_constraintdef(dc.oid)"
-"  FROM coltypes ct JOIN pg_catalog.pg_constraint dc ON dc.contypid OPERATOR(pg_catalog.=) ct.t)"
+"  FROM coltypes ct JOIN pg_catalog.pg_constraint dc ON dc.contypid OPERATOR(pg_catalog.=) ct.t"
+"  UNION ALL"
+"  SELECT pg_catalog.format('the default of domain %s', dt.oid::pg_catalog.regtype), pg_catalog.pg_get_expr(dt.typdefaultbin, 0)"
+"  FROM coltypes ct JOIN pg_catalog.pg_type dt ON dt.oid OPERATOR(pg_catalog.=) ct.t AND dt.typdefaultbin IS NOT NULL)"
 /*
  * (the server records no dependency on its own functions: a call of one
  * of those that run a query or reach files or other sessions is found in
@@ -492,6 +514,8 @@ static const char *const hazards_sql =
 " FROM exprs e CROSS JOIN LATERAL pg_catalog.regexp_match(e.def,"
 "  '\\m((query|cursor|table|schema|database)_to_xml\\w*|ts_stat|set_config|pg_terminate_backend|pg_cancel_backend"
 "|pg_reload_conf|pg_rotate_logfile|pg_promote|lo_import|lo_export|pg_read_file|pg_read_binary_file|pg_ls_\\w+|pg_stat_file"
+"|setval|lo_unlink|lo_put|lo_creat\\w*|lo_from_bytea|lo_truncate\\w*|pg_drop_replication_slot|pg_replication_slot_advance"
+"|pg_create_\\w+_replication_slot|pg_copy_\\w+_replication_slot|pg_logical_emit_message|pg_notify|pg_advisory_\\w+"
 "|dblink\\w*)\\s*\\(') m(m)"
 " WHERE m.m IS NOT NULL"
 " UNION"
@@ -676,6 +700,53 @@ migrate_drop_subscription(const char *subname, bool ours)
 	return drop_subscription(subname, ours, true);
 }
 
+/*
+ * The lock that orders the guard (shared) after the checks of tables for
+ * a subscription a superuser owns (exclusive), until the end of the
+ * transaction: a change that commits while a check is under way is seen
+ * by it, and a guard that runs while one is under way waits for its
+ * tables to be in pg_subscription_rel.
+ */
+static void
+guard_lock(bool exclusive)
+{
+	(void) DirectFunctionCall2(exclusive ? pg_advisory_xact_lock_int4 : pg_advisory_xact_lock_shared_int4,
+							   Int32GetDatum(MIGRATE_GUARD_KEY), Int32GetDatum(0));
+	/* (what committed while it waited is seen by the next catalog read) */
+	AcceptInvalidationMessages();
+	InvalidateCatalogSnapshot();
+}
+
+/*
+ * The relations of this database's aiven_db_migrate_* subscriptions that a
+ * superuser owns, read from the catalog as it is now (not at a snapshot
+ * the caller chose: a REPEATABLE READ transaction sees the catalog of its
+ * start).
+ */
+static List *
+guarded_relations(void)
+{
+	Relation	rel = table_open(SubscriptionRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tup;
+	List	   *relids = NIL;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_subscription sub = (Form_pg_subscription) GETSTRUCT(tup);
+		ListCell   *lc;
+
+		if (sub->subdbid != MyDatabaseId || !superuser_arg(sub->subowner) ||
+			strncmp(NameStr(sub->subname), MIGRATE_REPLICATION_PREFIX, strlen(MIGRATE_REPLICATION_PREFIX)) != 0)
+			continue;
+		foreach(lc, migrate_subscription_relations(sub->oid))
+			relids = lappend_oid(relids, ((SubscriptionRelState *) lfirst(lc))->relid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return relids;
+}
+
 PG_FUNCTION_INFO_V1(migrate_apply_guard);
 
 /*
@@ -689,10 +760,8 @@ PG_FUNCTION_INFO_V1(migrate_apply_guard);
 Datum
 migrate_apply_guard(PG_FUNCTION_ARGS)
 {
-	SourceResult *res;
 	List	   *relids = NIL;
 	List	   *hazards;
-	int			r;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -700,15 +769,9 @@ migrate_apply_guard(PG_FUNCTION_ARGS)
 				 errmsg("migrate's guard is an event trigger function")));
 	if (superuser())
 		PG_RETURN_NULL();
-	res = migrate_target_query("SELECT sr.srrelid FROM pg_catalog.pg_subscription_rel sr"
-							   " JOIN pg_catalog.pg_subscription s ON s.oid OPERATOR(pg_catalog.=) sr.srsubid"
-							   " JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) s.subowner"
-							   " WHERE s.subdbid OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
-							   "  WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
-							   " AND s.subname OPERATOR(pg_catalog.~~) 'aiven\\_db\\_migrate\\_%' AND o.rolsuper",
-							   0, NULL, NULL);
-	for (r = 0; r < res->nrows; r++)
-		relids = lappend_oid(relids, atooid(SR_VALUE(res, r, 0)));
+	/* after any check of tables for such a subscription that is under way */
+	guard_lock(false);
+	relids = guarded_relations();
 	if (relids == NIL)
 		PG_RETURN_NULL();
 	hazards = migrate_apply_hazards(relids);
@@ -748,6 +811,8 @@ subscribable_tables(List *tables, int step, bool via_bootstrap, List **relids, L
 
 	*relids = NIL;
 	*kept = NIL;
+	if (via_bootstrap)
+		guard_lock(true);
 	foreach(lc, tables)
 	{
 		List	   *names;

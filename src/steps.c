@@ -1228,7 +1228,7 @@ entry_of(const char *entry, const char *qname)
 {
 	size_t		len = strlen(qname);
 
-	return strncmp(entry, qname, len) == 0 && entry[len] == '(';
+	return entry != NULL && strncmp(entry, qname, len) == 0 && entry[len] == '(';
 }
 
 /*
@@ -1318,6 +1318,9 @@ join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
 		char	   *entry = NULL;
 		bool		old = false;
 
+		/* (a source that answers what no server would: nothing of it) */
+		if (qname == NULL || SR_VALUE(res, r, 1) == NULL || SR_VALUE(res, r, 2) == NULL)
+			continue;
 		foreach(lc, now)
 			if (entry_of(lfirst(lc), qname))
 				entry = lfirst(lc);
@@ -1337,11 +1340,14 @@ join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
 		return taken;
 
 	/* published without a key, its updates and deletes would fail on the source */
-	foreach(lc, migrate_source_identity_candidates(conn, SR_VALUE(res, 0, 3)[0] == 't'))
+	foreach(lc, migrate_source_identity_candidates(conn, SR_VALUE(res, 0, 3) != NULL &&
+												   SR_VALUE(res, 0, 3)[0] == 't'))
 	{
 		const char *cand = lfirst(lc);
 		ListCell   *t;
 
+		if (cand == NULL || strlen(cand) < 3)
+			continue;
 		foreach(t, tables)
 			if (strcmp(cand + 2, lfirst(t)) == 0)
 				identity = lappend(identity, (void *) cand);
@@ -1370,6 +1376,11 @@ join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
 		migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement)"
 						   " VALUES ($1::bigint, $2, 'join', $3)",
 						   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(statement)});
+		/* (with the task, the tables are not new any more: one task, whatever ends the coordinator) */
+		migrate_coord_exec("UPDATE migrate.database_state SET source_schema = $3::text[]"
+						   " WHERE migration_id = $1::bigint AND dbname = $2",
+						   3, (const char *[]) {migrate_coord_id(), db->name,
+							   migrate_text_array_literal(list_concat(list_copy(was), taken))});
 		migrate_coord_event("tables_joining",
 							migrate_json_obj("database", db->name, "tables", migrate_text_array_literal(joining),
 											 "detail", "tables made on the source while replicating: created here, then copied by the subscription's table sync",

@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
@@ -37,6 +38,7 @@
 #include "replication.h"
 #include "schema.h"
 #include "source.h"
+#include "state.h"
 #include "target.h"
 #include "tasks.h"
 #include "worker.h"
@@ -853,6 +855,11 @@ publish_table(JoinTable *jt)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("publication \"%s\" is gone from the source", jt->publication)));
+		if (SR_VALUE(res, 0, 0) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("the source answered no membership of table %s in publication \"%s\"",
+							jt->table, jt->publication)));
 		if (SR_VALUE(res, 0, 0)[0] == 'f')
 			(void) migrate_source_query(conn, psprintf("ALTER PUBLICATION %s ADD TABLE %s",
 													   quote_identifier(jt->publication), jt->table),
@@ -880,25 +887,50 @@ join_table(void *arg)
 	JoinTable  *jt = arg;
 	TaskMsg		script = *jt->task;
 	char	   *refused;
+	RangeVar   *rv = makeRangeVarFromNameList(stringToQualifiedNameList(jt->table));
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	int			nestlevel = NewGUCNestLevel();
 
-	if (!OidIsValid(RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(jt->table)),
-									 NoLock, true)))
+	if (!OidIsValid(relid))
 	{
 		/* (the kind of each script picks how run_script runs its statements) */
 		script.kind = MTK_JOIN;
 		script.statements = migrate_split_sql(jt->pre);
 		run_script(&script, jt->warnings);
+
+		/*
+		 * A partition attached to a partitioned table here got its parent's
+		 * indexes and keys at once: post-data's own of them are there
+		 * already, and taken as done.
+		 */
 		script.kind = MTK_POST;
+		script.attempt = Max(script.attempt, 2);
 		script.statements = migrate_split_sql(jt->post);
 		run_script(&script, jt->warnings);
+		relid = RangeVarGetRelid(rv, NoLock, false);
 	}
+	else if (get_rel_relkind(relid) == RELKIND_RELATION &&
+			 strcmp(SR_VALUE(migrate_target_query(psprintf("SELECT EXISTS (SELECT 1 FROM ONLY %s)", jt->table),
+												  0, NULL, NULL), 0, 0), "t") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("table %s is on the target already, with rows: the table sync would add the source's to them",
+						jt->table)));
 	refused = migrate_subscription_add_tables(jt->subscription, list_make1((char *) jt->table), &jt->added);
 	if (refused != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s", refused)));
-	/* published last: a table published that the target lacks stops the apply */
-	publish_table(jt);
+	/* the scripts' own settings end here */
+	AtEOXact_GUC(false, nestlevel);
+
+	/*
+	 * Published last: a table published that the target lacks stops the
+	 * apply.  (A partitioned table publishes its partitions; nothing else
+	 * that was not added is published.)
+	 */
+	if (jt->added > 0 || get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+		publish_table(jt);
 }
 
 /*
@@ -946,18 +978,30 @@ migrate_run_join(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 			old = MemoryContextSwitchTo(keep);
 			joined = lappend(joined, (void *) jt.table);
 			MemoryContextSwitchTo(old);
+
+			/*
+			 * Each table committed once it is added and published: the
+			 * apply worker starts its table sync, the guard sees it, and a
+			 * publication never names it long before the target has it.
+			 */
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
 		}
+		else if (migrate_sqlstate_transient(unpack_sql_state(code)))
+			/* (the source away, a lock, a deadlock: the task is tried again) */
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("%s", err),
+					 errcontext("joining table %s to the stream", jt.table)));
 		else
 			add_warning(warnings, psprintf("table %s, made on the source while replicating, is not joined to the stream: %s;"
-										   " create it on the target and copy its rows before the cutover",
+										   " its rows are not migrated (published FOR ALL TABLES, the apply stops on its changes"
+										   " until the target has it): make it on the target and copy it after the cutover",
 										   jt.table, err), NULL);
 	}
 
-	/* the apply worker starts the table sync once this is committed */
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
 	while (joined != NIL && migrate_subscription_unready(linitial(args), joined) > 0)
 	{
 		/* (each look in a transaction of its own: it sees the catalog now) */

@@ -38,12 +38,16 @@ $source->safe_psql('shop', slow_table_sql('slow', 3000));
 $source->safe_psql('shop', q{
 	CREATE TABLE items (id serial PRIMARY KEY, n int);
 	INSERT INTO items (n) SELECT i FROM generate_series(1, 500) i;
+	CREATE TABLE events (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+	CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+	CREATE INDEX events_v ON events (v);
+	INSERT INTO events SELECT i, '2026-03-01', 'old' FROM generate_series(1, 20) i;
 });
 my $src = source_uri($source, $me, undef);
 my $opts = '{"method": "replication", "databases": ["shop"], "roles": false, "workers": 2}';
 $id = $target->safe_psql('postgres', "SELECT migrate.start('$src', '$opts')");
 is(poll_until($target, "SELECT string_agg(table_name || ' ' || state, ', ' ORDER BY table_name)"
-	  . " FROM migrate.table_progress WHERE migration_id = $id", qr/^items done, slow copying$/),
+	  . " FROM migrate.table_progress WHERE migration_id = $id AND table_name IN ('items', 'slow')", qr/^items done, slow copying$/),
 	'items done, slow copying', 'one table copied, the slow one copying');
 $source->safe_psql('shop', 'INSERT INTO items (n) SELECT -i FROM generate_series(1, 100) i');
 $target->safe_psql('postgres', q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'});
@@ -54,7 +58,7 @@ is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'replicating', '300 
 like(event_kinds($target, $id), qr/^(?!.*slot_created.*slot_created).*slot_created.*snapshot_moved/,
 	'the slot is kept; a new snapshot for the table still to copy');
 is($target->safe_psql('postgres', "SELECT string_agg(table_name || ' ' || attempts || ' ' || (snapshot_lsn IS NOT NULL)::text, ', '"
-	  . " ORDER BY table_name) FROM migrate.task WHERE migration_id = $id AND kind = 'copy'"),
+	  . " ORDER BY table_name) FROM migrate.task WHERE migration_id = $id AND kind = 'copy' AND table_name IN ('items', 'slow')"),
 	'items 1 false, slow 2 true', 'the table copied is not copied again; the other, at the position of its snapshot');
 
 $target->safe_psql('postgres', q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'});
@@ -134,6 +138,25 @@ for my $t ('newbie', '"New Keyed"')
 	my $q = "SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM $t t";
 	is($target->safe_psql('shop', $q), $source->safe_psql('shop', $q), "$t: its rows and every change after them");
 }
+
+# a new partition of a partitioned table with a key and an index: attached
+# on the target, it gets them at once, and post-data's own are taken as done
+$source->safe_psql('shop', q{
+	CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+	INSERT INTO events SELECT i, '2027-06-01', 'new' FROM generate_series(1, 30) i;
+});
+is(poll_until($target, "SELECT count(*) FILTER (WHERE state = 'done') || ' ' || count(*) FROM migrate.task"
+	  . " WHERE migration_id = $id AND kind = 'join'", qr/^2 2$/), '2 2', 'a new partition joins too')
+  or diag(migration_diag($target, $id));
+$source->safe_psql('shop', "UPDATE events SET v = 'changed' WHERE id <= 5; DELETE FROM events WHERE id > 25");
+is($target->safe_psql('postgres', "SELECT migrate.wait_for_lag($id, 0, '120 s')"), 't', 'the lag reaches 0 again');
+my $ev = "SELECT count(*) || ' ' || md5(string_agg(e::text, ',' ORDER BY e::text)) FROM events e";
+is($target->safe_psql('shop', $ev), $source->safe_psql('shop', $ev), 'the partitioned table has every row and change');
+is($target->safe_psql('shop', "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'events_2027'"),
+	'events_2027_pkey,events_2027_v_idx', 'and the new partition its key and index, once');
+unlike($target->safe_psql('postgres', "SELECT coalesce(string_agg(detail->>'message', ' | '), '') FROM migrate.event"
+	  . " WHERE migration_id = $id AND kind = 'warning'"), qr/not joined/, 'no table failed to join');
+
 is($target->safe_psql('postgres', "SELECT count(*) FROM migrate.event WHERE migration_id = $id AND kind = 'schema_changed'"),
 	'1', 'the column added is an event');
 like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id AND dbname = 'shop'"),

@@ -28,6 +28,8 @@ $source->safe_psql('app', q{
 	INSERT INTO items SELECT i, i FROM generate_series(1, 1000) i;
 	CREATE TABLE notes (body text);
 	INSERT INTO notes SELECT 'note ' || i FROM generate_series(1, 50) i;
+	CREATE FUNCTION public.flag_default() RETURNS boolean LANGUAGE sql AS 'SELECT true';
+	CREATE DOMAIN public.flag AS boolean DEFAULT public.flag_default();
 });
 $source->safe_psql('trap', q{
 	SET ROLE mover;
@@ -106,6 +108,7 @@ $source->safe_psql('app', q{
 	CREATE TRIGGER promote BEFORE INSERT ON trapped FOR EACH ROW EXECUTE FUNCTION public.promote();
 	ALTER TABLE trapped ENABLE ALWAYS TRIGGER promote;
 	INSERT INTO trapped VALUES (1);
+	CREATE TABLE flagged (id int PRIMARY KEY, f public.flag);
 });
 is(poll_until($target, "SELECT state FROM migrate.task WHERE migration_id = $id AND kind = 'join'", qr/^(done|failed)$/),
 	'done', 'the tables made on the source get their join')
@@ -114,14 +117,19 @@ like($target->safe_psql('postgres', "SELECT string_agg(detail->>'message', ' | '
 	  . " WHERE migration_id = $id AND kind = 'warning'"),
 	qr/table public\.trapped, made on the source while replicating, is not joined to the stream: .*superuser.*trigger promote of table public\.trapped \(enabled ALWAYS\)/,
 	'the one whose trigger would run with a superuser\'s rights is not joined, and the warning says why');
-is($target->safe_psql('app', "SELECT to_regclass('public.trapped') IS NULL"), 't', 'and is not made on the target');
+like($target->safe_psql('postgres', "SELECT string_agg(detail->>'message', ' | ') FROM migrate.event"
+	  . " WHERE migration_id = $id AND kind = 'warning'"),
+	qr/table public\.flagged, made on the source while replicating, is not joined to the stream: .*the default of domain public\.flag \(column f of table public\.flagged\) calls public\.flag_default\(\)/,
+	'so is one whose column\'s domain has a default that calls a function of the admin\'s (the table sync fills it in)');
+is($target->safe_psql('app', "SELECT to_regclass('public.trapped') IS NULL AND to_regclass('public.flagged') IS NULL"), 't',
+	'and neither is made on the target');
 is($source->safe_psql('app', "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables"),
 	'items,later,notes', 'nor published; the other one is');
 $source->safe_psql('app', "SET ROLE mover; INSERT INTO later VALUES (21, 'after'); INSERT INTO trapped VALUES (2)");
 ok($target->poll_query_until('app', 'SELECT count(*) = 21 FROM later'), 'the table that joined takes its changes');
 is($target->safe_psql('postgres', "SELECT rolsuper FROM pg_roles WHERE rolname = 'admin'"), 'f',
 	'the admin is still not a superuser');
-$source->safe_psql('app', 'SET ROLE mover; DROP TABLE trapped');
+$source->safe_psql('app', 'SET ROLE mover; DROP TABLE trapped, flagged');
 
 is(safe_as($target, 'admin', $apw,
 	"SELECT string_agg(dbname || ' ' || status, ', ' ORDER BY dbname) FROM migrate.cutover($id, '120 s')"),
