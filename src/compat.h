@@ -74,6 +74,13 @@ migrate_add_subscription_rel(Oid subid, Oid relid, char state, XLogRecPtr lsn)
 	AddSubscriptionRelState(subid, relid, state, lsn);
 }
 
+/* Takes relation RELID out of subscription SUBID. */
+static inline void
+migrate_remove_subscription_rel(Oid subid, Oid relid)
+{
+	RemoveSubscriptionRel(subid, relid);
+}
+
 /* The relations of subscription SUBID (SubscriptionRelState *), read now. */
 static inline List *
 migrate_subscription_relations(Oid subid)

@@ -1002,3 +1002,18 @@ migrate_subscription_unready(const char *subname, List *tables)
 	}
 	return n;
 }
+
+/*
+ * Takes table TABLE (a quoted, qualified name) out of subscription SUBNAME
+ * of this database: its table sync ends, and its changes are not applied.
+ */
+void
+migrate_subscription_remove_table(const char *subname, const char *table)
+{
+	Oid			subid = get_subscription_oid(subname, false);
+	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(table)),
+										 NoLock, true);
+
+	if (OidIsValid(relid))
+		migrate_remove_subscription_rel(subid, relid);
+}

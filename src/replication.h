@@ -69,6 +69,7 @@ extern char *migrate_create_subscription(const char *subname, const char *pubnam
 extern bool migrate_drop_subscription(const char *subname, bool ours);
 extern char *migrate_subscription_add_tables(const char *subname, List *tables, int *added);
 extern int	migrate_subscription_unready(const char *subname, List *tables);
+extern void migrate_subscription_remove_table(const char *subname, const char *table);
 extern List *migrate_apply_hazards(List *relids);
 
 #endif							/* MIGRATE_REPLICATION_H */

@@ -752,6 +752,48 @@ migrate_run_subscribe(const TaskMsg *task, ResultMsg *result, StringInfo warning
 	result->rows = (list_length(args) - 3) / 2;
 }
 
+/* An unlogged table copied again at cutover (copy_again). */
+typedef struct CopyAgain
+{
+	TaskMsg		task;			/* a copy task of the whole table, emptying it */
+	int64		rows;
+	int64		bytes;
+} CopyAgain;
+
+/*
+ * Copies the table of ARG (a CopyAgain) again, as the source has it now,
+ * on a connection of its own: one that fails half-way is closed with the
+ * subtransaction that migrate_target_run_isolated gives it, and nothing of
+ * it is left on either side.
+ */
+static void
+copy_again(void *arg)
+{
+	CopyAgain  *ca = arg;
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext cxt = AllocSetContextCreate(outer, "migrate copy again", ALLOCSET_SMALL_SIZES);
+
+	/* (the connection goes with its context, also on error) */
+	PG_TRY();
+	{
+		SourceConn *conn;
+
+		MemoryContextSwitchTo(cxt);
+		conn = migrate_source_connect(migrate_worker_source(), migrate_worker_shared->dbname, NULL);
+		MemoryContextSwitchTo(outer);
+		(void) migrate_source_query(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
+		ca->rows = migrate_copy_table(conn, &ca->task,
+									  migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000,
+									  migrate_worker_progress, (void *) &ca->task.task_id, &ca->bytes);
+	}
+	PG_FINALLY();
+	{
+		MemoryContextSwitchTo(outer);
+		MemoryContextDelete(cxt);
+	}
+	PG_END_TRY();
+}
+
 /*
  * cutover: once the target has every change up to the cutover position,
  * every sequence from the source as it is now (sequences are not
@@ -787,24 +829,39 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	 */
 	for_each_from(lc, args, 1)
 	{
-		TaskMsg		copy = now;
-		int64		bytes = 0;
+		CopyAgain	ca;
+		char	   *err = NULL;
+		int			code;
 
 		if (foreach_current_index(lc) % 2 != 1 || lnext(args, lc) == NULL)
 			continue;
 		CHECK_FOR_INTERRUPTS();
-		copy.kind = MTK_COPY;
-		copy.schema_name = lfirst(lc);
-		copy.table_name = lfirst(lnext(args, lc));
-		copy.block_from = -1;
-		copy.block_to = -1;
-		copy.truncate = true;
-		copy.statement = NULL;
-		copy.statements = NIL;
-		result->rows += migrate_copy_table(migrate_worker_snapshot_conn(NULL), &copy,
-										   migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000,
-										   migrate_worker_progress, (void *) &task->task_id, &bytes);
-		result->bytes += bytes;
+		ca.task = now;
+		ca.task.kind = MTK_COPY;
+		ca.task.schema_name = lfirst(lc);
+		ca.task.table_name = lfirst(lnext(args, lc));
+		ca.task.block_from = -1;
+		ca.task.block_to = -1;
+		ca.task.truncate = true;
+		ca.task.statement = NULL;
+		ca.task.statements = NIL;
+		ca.rows = 0;
+		ca.bytes = 0;
+		if (!migrate_target_run_isolated(copy_again, &ca, &err, &code))
+		{
+			if (migrate_sqlstate_transient(unpack_sql_state(code)))
+				ereport(ERROR,
+						(errcode(code),
+						 errmsg("%s", err),
+						 errcontext("copying unlogged table %s again",
+									quote_qualified_identifier(ca.task.schema_name, ca.task.table_name))));
+			/* (one dropped or changed on the source, or referenced by another's key) */
+			add_warning(warnings, psprintf("unlogged table %s is not copied again at cutover, it keeps the rows of the copy: %s",
+										   quote_qualified_identifier(ca.task.schema_name, ca.task.table_name), err),
+						NULL);
+		}
+		result->rows += ca.rows;
+		result->bytes += ca.bytes;
 	}
 
 	mv = migrate_target_query("SELECT pg_catalog.quote_ident(schemaname) OPERATOR(pg_catalog.||) '.'"
@@ -1002,8 +1059,39 @@ migrate_run_join(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 										   jt.table, err), NULL);
 	}
 
-	while (joined != NIL && migrate_subscription_unready(linitial(args), joined) > 0)
+	for (int round = 1; joined != NIL && migrate_subscription_unready(linitial(args), joined) > 0; round++)
 	{
+		/*
+		 * A table dropped on the source before its table sync ended would
+		 * keep the sync failing, and this task waiting, for ever: it leaves
+		 * the stream (looked at every 10 s).
+		 */
+		if (round % 10 == 0)
+		{
+			SourceConn *conn = migrate_worker_snapshot_conn(NULL);
+			List	   *still = NIL;
+
+			foreach(lc, joined)
+			{
+				SourceResult *res = migrate_source_query(conn, "SELECT to_regclass($1) IS NOT NULL", 1,
+														 (const char *[]) {lfirst(lc)});
+
+				if (SR_VALUE(res, 0, 0) != NULL && SR_VALUE(res, 0, 0)[0] == 'f')
+				{
+					migrate_subscription_remove_table(linitial(args), lfirst(lc));
+					add_warning(warnings, psprintf("table %s was dropped on the source before its table sync ended:"
+												   " it is left out of the stream (on the target it stays as far as it got)",
+												   (char *) lfirst(lc)), NULL);
+				}
+				else
+				{
+					old = MemoryContextSwitchTo(keep);
+					still = lappend(still, lfirst(lc));
+					MemoryContextSwitchTo(old);
+				}
+			}
+			joined = still;
+		}
 		/* (each look in a transaction of its own: it sees the catalog now) */
 		PopActiveSnapshot();
 		CommitTransactionCommand();
