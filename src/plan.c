@@ -236,7 +236,7 @@ migrate_database_properties(DbState *db)
 			if (strcmp(SR_VALUE(acl, r, 0), "-1") != 0)
 				stmts = lappend(stmts, psprintf("ALTER DATABASE %s CONNECTION LIMIT %d", q,
 												atoi(SR_VALUE(acl, r, 0))));
-			if (SR_VALUE(acl, r, 1)[0] == 't')
+			if (SR_VALUE(acl, r, 1) != NULL && SR_VALUE(acl, r, 1)[0] == 't')
 				stmts = lappend(stmts, psprintf("REVOKE ALL ON DATABASE %s FROM PUBLIC", q));
 		}
 		for (r = 0; r < acl->nrows; r++)
@@ -248,16 +248,17 @@ migrate_database_properties(DbState *db)
 				continue;
 
 			/* (a database has no other rights: anything else is not the server's) */
-			if (strcmp(priv, "CREATE") != 0 && strcmp(priv, "CONNECT") != 0 &&
-				strcmp(priv, "TEMPORARY") != 0)
+			if (priv == NULL || (strcmp(priv, "CREATE") != 0 && strcmp(priv, "CONNECT") != 0 &&
+								 strcmp(priv, "TEMPORARY") != 0))
 			{
 				appendStringInfo(&failures, "%sright \"%s\" of the source database is not a right of a database",
-								 failures.len ? "; " : "", priv);
+								 failures.len ? "; " : "", priv ? priv : "");
 				continue;
 			}
 			stmts = lappend(stmts, psprintf("GRANT %s ON DATABASE %s TO %s%s", priv, q,
 											grantee ? quote_identifier(grantee) : "PUBLIC",
-											SR_VALUE(acl, r, 4)[0] == 't' ? " WITH GRANT OPTION" : ""));
+											SR_VALUE(acl, r, 4) != NULL && SR_VALUE(acl, r, 4)[0] == 't' ?
+											" WITH GRANT OPTION" : ""));
 		}
 		foreach(lc, stmts)
 		{
@@ -468,6 +469,8 @@ left_out_relations(DbState *db)
 	{
 		char	   *seqs = SR_VALUE(res, r, 4);
 
+		if (SR_VALUE(res, r, 0) == NULL || SR_VALUE(res, r, 1) == NULL)
+			continue;
 		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
 								   SR_VALUE(res, r, 2), SR_VALUE(res, r, 3)))
 			continue;

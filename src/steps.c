@@ -1526,7 +1526,6 @@ step_cutover(DbState *db, const SchedCounts *c, const char **next)
 	if (SR_VALUE(res, 0, 1) == NULL)
 	{
 		char	   *confirmed;
-
 		StepResult	waiting = c->open > 0 || c->running > 0 ? STEP_WORK : STEP_WAIT;
 
 		if (db->lag_at != 0 &&

@@ -558,6 +558,36 @@ check_extensions(Checks *c, List *dbs)
 }
 
 /*
+ * Counts in HITS (one a pattern) the patterns of PATTERNS that match table
+ * DBNAME.NSP.REL by its name or by its root partitioned table's.
+ */
+static void
+count_hits(List *patterns, int *hits, const char *dbname, const char *nsp, const char *rel,
+		   const char *root_nsp, const char *root_rel)
+{
+	ListCell   *pc;
+
+	foreach(pc, patterns)
+		if (migrate_table_pattern_match(lfirst(pc), dbname, nsp, rel) ||
+			(root_nsp != NULL && migrate_table_pattern_match(lfirst(pc), dbname, root_nsp, root_rel)))
+			hits[foreach_current_index(pc)]++;
+}
+
+/* An error row for each pattern of option OPTION (PATTERNS) that HITS saw match nothing. */
+static void
+report_unmatched(Checks *c, const char *option, List *patterns, const int *hits)
+{
+	ListCell   *pc;
+
+	foreach(pc, patterns)
+		if (hits[foreach_current_index(pc)] == 0)
+			add_row(c, "tables", "error",
+					"A table pattern is database.schema.table, each part matched exactly or with *.",
+					"the pattern \"%s\" of option \"%s\" matches no table of the migrated databases",
+					(char *) lfirst(pc), option);
+}
+
+/*
  * Foreign keys of the tables DB keeps to tables the filters leave out
  * (LEFT_OUT: "schema\x1ftable" each): the key could not be made on the
  * target, and the database would fail at its very end.
@@ -577,11 +607,20 @@ check_left_out_keys(Checks *c, SourceDb *db, List *left_out)
 							   0, NULL);
 	for (r = 0; r < res->nrows; r++)
 	{
-		char	   *from = psprintf("%s\x1f%s", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1));
-		char	   *to = psprintf("%s\x1f%s", SR_VALUE(res, r, 2), SR_VALUE(res, r, 3));
+		char	   *from;
+		char	   *to;
 		bool		from_out = false;
 		bool		to_out = false;
 		ListCell   *lc;
+		int			col;
+
+		for (col = 0; col < 5; col++)
+			if (SR_VALUE(res, r, col) == NULL)
+				break;
+		if (col < 5)
+			continue;
+		from = psprintf("%s\x1f%s", SR_VALUE(res, r, 0), SR_VALUE(res, r, 1));
+		to = psprintf("%s\x1f%s", SR_VALUE(res, r, 2), SR_VALUE(res, r, 3));
 
 		foreach(lc, left_out)
 		{
@@ -659,29 +698,14 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 			const char *root_nsp = SR_VALUE(res, r, 7);
 			const char *root_rel = SR_VALUE(res, r, 8);
 			char	   *qname = quote_qualified_identifier(nsp, rel);
-			ListCell   *pc;
-			int			i = 0;
 
 			if (kind == 'm')
 			{
 				matviews = lappend(matviews, qname);
 				continue;
 			}
-			foreach(pc, opts->tables)
-			{
-				if (migrate_table_pattern_match(lfirst(pc), db->name, nsp, rel) ||
-					(root_nsp != NULL && migrate_table_pattern_match(lfirst(pc), db->name, root_nsp, root_rel)))
-					include_hits[i]++;
-				i++;
-			}
-			i = 0;
-			foreach(pc, opts->exclude_tables)
-			{
-				if (migrate_table_pattern_match(lfirst(pc), db->name, nsp, rel) ||
-					(root_nsp != NULL && migrate_table_pattern_match(lfirst(pc), db->name, root_nsp, root_rel)))
-					exclude_hits[i]++;
-				i++;
-			}
+			count_hits(opts->tables, include_hits, db->name, nsp, rel, root_nsp, root_rel);
+			count_hits(opts->exclude_tables, exclude_hits, db->name, nsp, rel, root_nsp, root_rel);
 			if (from_extension)
 				continue;
 			if (!migrate_options_table_selected(opts, db->name, nsp, rel, root_nsp, root_rel))
@@ -744,35 +768,8 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 	if (lo_total == 0)
 		add_row(c, "large_objects", "ok", NULL, "no large objects");
 
-	if (opts->tables != NIL)
-	{
-		ListCell   *pc;
-		int			i = 0;
-
-		foreach(pc, opts->tables)
-		{
-			if (include_hits[i] == 0)
-				add_row(c, "tables", "error",
-						"A table pattern is database.schema.table, each part matched exactly or with *.",
-						"the pattern \"%s\" of option \"tables\" matches no table of the migrated databases",
-						(char *) lfirst(pc));
-			i++;
-		}
-	}
-	{
-		ListCell   *pc;
-		int			i = 0;
-
-		foreach(pc, opts->exclude_tables)
-		{
-			if (exclude_hits[i] == 0)
-				add_row(c, "tables", "error",
-						"A table pattern is database.schema.table, each part matched exactly or with *.",
-						"the pattern \"%s\" of option \"exclude_tables\" matches no table of the migrated databases",
-						(char *) lfirst(pc));
-			i++;
-		}
-	}
+	report_unmatched(c, "tables", opts->tables, include_hits);
+	report_unmatched(c, "exclude_tables", opts->exclude_tables, exclude_hits);
 	*all_owned = (not_owned == 0);
 	add_row(c, "tables", "ok", NULL, "%d table%s in the migrated databases",
 			tables_total, tables_total == 1 ? "" : "s");

@@ -386,7 +386,10 @@ migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warning
 		int			v;
 
 		CHECK_FOR_INTERRUPTS();
-		if (r < list->nrows && SR_VALUE(list, r, 2)[0] != 't')
+		/* (a source that answers what no server would: nothing of it) */
+		if (r < list->nrows && (SR_VALUE(list, r, 0) == NULL || SR_VALUE(list, r, 1) == NULL))
+			continue;
+		if (r < list->nrows && (SR_VALUE(list, r, 2) == NULL || SR_VALUE(list, r, 2)[0] != 't'))
 		{
 			add_warning(warnings, psprintf("sequence %s: the source user may not read it, so its value is not copied",
 										   quote_qualified_identifier(SR_VALUE(list, r, 0), SR_VALUE(list, r, 1))),
@@ -405,9 +408,16 @@ migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warning
 		first = r + 1;
 		for (v = 0; v < vals->nrows; v++)
 		{
-			int			idx = atoi(SR_VALUE(vals, v, 0));
+			int			idx = SR_VALUE(vals, v, 0) ? atoi(SR_VALUE(vals, v, 0)) : -1;
 			char	   *err = NULL;
-			char	   *sql = psprintf("SELECT pg_catalog.setval(%s, %s::bigint, %s)",
+			char	   *sql;
+
+			if (idx < 0 || idx >= list->nrows || SR_VALUE(list, idx, 0) == NULL || SR_VALUE(list, idx, 1) == NULL ||
+				SR_VALUE(vals, v, 1) == NULL || SR_VALUE(vals, v, 2) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROTOCOL_VIOLATION),
+						 errmsg("the source answered a sequence value that was not asked for")));
+			sql = psprintf("SELECT pg_catalog.setval(%s, %s::bigint, %s)",
 									   quote_literal_cstr(quote_qualified_identifier(SR_VALUE(list, idx, 0),
 																					 SR_VALUE(list, idx, 1))),
 									   quote_literal_cstr(SR_VALUE(vals, v, 1)),
