@@ -493,6 +493,7 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	StringInfoData sql;
 	volatile bool binary = binary_ok;
 	List	   *options = NIL;
+	const char *src_encoding;
 	ParseState *pstate;
 	CopyFromState cstate;
 	CopyStream	cs;
@@ -572,6 +573,20 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 		/* binary only where every column's binary form means the same here */
 		if (binary && !binary_portable(att->atttypid))
 			binary = false;
+	}
+
+	/*
+	 * The source sends text in its session's encoding (its database's, by
+	 * default), and in binary a text datum goes as the bytes the source
+	 * stores: between databases of different encodings, text, converted
+	 * from the source's.
+	 */
+	src_encoding = PQparameterStatus(conn->conn, "client_encoding");
+	if (src_encoding != NULL && pg_char_to_encoding(src_encoding) >= 0 &&
+		pg_char_to_encoding(src_encoding) != GetDatabaseEncoding())
+	{
+		binary = false;
+		options = lappend(options, makeDefElem("encoding", (Node *) makeString(pstrdup(src_encoding)), -1));
 	}
 	if (attnames == NIL)
 	{

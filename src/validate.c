@@ -680,7 +680,9 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 						   " pg_has_role(c.relowner, 'USAGE'),"
 						   " EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
 						   "  AND d.objid = c.oid AND d.deptype = 'e'),"
-						   " root.root_nsp, root.root_rel"
+						   " root.root_nsp, root.root_rel,"
+						   " c.relrowsecurity AND (c.relforcerowsecurity OR NOT pg_has_role(c.relowner, 'USAGE'))"
+						   "  AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user)"
 						   " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
 						   MIGRATE_PARTITION_ROOT_JOIN
 						   " WHERE c.relkind IN ('r', 'p', 'm')"
@@ -720,6 +722,12 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 				no_identity = lappend(no_identity, qname);
 			if (kind == 'r' && !str_true(SR_VALUE(res, r, 5)))
 				not_owned++;
+			/* (the copy reads with row security off: a policy that applies is an error there) */
+			if (str_true(SR_VALUE(res, r, 9)))
+				add_row(c, "tables", "error",
+						"Migrate as the table's owner or as a role with BYPASSRLS, or leave the table out with \"exclude_tables\".",
+						"database \"%s\": row level security of table %s applies to the source user, so its rows cannot all be read",
+						db->name, qname);
 		}
 
 		if (no_identity != NIL)
