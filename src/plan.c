@@ -503,6 +503,8 @@ migrate_plan_tasks(DbState *db)
 	TableSize  *ts;
 	StringInfoData small;
 	int			nsmall = 0;
+	int			ntables = 0;	/* tables selected */
+	int			nsource;		/* tables of the source database */
 	HTAB	   *indexes;
 	TableIndexes *ti;
 	MemoryContext cxt = AllocSetContextCreate(migrate_coord.cxt, "migrate plan", ALLOCSET_DEFAULT_SIZES);
@@ -534,6 +536,7 @@ migrate_plan_tasks(DbState *db)
 					   "  OR ($1 AND EXISTS (SELECT 1 FROM pg_extension e WHERE c.oid = ANY (e.extconfig))))"
 					   " ORDER BY 3 DESC",
 					   1, (const char *[]) {migrate_coord.options->replicate_extension_tables ? "true" : "false"});
+	nsource = res->nrows;
 
 	{
 		HASHCTL		ctl;
@@ -592,6 +595,7 @@ migrate_plan_tasks(DbState *db)
 
 		if (!migrate_table_selected(db->name, nsp, rel, SR_VALUE(res, r, 5), SR_VALUE(res, r, 6)))
 			continue;
+		ntables++;
 		ts = hash_search(sizes, table_key(nsp, rel), HASH_ENTER, NULL);
 		ts->size = size;
 		/*
@@ -716,7 +720,19 @@ migrate_plan_tasks(DbState *db)
 	flush_tasks();
 	if (db->replication)
 		migrate_subscribe_statement(db);
-	migrate_set_db_status(db->name, "copying", NULL);
+	if (ntables == 0)
+	{
+		/* (not a silent success: the database's message says it) */
+		char	   *msg = nsource == 0 ?
+			pstrdup("no table to copy: the source database has none") :
+			psprintf("no table to copy: the table filters (tables, exclude_tables) leave out all %d of the source database's",
+					 nsource);
+
+		migrate_set_db_status(db->name, "copying", msg);
+		migrate_coord_event("warning", migrate_json_obj("database", db->name, "message", msg, NULL));
+	}
+	else
+		migrate_set_db_status(db->name, "copying", NULL);
 	migrate_coord_event("database_planned",
 				  migrate_json_obj("database", db->name, "snapshot", db->snapshot, NULL));
 	migrate_sched_load(migrate_coord.migration_id);

@@ -139,6 +139,8 @@ is($target->safe_psql('postgres', q{SELECT datconnlimit || ' '
 	|| has_database_privilege('outsider', 'granted', 'CONNECT') || ' '
 	|| has_database_privilege('outsider', 'granted', 'TEMPORARY') FROM pg_database WHERE datname = 'granted'}),
 	'7 true true false false', 'its connection limit and rights are the source\'s: CONNECT revoked from PUBLIC stays revoked');
+is($target->safe_psql('postgres', "SELECT status || ': ' || message FROM migrate.databases WHERE migration_id = $id"),
+	'done: no table to copy: the source database has none', 'a database with no table to copy says so');
 
 # ---- row security hiding rows from the source user ----------------------------------------
 $source->safe_psql('postgres', 'CREATE DATABASE guarded');
