@@ -1222,6 +1222,19 @@ measure_replication(DbState *db, char **confirmed)
 	*confirmed = lag.confirmed_lsn;
 }
 
+/*
+ * Records WAS and then TAKEN (entries of migrate_source_schema) as the
+ * source's schema of DB that later looks compare with; in a transaction.
+ */
+static void
+record_source_schema(DbState *db, List *was, List *taken)
+{
+	migrate_coord_exec("UPDATE migrate.database_state SET source_schema = $3::text[]"
+					   " WHERE migration_id = $1::bigint AND dbname = $2",
+					   3, (const char *[]) {migrate_coord_id(), db->name,
+						   migrate_text_array_literal(list_concat(list_copy(was), taken))});
+}
+
 /* Does schema entry ENTRY ("name(columns)") describe table QNAME? */
 static bool
 entry_of(const char *entry, const char *qname)
@@ -1285,8 +1298,8 @@ dump_new_table(DbState *db, const char *table, const char *encoding, char **pre,
  * tables; a partition goes with its parent) and adds them to the
  * subscription, whose table sync copies them and applies their changes
  * from its own position on.  Returns the entries of NOW it took, joining
- * or not (they are not new any more; a table that cannot join is a
- * warning that names it).
+ * or not, and records them as the source's schema (they are not new any
+ * more; a table that cannot join is a warning that names it).
  */
 static List *
 join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
@@ -1337,7 +1350,15 @@ join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
 																		 SR_VALUE(res, r, 2)));
 	}
 	if (tables == NIL)
+	{
+		if (taken != NIL)
+		{
+			migrate_tx_begin();
+			record_source_schema(db, was, taken);
+			migrate_tx_commit();
+		}
 		return taken;
+	}
 
 	/* published without a key, its updates and deletes would fail on the source */
 	foreach(lc, migrate_source_identity_candidates(conn, SR_VALUE(res, 0, 3) != NULL &&
@@ -1377,18 +1398,21 @@ join_new_tables(DbState *db, SourceConn *conn, List *was, List *now)
 						   " VALUES ($1::bigint, $2, 'join', $3)",
 						   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(statement)});
 		/* (with the task, the tables are not new any more: one task, whatever ends the coordinator) */
-		migrate_coord_exec("UPDATE migrate.database_state SET source_schema = $3::text[]"
-						   " WHERE migration_id = $1::bigint AND dbname = $2",
-						   3, (const char *[]) {migrate_coord_id(), db->name,
-							   migrate_text_array_literal(list_concat(list_copy(was), taken))});
+		record_source_schema(db, was, taken);
 		migrate_coord_event("tables_joining",
 							migrate_json_obj("database", db->name, "tables", migrate_text_array_literal(joining),
 											 "detail", "tables made on the source while replicating: created here, then copied by the subscription's table sync",
 											 NULL));
 		migrate_sched_load(migrate_coord.migration_id);
 		migrate_tx_commit();
-		MemoryContextSwitchTo(cxt);
 	}
+	else
+	{
+		migrate_tx_begin();
+		record_source_schema(db, was, taken);
+		migrate_tx_commit();
+	}
+	MemoryContextSwitchTo(cxt);
 	return taken;
 }
 
@@ -1433,18 +1457,10 @@ check_source_schema(DbState *db)
 
 	conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
 	now = migrate_source_schema(conn);
+	/* (what it takes, joined or not, it records as the source's schema) */
 	taken = join_new_tables(db, conn, was, now);
 	migrate_source_close(conn);
-	if (taken != NIL)
-	{
-		was = list_concat(was, taken);
-		migrate_tx_begin();
-		migrate_coord_exec("UPDATE migrate.database_state SET source_schema = $3::text[]"
-						   " WHERE migration_id = $1::bigint AND dbname = $2",
-						   3, (const char *[]) {migrate_coord_id(), db->name, migrate_text_array_literal(was)});
-		migrate_tx_commit();
-		MemoryContextSwitchTo(cxt);
-	}
+	was = list_concat(was, taken);
 
 	initStringInfo(&changes);
 	foreach(lc, now)
