@@ -8,7 +8,8 @@ OBJS         = src/migrate.o src/redact.o src/options.o src/conninfo.o src/sourc
                src/target.o src/child.o src/validate.o src/roles.o src/schema.o src/copy.o \
                src/protocol.o src/tasks.o src/scheduler.o src/worker.o src/worker_tasks.o \
                src/state.o src/pool.o src/dispatch.o src/plan.o src/steps.o src/coordinator.o \
-               src/launcher.o src/api.o src/api_replication.o src/cleanup.o src/notify.o src/live.o src/replication.o
+               src/launcher.o src/api.o src/api_replication.o src/cleanup.o src/notify.o src/live.o src/replication.o \
+               src/verify.o src/verify_run.o
 PGFILEDESC   = "migrate - pull a whole PostgreSQL server into this one"
 
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql

@@ -40,6 +40,10 @@ SELECT migrate.start('host=127.0.0.1 port=1', NULL);
 SELECT migrate.stop(NULL);
 SELECT migrate.resume(NULL);
 SELECT migrate.cancel(NULL);
+SELECT * FROM migrate.verify(NULL);
+SELECT * FROM migrate.verify(1, NULL);
+SELECT * FROM migrate.verify(1, 'everything');
+SELECT * FROM migrate.verify(424242);
 SELECT migrate.mask_source(NULL) IS NULL AS masked_null;
 
 -- GUCs and their defaults

@@ -117,7 +117,7 @@ CREATE TABLE migrate.database_state (
     method text NOT NULL,
     status text NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'creating', 'schema', 'copying', 'indexing',
-                          'replicating', 'cutover', 'finishing', 'done', 'failed')),
+                          'replicating', 'cutover', 'verifying', 'finishing', 'done', 'failed')),
     created_here boolean NOT NULL DEFAULT false,
     size_bytes bigint NOT NULL DEFAULT 0,
     message text,
@@ -166,7 +166,10 @@ CREATE TABLE migrate.database_state (
 -- subscription, once the data and keys are in), join (replication: tables
 -- made on the source while replicating, created here and synchronized
 -- by the subscription's own table sync), cutover (sequences and
--- materialized views brought up to date, the subscription dropped).  What each waits for: migrate.task_kinds(), from the C table
+-- materialized views brought up to date, the subscription dropped), verify
+-- (migrate.verify: a table, or a database's schema or large objects,
+-- compared; statement: the level, then what a database's task checks and
+-- the relations left out).  What each waits for: migrate.task_kinds(), from the C table
 -- the scheduler uses (src/tasks.c); this CHECK lists the same names.
 CREATE TABLE migrate.task (
     id bigserial PRIMARY KEY,
@@ -175,7 +178,7 @@ CREATE TABLE migrate.task (
     kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
                                        'sequences', 'large_objects', 'analyze',
                                        'analyze_partitioned', 'analyze_small',
-                                       'subscribe', 'join', 'cutover')),
+                                       'subscribe', 'join', 'cutover', 'verify')),
     schema_name name,
     table_name name,
     part int NOT NULL DEFAULT 0,
@@ -188,6 +191,8 @@ CREATE TABLE migrate.task (
     -- a copy at a snapshot other than the slot's: its position (the
     -- subscription applies to the table what came after it)
     snapshot_lsn pg_lsn,
+    -- verify: the run (migrate.verify_run) the task is of
+    verify_run int,
     state text NOT NULL DEFAULT 'pending'
         CHECK (state IN ('pending', 'running', 'done', 'failed')),
     attempts int NOT NULL DEFAULT 0,
@@ -211,10 +216,47 @@ CREATE TABLE migrate.event (
 );
 CREATE INDEX ON migrate.event (migration_id, at);
 
+-- The runs of migrate.verify: run 1 is the option verify of start (each
+-- database as its data is in), 2 and on the calls of migrate.verify.
+CREATE TABLE migrate.verify_run (
+    migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
+    run int NOT NULL,
+    level text NOT NULL CHECK (level IN ('schema', 'counts', 'checksums', 'rows')),
+    state text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed')),
+    token bigint,               -- names the run its caller waits for
+    differences bigint,         -- results that are not ok, once it is over
+    error text,
+    started_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    finished_at timestamptz,
+    PRIMARY KEY (migration_id, run)
+);
+
+-- What a run found: a row a check (status ok) or a difference (differs,
+-- missing: on the source only, extra: on the target only), a check that
+-- could not run (error, detail says why), a database not verified
+-- (skipped).  source_at: where the source was read (snapshot: the copy's
+-- own; now: as it was when checked).
+CREATE TABLE migrate.verify_result (
+    migration_id bigint NOT NULL,
+    run int NOT NULL,
+    dbname name NOT NULL,
+    relation text,
+    check_name text NOT NULL,
+    status text NOT NULL CHECK (status IN ('ok', 'differs', 'missing', 'extra', 'error', 'skipped')),
+    source_value text,
+    target_value text,
+    detail text,
+    source_at text,
+    FOREIGN KEY (migration_id, run) REFERENCES migrate.verify_run ON DELETE CASCADE
+);
+CREATE INDEX ON migrate.verify_result (migration_id, run);
+
 ALTER TABLE migrate.migration ENABLE ROW LEVEL SECURITY;
 ALTER TABLE migrate.database_state ENABLE ROW LEVEL SECURITY;
 ALTER TABLE migrate.task ENABLE ROW LEVEL SECURITY;
 ALTER TABLE migrate.event ENABLE ROW LEVEL SECURITY;
+ALTER TABLE migrate.verify_run ENABLE ROW LEVEL SECURITY;
+ALTER TABLE migrate.verify_result ENABLE ROW LEVEL SECURITY;
 CREATE POLICY migration_of_owner ON migrate.migration FOR SELECT
     USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
 CREATE POLICY database_of_owner ON migrate.database_state FOR SELECT
@@ -226,6 +268,14 @@ CREATE POLICY task_of_owner ON migrate.task FOR SELECT
                    WHERE m.id OPERATOR(pg_catalog.=) migration_id
                      AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
 CREATE POLICY event_of_owner ON migrate.event FOR SELECT
+    USING (EXISTS (SELECT 1 FROM migrate.migration m
+                   WHERE m.id OPERATOR(pg_catalog.=) migration_id
+                     AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
+CREATE POLICY verify_run_of_owner ON migrate.verify_run FOR SELECT
+    USING (EXISTS (SELECT 1 FROM migrate.migration m
+                   WHERE m.id OPERATOR(pg_catalog.=) migration_id
+                     AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
+CREATE POLICY verify_result_of_owner ON migrate.verify_result FOR SELECT
     USING (EXISTS (SELECT 1 FROM migrate.migration m
                    WHERE m.id OPERATOR(pg_catalog.=) migration_id
                      AND pg_catalog.pg_has_role(m.owner, 'MEMBER')));
@@ -454,6 +504,18 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_cleanup_sql';
 COMMENT ON FUNCTION migrate.cleanup(text) IS
   'drops the aiven_db_migrate_* subscriptions, publications and slots no active migration uses, on both sides';
+
+-- Compares the source and the target of a migration that is over, at
+-- LEVEL (schema, counts, checksums, rows); waits for it; the differences
+-- first.  Kept in migrate.verify_result.
+CREATE FUNCTION migrate.verify(migration_id bigint, level text DEFAULT 'checksums')
+RETURNS TABLE(dbname text, relation text, check_name text, status text,
+              source_value text, target_value text, detail text)
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_verify_sql';
+COMMENT ON FUNCTION migrate.verify(bigint, text) IS
+  'compares the source and the target of a migration that is over: schema, counts, checksums or rows';
 
 -- Nothing here is for PUBLIC: the operator grants the API to an admin role
 -- (see README, "Granting the API").

@@ -294,8 +294,8 @@ coordinator_pid(int64 id)
 	return (res->nrows > 0 && SR_VALUE(res, 0, 0) != NULL) ? atoi(SR_VALUE(res, 0, 0)) : 0;
 }
 
-static bool
-coordinator_alive(int64 id)
+bool
+migrate_coordinator_running(int64 id)
 {
 	return coordinator_pid(id) != 0;
 }
@@ -430,7 +430,7 @@ migrate_stop(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration " INT64_FORMAT " is %s and cannot be stopped", id, state)));
-	if (coordinator_alive(id))
+	if (migrate_coordinator_running(id))
 	{
 		set_state(id, "stopping", "stop_requested", "pending,running");
 		interrupt_coordinator(id);
@@ -465,7 +465,7 @@ migrate_cancel(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration " INT64_FORMAT " is %s and cannot be cancelled", id, state)));
-	if (coordinator_alive(id))
+	if (migrate_coordinator_running(id))
 	{
 		set_state(id, "cancelling", "cancel_requested", "pending,running,stopping,stopped,failed");
 		interrupt_coordinator(id);
@@ -506,8 +506,8 @@ migrate_resume(PG_FUNCTION_ARGS)
 	migrate_check_migration_owner(id, &state);
 	check_state_database();
 	if (strcmp(state, "stopped") != 0 && strcmp(state, "failed") != 0 &&
-		!(strcmp(state, "running") == 0 && !coordinator_alive(id)) &&
-		!(strcmp(state, "pending") == 0 && !coordinator_alive(id)))
+		!(strcmp(state, "running") == 0 && !migrate_coordinator_running(id)) &&
+		!(strcmp(state, "pending") == 0 && !migrate_coordinator_running(id)))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration " INT64_FORMAT " is %s and cannot be resumed", id, state),

@@ -11,5 +11,6 @@
 #include "postgres.h"
 
 extern void migrate_check_migration_owner(int64 id, char **state_out);
+extern bool migrate_coordinator_running(int64 id);
 
 #endif							/* MIGRATE_API_H */

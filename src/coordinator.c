@@ -51,10 +51,10 @@
 #include "state.h"
 #include "steps.h"
 #include "target.h"
+#include "verify.h"
 
 /* How often the loop looks at the state when no worker said anything. */
 #define MIGRATE_STOP_CHECK_MS	500
-#define MIGRATE_ADVANCE_MS		250
 
 Coordinator migrate_coord;
 
@@ -290,6 +290,28 @@ migrate_coordinator_main(Datum main_arg)
 	migrate_coord.source_string = pstrdup(SR_VALUE(res, 0, 0));
 	migrate_coord.owner = atooid(SR_VALUE(res, 0, 4));
 	migrate_coord.max_workers = Min(atoi(SR_VALUE(res, 0, 3)), MIGRATE_MAX_SLOTS);
+
+	/* migrate.verify: a run of the databases, then out */
+	{
+		VerifyRequest req;
+
+		memcpy(&req, MyBgworkerEntry->bgw_extra + NAMEDATALEN, sizeof(req));
+		req.level[sizeof(req.level) - 1] = '\0';
+		if (req.level[0] != '\0')
+		{
+			if (strcmp(SR_VALUE(res, 0, 2), "done") != 0 && strcmp(SR_VALUE(res, 0, 2), "failed") != 0)
+				proc_exit(0);
+			migrate_tx_begin();
+			migrate_check_library_version();
+			migrate_coord.source = migrate_parse_source(migrate_coord.source_string);
+			migrate_coord.source->require_password = !superuser_arg(migrate_coord.owner);
+			migrate_coord.options = migrate_parse_options(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+																							 CStringGetDatum(SR_VALUE(res, 0, 1)))));
+			migrate_tx_commit();
+			migrate_verify_coordinate(&req);
+			proc_exit(0);
+		}
+	}
 
 	if (strcmp(SR_VALUE(res, 0, 2), "stopping") == 0)
 	{

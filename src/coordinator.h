@@ -31,6 +31,7 @@
 
 #define MIGRATE_MAX_ATTEMPTS	5	/* a task's tries */
 #define MIGRATE_MAX_SLOTS		64	/* workers of one migration */
+#define MIGRATE_ADVANCE_MS		250 /* how often the databases move on */
 #define MIGRATE_MAX_DB_ATTEMPTS 8	/* a database step's tries on transient
 									 * errors */
 

@@ -28,6 +28,7 @@
 #include "state.h"
 #include "steps.h"
 #include "tasks.h"
+#include "verify.h"
 
 /*
  * Task TASK_ID failed for good: the tasks that can only run after it will
@@ -133,11 +134,21 @@ migrate_flush_progress(void)
 	resetStringInfo(&pending_bytes);
 }
 
+/* Is task TASK_ID one of migrate.verify's? */
+static bool
+is_verify(int64 task_id)
+{
+	SchedTask  *t = migrate_sched_task(task_id);
+
+	return t != NULL && t->kind == MTK_VERIFY;
+}
+
 /* Handles one message of a worker. */
 void
 migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg)
 {
 	const char *args[6];
+	bool		updated;
 
 	args[0] = migrate_coord_id();
 	args[1] = psprintf(INT64_FORMAT, msg->task_id);
@@ -173,13 +184,16 @@ migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg)
 			migrate_coord_exec("UPDATE migrate.task SET state = 'done', rows_copied = $3::bigint,"
 					   " bytes_copied = $4::bigint, finished_at = now(), error = NULL"
 					   " WHERE id = $2::bigint AND migration_id = $1::bigint AND state = 'running'", 4, args);
-			if (SPI_processed > 0)
+			updated = SPI_processed > 0;
+			if (updated)
 			{
 				SchedTask  *t = migrate_sched_task(msg->task_id);
 
 				migrate_sched_set_state(msg->task_id, 'd', t ? t->attempts : 0, 0);
 			}
-			if (msg->text != NULL)
+			if (updated && is_verify(msg->task_id))
+				migrate_verify_store(msg->task_id, msg->text);
+			else if (msg->text != NULL)
 				migrate_coord_event("warning",
 							  migrate_json_obj("task", args[1], "database", slot->dbname,
 									   "message", msg->text, NULL));
@@ -217,7 +231,11 @@ migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg)
 									retry_usecs - ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
 												   SECS_PER_DAY * USECS_PER_SEC));
 					if (SR_VALUE(now_state, 0, 0)[0] == 'f')
+					{
 						fail_dependents(msg->task_id);
+						if (is_verify(msg->task_id))
+							migrate_verify_task_failed(msg->task_id, args[4]);
+					}
 				}
 				migrate_coord_event(transient ? "task_retry" : "task_failed",
 							  migrate_json_obj("task", args[1], "database", slot->dbname,

@@ -33,6 +33,7 @@
 #include "utils/snapmgr.h"
 
 #include "launcher.h"
+#include "verify.h"
 #include "migrate.h"
 #include "protocol.h"
 
@@ -69,6 +70,29 @@ migrate_launch_coordinator(int64 migration_id, const char *owner_name,
 	bgw.bgw_main_arg = Int64GetDatum(migration_id);
 	strlcpy(bgw.bgw_extra, owner_name, NAMEDATALEN);
 	bgw.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&bgw, handle);
+}
+
+StaticAssertDecl(NAMEDATALEN + sizeof(VerifyRequest) <= BGW_EXTRALEN,
+				 "an owner and a verify request fit in bgw_extra");
+
+/*
+ * Starts a coordinator of migration MIGRATION_ID in verify mode (REQ),
+ * acting as OWNER_NAME, that tells this backend when it stops.  Returns
+ * false when no worker slot is free now.
+ */
+bool
+migrate_launch_verifier(int64 migration_id, const char *owner_name, const VerifyRequest *req,
+						BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker bgw;
+
+	migrate_bgworker_init(&bgw, "migrate_coordinator_main", "migrate coordinator",
+						  psprintf("migrate verify " INT64_FORMAT, migration_id));
+	bgw.bgw_main_arg = Int64GetDatum(migration_id);
+	strlcpy(bgw.bgw_extra, owner_name, NAMEDATALEN);
+	memcpy(bgw.bgw_extra + NAMEDATALEN, req, sizeof(VerifyRequest));
+	bgw.bgw_notify_pid = MyProcPid;
 	return RegisterDynamicBackgroundWorker(&bgw, handle);
 }
 

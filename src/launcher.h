@@ -14,6 +14,8 @@
 
 #include "postmaster/bgworker.h"
 
+#include "verify.h"
+
 /* Entry points (launcher.c, coordinator.c, worker.c). */
 extern PGDLLEXPORT void migrate_launcher_main(Datum main_arg);
 extern PGDLLEXPORT void migrate_coordinator_main(Datum main_arg);
@@ -23,6 +25,8 @@ extern void migrate_bgworker_init(BackgroundWorker *bgw, const char *function,
 								  const char *type, const char *name);
 extern bool migrate_launch_coordinator(int64 migration_id, const char *owner_name,
 									   BackgroundWorkerHandle **handle);
+extern bool migrate_launch_verifier(int64 migration_id, const char *owner_name,
+									const VerifyRequest *req, BackgroundWorkerHandle **handle);
 extern void migrate_register_launcher(void);
 
 #endif							/* MIGRATE_LAUNCHER_H */

@@ -18,6 +18,7 @@
 #include "utils/numeric.h"
 
 #include "options.h"
+#include "verify.h"
 #include "redact.h"
 
 typedef enum OptKind
@@ -62,7 +63,7 @@ static const OptSpec opt_specs[] = {
 	{"workers", OPT_INT, "4", NULL, 1, 64},
 	{"split_size", OPT_BYTES, "\"512MB\"", NULL, 1024 * 1024, PG_INT64_MAX},
 	{"dbs_max_total_size", OPT_BYTES, "\"100GB\"", NULL, 0, PG_INT64_MAX},
-	{"verify", OPT_ENUM, "\"none\"", "none"},
+	{"verify", OPT_ENUM, "\"checksums\"", "none, schema, counts, checksums, rows"},
 	{"notify_url", OPT_URL, "\"https://hooks.example.com/migrate\""},
 	{"if_exists", OPT_ENUM, "\"merge\"", "error, merge"},
 };
@@ -87,6 +88,8 @@ migrate_require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 		hint = "Give '{}' for no options.";
 	else if (strcmp(name, "migration_id") == 0)
 		hint = "Give the id of a migration: SELECT id FROM migrate.status lists them.";
+	else if (strcmp(name, "level") == 0)
+		hint = "Give one of: schema, counts, checksums, rows (the default).";
 	else
 		hint = "Give a value.";
 	ereport(ERROR,
@@ -604,16 +607,11 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 				}
 				else if (strcmp(name, "verify") == 0)
 				{
-					/* counts and checksums are planned, not written yet */
-					if (strcmp(s, "none") == 0)
-						opts->verify = VERIFY_NONE;
-					else if (strcmp(s, "counts") == 0 || strcmp(s, "checksums") == 0)
-						ereport(ERROR,
-								(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-								 errmsg("option \"verify\" value \"%s\" is not available yet", s),
-								 errhint("Leave the option out, or give \"none\", and compare the tables on both servers yourself after the migration.")));
-					else
+					int			level = migrate_verify_level(s);
+
+					if (level < 0)
 						goto bad_enum;
+					opts->verify = level;
 				}
 				break;
 		bad_enum:
@@ -691,7 +689,7 @@ migrate_parse_options(Jsonb *options)
 	opts->max_replication_lag = -1;
 	opts->split_size = INT64CONST(1024) * 1024 * 1024;
 	opts->dbs_max_total_size = -1;
-	opts->verify = VERIFY_NONE;
+	opts->verify = MVL_NONE;
 
 	if (options == NULL)
 		return opts;

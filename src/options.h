@@ -25,13 +25,6 @@ typedef enum MigrateMethod
 	METHOD_DUMP
 } MigrateMethod;
 
-typedef enum MigrateVerify
-{
-	VERIFY_NONE,
-	VERIFY_COUNTS,
-	VERIFY_CHECKSUMS
-} MigrateVerify;
-
 typedef struct RolePassword
 {
 	char	   *rolname;
@@ -59,7 +52,7 @@ typedef struct MigrateOptions
 	int			workers;		/* 0 means migrate.max_workers */
 	int64		split_size;		/* bytes */
 	int64		dbs_max_total_size; /* bytes, -1 when not given */
-	MigrateVerify verify;
+	int			verify;			/* a MigrateVerifyLevel (verify.h) */
 	char	   *notify_url;
 	bool		if_exists_merge;	/* migrate into existing user tables */
 } MigrateOptions;

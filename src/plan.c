@@ -438,13 +438,14 @@ migrate_target_db_encoding(const char *dbname)
 }
 
 /*
- * The tables of DB that the tables / exclude_tables options leave out, and
- * the sequences they own, as quoted, qualified names (at the snapshot):
+ * The tables of database DBNAME that the tables / exclude_tables options
+ * leave out, and the sequences they own, as quoted, qualified names (read
+ * on CONN, at the snapshot when planning):
  * pg_dump leaves them out too, so that they are not created here, nor
  * their indexes, keys and sequences.
  */
-static List *
-left_out_relations(DbState *db)
+List *
+migrate_left_out_relations(SourceConn *conn, const char *dbname)
 {
 	SourceResult *res;
 	List	   *out = NIL;
@@ -452,7 +453,7 @@ left_out_relations(DbState *db)
 
 	if (migrate_coord.options->tables == NIL && migrate_coord.options->exclude_tables == NIL)
 		return NIL;
-	res = migrate_source_query(migrate_db_query_conn(db),
+	res = migrate_source_query(conn,
 							   "SELECT n.nspname, c.relname, root.root_nsp, root.root_rel,"
 							   " (SELECT string_agg(quote_ident(sn.nspname) || '.' || quote_ident(s.relname), E'\\n')"
 							   "  FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
@@ -471,7 +472,7 @@ left_out_relations(DbState *db)
 
 		if (SR_VALUE(res, r, 0) == NULL || SR_VALUE(res, r, 1) == NULL)
 			continue;
-		if (migrate_table_selected(db->name, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
+		if (migrate_table_selected(dbname, SR_VALUE(res, r, 0), SR_VALUE(res, r, 1),
 								   SR_VALUE(res, r, 2), SR_VALUE(res, r, 3)))
 			continue;
 		out = lappend(out, quote_qualified_identifier(SR_VALUE(res, r, 0), SR_VALUE(res, r, 1)));
@@ -517,7 +518,7 @@ migrate_plan_tasks(DbState *db)
 
 	encoding = migrate_target_db_encoding(db->name);
 	migrate_pg_dump_schema(migrate_coord.source, db->name, db->snapshot, encoding, NIL,
-						   left_out_relations(db), &pre, &post);
+						   migrate_left_out_relations(migrate_db_query_conn(db), db->name), &pre, &post);
 	post_stmts = migrate_classify_post_data(migrate_split_sql(post));
 	/* pre-data is split when its task runs: a script that does not parse fails here */
 	(void) migrate_split_sql(pre);

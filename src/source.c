@@ -428,17 +428,34 @@ SourceResult *
 migrate_source_query(SourceConn *sc, const char *sql, int nparams,
 			 const char *const *params)
 {
+	migrate_source_send(sc, sql, nparams, params);
+	return collect_result(sc, sql);
+}
+
+/*
+ * Sends SQL without waiting for its result: the caller does something else
+ * meanwhile (the same query on the target), then migrate_source_collect.
+ */
+void
+migrate_source_send(SourceConn *sc, const char *sql, int nparams,
+					const char *const *params)
+{
 	if (sc->conn == NULL)
 		elog(ERROR, "source connection is closed");
 	if (sc->replication)
 		elog(ERROR, "a parameterized query on a replication connection");
-
 	if (!PQsendQueryParams(sc->conn, sql, nparams, NULL, params, NULL, NULL, 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("could not send a query to the source %s",
 						source_dbname_label(sc)),
 				 errdetail("%s", conn_error_message(sc->conn))));
+}
+
+/* The result of the query migrate_source_send sent (SQL: for errors). */
+SourceResult *
+migrate_source_collect(SourceConn *sc, const char *sql)
+{
 	return collect_result(sc, sql);
 }
 

@@ -56,6 +56,9 @@ extern SourceConn *migrate_source_connect(const SourceInfo *src, const char *dbn
 								  char **errmsg_out);
 extern SourceResult *migrate_source_query(SourceConn *sc, const char *sql,
 								  int nparams, const char *const *params);
+extern void migrate_source_send(SourceConn *sc, const char *sql, int nparams,
+								const char *const *params);
+extern SourceResult *migrate_source_collect(SourceConn *sc, const char *sql);
 extern SourceConn *migrate_source_connect_replication(const SourceInfo *src,
 													  const char *dbname);
 extern SourceResult *migrate_source_simple_query(SourceConn *sc, const char *sql);

@@ -58,6 +58,7 @@
 #include "source.h"
 #include "state.h"
 #include "steps.h"
+#include "verify.h"
 
 typedef enum StepResult
 {
@@ -81,6 +82,7 @@ static StepResult step_indexing(DbState *db, const SchedCounts *c, const char **
 static void snapshot_moved(DbState *db);
 static StepResult step_replicating(DbState *db, const SchedCounts *c, const char **next);
 static StepResult step_cutover(DbState *db, const SchedCounts *c, const char **next);
+static StepResult step_verifying(DbState *db, const SchedCounts *c, const char **next);
 static StepResult step_finishing(DbState *db, const SchedCounts *c, const char **next);
 
 /* The steps, in their order; the last two are the ends. */
@@ -96,6 +98,8 @@ static const DbStep db_steps[] = {
 	{{"cutover", "(replication) the target catches up to the cutover position; sequences, materialized views; the objects dropped"},
 	step_cutover},
 	{{"finishing", "the database's own settings and comment are given"}, step_finishing},
+	{{"verifying", "(option verify) the source and the target compared, at the copy's snapshot or at cutover: migrate.verify_result"},
+	step_verifying},
 	{{"done", "migrated"}, NULL},
 	{{"failed", "a step or a task failed: migrate.errors says why"}, NULL},
 };
@@ -697,10 +701,52 @@ no_subscription(DbState *db, const char **next)
  * The tasks of the database run; when none is open any more it is
  * finishing, or failed with its first error.
  */
+/*
+ * Is database DB verified once its data is in (the option verify)?  The
+ * dump method's snapshot is kept for it: the source is read where it was
+ * copied from.
+ */
+static bool
+verify_due(DbState *db)
+{
+	return migrate_coord.options->verify > MVL_NONE;
+}
+
+/*
+ * The run of the option verify for DB, planned: at the snapshot the data
+ * was copied at when it is still there (dump), else as the source is now
+ * (after a cutover, with its writes still fenced).
+ */
+static void
+plan_verify(DbState *db)
+{
+	List	   *left_out;
+	const char *level = migrate_verify_level_name(migrate_coord.options->verify);
+
+	if (db->snapshot != NULL)
+		left_out = migrate_left_out_relations(migrate_db_query_conn(db), db->name);
+	else
+	{
+		SourceConn *conn = migrate_source_connect(migrate_coord.source, db->name, NULL);
+
+		left_out = migrate_left_out_relations(conn, db->name);
+		migrate_source_close(conn);
+	}
+	migrate_tx_begin();
+	migrate_coord_exec("INSERT INTO migrate.verify_run (migration_id, run, level) VALUES ($1::bigint, 1, $2)"
+					   " ON CONFLICT DO NOTHING", 2, (const char *[]) {migrate_coord_id(), level});
+	migrate_verify_plan(db->name, 1, migrate_coord.options->verify, left_out);
+	migrate_set_db_status(db->name, "verifying", NULL);
+	migrate_coord_event("verifying", migrate_json_obj("database", db->name, "level", level,
+													  "source_at", db->snapshot ? "snapshot" : "now", NULL));
+	migrate_sched_load(migrate_coord.migration_id);
+	migrate_tx_commit();
+}
+
 static StepResult
 run_tasks(DbState *db, const SchedCounts *c, const char *status, const char **next)
 {
-	if (c->open_copy == 0)
+	if (c->open_copy == 0 && (db->replication || !verify_due(db)))
 		migrate_close_snapshot(db);
 	if (c->open == 0 && c->running == 0)
 	{
@@ -1584,14 +1630,53 @@ step_cutover(DbState *db, const SchedCounts *c, const char **next)
 	if (strcmp(SR_VALUE(res, 0, 1), "done") != 0)
 		return run_tasks(db, c, "cutover", next);
 
-	/* the target is on its own: the source's objects go */
-	drop_source_objects(db);
+	/*
+	 * The target is on its own: the source's objects go (with a verify
+	 * run, once it is over: the source stays fenced while it reads it).
+	 */
+	if (!verify_due(db))
+		drop_source_objects(db);
 	migrate_tx_begin();
 	migrate_set_db_status(db->name, "finishing", NULL);
 	migrate_coord_event("cutover_done", migrate_json_obj("database", db->name, NULL));
 	migrate_tx_commit();
 	*next = "finishing";
 	return STEP_NEXT;
+}
+
+/*
+ * verifying (option verify): the run's tasks compare the source and the
+ * target, the database's own settings given (they are compared too); then
+ * the snapshot goes (and after a cutover the source's objects and its
+ * fence); the database is done, or fails when something differs.
+ */
+static StepResult
+step_verifying(DbState *db, const SchedCounts *c, const char **next)
+{
+	char	   *found;
+
+	if (c->open > 0 || c->running > 0)
+		return STEP_WORK;
+	migrate_close_snapshot(db);
+	if (db->replication)
+		drop_source_objects(db);
+	migrate_tx_begin();
+	found = migrate_verify_finish_database(db->name, 1);
+	migrate_verify_end_run(1);
+	if (found != NULL)
+	{
+		migrate_set_db_status(db->name, "failed", found);
+		migrate_coord_event("database_failed",
+							migrate_json_obj("database", db->name, "error", found, NULL));
+		migrate_tx_commit();
+		migrate_pool_dismiss_idle(db->name);
+		return STEP_WAIT;
+	}
+	migrate_set_db_status(db->name, "done", NULL);
+	migrate_coord_event("database_done", migrate_json_obj("database", db->name, NULL));
+	migrate_tx_commit();
+	migrate_pool_dismiss_idle(db->name);
+	return STEP_WAIT;
 }
 
 /*
@@ -1602,6 +1687,15 @@ step_cutover(DbState *db, const SchedCounts *c, const char **next)
 static StepResult
 step_finishing(DbState *db, const SchedCounts *c, const char **next)
 {
+	/* (with the option verify, the run first: done once it is over) */
+	if (verify_due(db))
+	{
+		migrate_tx_begin();
+		migrate_database_properties(db);
+		migrate_tx_commit();
+		plan_verify(db);
+		return STEP_WAIT;
+	}
 	migrate_tx_begin();
 	migrate_database_properties(db);
 	migrate_set_db_status(db->name, "done", NULL);

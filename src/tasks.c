@@ -18,6 +18,8 @@
  *	(replication) everything but the statistics ──> subscribe
  *	              everything, subscribe too     ──> cutover (when asked for)
  *
+ *	(verify) planned when the rest of the database is done, or later
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -29,6 +31,7 @@
 #include "utils/builtins.h"
 
 #include "tasks.h"
+#include "verify.h"
 #include "worker.h"
 
 #define K(k)	MTK_BIT(MTK_##k)
@@ -77,6 +80,9 @@ const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
 		K(SCHEMA) | K(COPY) | K(INDEX) | K(CONSTRAINT) | K(POST) | K(SEQUENCES) | K(LARGE_OBJECTS) |
 		K(ANALYZE) | K(ANALYZE_PARTITIONED) | K(ANALYZE_SMALL) | K(SUBSCRIBE) | K(JOIN), 0,
 	false, MTB_STATEMENT, "cutover", migrate_run_cutover},
+	/* (planned once the rest of its database is done) */
+	{MTK_VERIFY, "verify", 9, 2, K(SCHEMA), 0,
+	false, MTB_NAMES, "verify", migrate_run_verify},
 };
 
 /* The kind named NAME (as in migrate.task.kind), or NULL. */

@@ -39,6 +39,8 @@ typedef enum MigrateTaskKind
 	MTK_CUTOVER,				/* replication: sequences and materialized
 								 * views brought up to date, the subscription
 								 * dropped */
+	MTK_VERIFY,					/* migrate.verify: a table, or the schema or
+								 * large objects of a database, compared */
 	MTK_NKINDS
 } MigrateTaskKind;
 

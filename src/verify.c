@@ -1,0 +1,1007 @@
+/*-------------------------------------------------------------------------
+ *
+ * verify.c
+ *		The checks of migrate.verify, as a worker bound to one target
+ *		database runs them: each query goes to the source (at the
+ *		migration's snapshot when there is one) and, while the source works
+ *		on it, the same query runs here; then the answers are compared.
+ *
+ *	schema		the objects of the database by kind and name, with what
+ *				defines them (columns and types, indexes, constraints,
+ *				sequences and their values, views, functions, triggers,
+ *				policies, extensions, owners, privileges, comments,
+ *				settings); large objects counted
+ *	counts		the rows of each table
+ *	checksums	the rows of each table hashed into ranges of its key: a
+ *				count and a sum of 64-bit row hashes a range (a sum, not an
+ *				XOR, so that duplicate rows do not cancel); large objects'
+ *				data hashed
+ *	rows		the ranges that differ fetched row by row (key, hash, the
+ *				row), so that each differing row is named
+ *
+ * Rows are hashed with each column type's own hash function where that is
+ * a function of the value alone (integers, text, timestamps, uuid, ...);
+ * other columns by their text, with the settings that text depends on
+ * pinned on both sides.  A table without a usable key is hashed into
+ * ranges of the row hash itself: a changed row shows as one missing and one
+ * extra.
+ *
+ * The results go back to the coordinator as a JSON array (verify_run.c
+ * stores them); the worker writes nothing.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/json.h"
+
+#include "plan.h"
+#include "source.h"
+#include "target.h"
+#include "verify.h"
+#include "worker.h"
+
+static const char *const level_names[] = {"none", "schema", "counts", "checksums", "rows"};
+
+/* The level named NAME, or -1. */
+int
+migrate_verify_level(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(level_names); i++)
+		if (strcmp(level_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+migrate_verify_level_name(int level)
+{
+	if (level < 0 || level >= lengthof(level_names))
+		elog(ERROR, "unknown verify level %d", level);
+	return level_names[level];
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+typedef struct Results
+{
+	StringInfo	out;
+	const char *at;				/* where the source was read */
+	int			n;
+} Results;
+
+static void
+json_field(StringInfo out, const char *key, const char *value, bool last)
+{
+	escape_json(out, key);
+	appendStringInfoChar(out, ':');
+	if (value == NULL)
+		appendStringInfoString(out, "null");
+	else
+		escape_json(out, value);
+	if (!last)
+		appendStringInfoChar(out, ',');
+}
+
+static void
+add_result(Results *r, const char *relation, const char *check, const char *status,
+		   const char *source_value, const char *target_value, const char *detail)
+{
+	appendStringInfoString(r->out, r->n++ == 0 ? "[{" : ",{");
+	json_field(r->out, "relation", relation, false);
+	json_field(r->out, "check_name", check, false);
+	json_field(r->out, "status", status, false);
+	json_field(r->out, "source_value", source_value, false);
+	json_field(r->out, "target_value", target_value, false);
+	json_field(r->out, "detail", detail, false);
+	json_field(r->out, "source_at", r->at, true);
+	appendStringInfoChar(r->out, '}');
+}
+
+static void
+end_results(Results *r)
+{
+	appendStringInfoString(r->out, r->n == 0 ? "[]" : "]");
+}
+
+/* ---- both sides ----------------------------------------------------------- */
+
+/*
+ * What text output depends on, the same on both sides (the source's
+ * transaction and this one): dates, intervals, time zones, floats, bytea.
+ * Row security off: a policy that hides rows is an error, never a count.
+ * No timeouts: the database's own settings (given before a verify run)
+ * must not cut a check short.
+ */
+#define PIN_SETTINGS \
+	"SELECT pg_catalog.set_config('datestyle', 'ISO, YMD', true)," \
+	" pg_catalog.set_config('intervalstyle', 'postgres', true)," \
+	" pg_catalog.set_config('timezone', 'UTC', true)," \
+	" pg_catalog.set_config('extra_float_digits', '3', true)," \
+	" pg_catalog.set_config('bytea_output', 'hex', true)," \
+	" pg_catalog.set_config('row_security', 'off', true)," \
+	" pg_catalog.set_config('statement_timeout', '0', true)," \
+	" pg_catalog.set_config('lock_timeout', '0', true)"
+
+/* Runs SQL on the source and here at once; the source's answer in *SRC. */
+static SourceResult *
+both(SourceConn *conn, const char *sql, SourceResult **src)
+{
+	SourceResult *here;
+
+	CHECK_FOR_INTERRUPTS();
+	migrate_source_send(conn, sql, 0, NULL);
+	here = migrate_target_query(sql, 0, NULL, NULL);
+	*src = migrate_source_collect(conn, sql);
+	return here;
+}
+
+/* Does the source hash records (14 and later), or only text? */
+static bool
+hash_records(void)
+{
+	return migrate_worker_shared->source_version >= 140000;
+}
+
+/* ---- schema --------------------------------------------------------------- */
+
+/*
+ * The objects of a database: kind, name, what defines it; in the order of
+ * the bytes of kind and name on either side.  %s: the relations left out
+ * by the migration's table filters (a text[] literal), not compared.  The
+ * extension's own objects, those of any extension, and the replication
+ * method's aiven_db_migrate_* objects are not the database's.
+ */
+static const char *const inventory_sql =
+"WITH ns AS (SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n"
+"  WHERE n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema', 'migrate', 'migrate_private'])"
+"  AND n.nspname OPERATOR(pg_catalog.!~) '^(pg_toast|pg_temp_|aiven_db_migrate)'"
+"  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass"
+"   AND d.objid OPERATOR(pg_catalog.=) n.oid AND d.deptype OPERATOR(pg_catalog.=) 'e')),"
+" rel AS (SELECT c.oid, c.relkind, c.relpersistence, c.relowner, c.relacl, c.relrowsecurity,"
+"  c.relforcerowsecurity, c.relispopulated, c.reltablespace, c.relispartition,"
+"  pg_catalog.quote_ident(ns.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname) AS q"
+"  FROM pg_catalog.pg_class c JOIN ns ON ns.oid OPERATOR(pg_catalog.=) c.relnamespace"
+"  WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v', 'm', 'S', 'f', 'c']::\"char\"[])"
+"  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+"   AND d.objid OPERATOR(pg_catalog.=) c.oid AND d.deptype OPERATOR(pg_catalog.=) 'e')"
+"  AND NOT EXISTS (SELECT FROM pg_catalog.unnest(%s::pg_catalog.text[]) l(x)"
+"   WHERE pg_catalog.to_regclass(l.x) OPERATOR(pg_catalog.=) c.oid)),"
+" att AS (SELECT rel.q, rel.oid AS relid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
+"  a.attidentity, a.attgenerated, a.attcollation, a.attacl, t.typcollation"
+"  FROM rel JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) rel.oid"
+"  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+"  JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid"
+"  WHERE rel.relkind OPERATOR(pg_catalog.<>) 'S'),"
+" fn AS (SELECT p.oid, p.proowner, p.proacl,"
+"  pg_catalog.quote_ident(ns.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.proname)"
+"  OPERATOR(pg_catalog.||) '(' OPERATOR(pg_catalog.||) pg_catalog.pg_get_function_identity_arguments(p.oid) OPERATOR(pg_catalog.||) ')' AS q"
+"  FROM pg_catalog.pg_proc p JOIN ns ON ns.oid OPERATOR(pg_catalog.=) p.pronamespace"
+"  WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass"
+"   AND d.objid OPERATOR(pg_catalog.=) p.oid AND d.deptype OPERATOR(pg_catalog.=) 'e')),"
+" typ AS (SELECT t.oid, t.typtype, t.typowner, t.typacl, t.typbasetype, t.typtypmod, t.typnotnull, t.typdefault,"
+"  pg_catalog.quote_ident(ns.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.typname) AS q"
+"  FROM pg_catalog.pg_type t JOIN ns ON ns.oid OPERATOR(pg_catalog.=) t.typnamespace"
+"  WHERE t.typtype OPERATOR(pg_catalog.=) ANY (ARRAY['e', 'd', 'r', 'm']::\"char\"[])"
+"  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
+"   AND d.objid OPERATOR(pg_catalog.=) t.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'))"
+" SELECT kind, name, value FROM ("
+"  SELECT 'schema' AS kind, pg_catalog.quote_ident(nspname) AS name, '' AS value FROM ns"
+"  UNION ALL SELECT 'owner', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), pg_catalog.pg_get_userbyid(nspowner) FROM ns"
+"  UNION ALL SELECT 'privileges', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), coalesce(nspacl::text, 'default') FROM ns"
+"  UNION ALL SELECT 'comment', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), d FROM ns,"
+"   pg_catalog.obj_description(ns.oid, 'pg_namespace') d WHERE d IS NOT NULL"
+"  UNION ALL SELECT 'relation', q, CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'"
+"   WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE 'composite type' END"
+"   OPERATOR(pg_catalog.||) CASE WHEN relpersistence OPERATOR(pg_catalog.=) 'u' THEN ', unlogged' ELSE '' END"
+"   OPERATOR(pg_catalog.||) CASE WHEN relrowsecurity THEN ', row security' ELSE '' END"
+"   OPERATOR(pg_catalog.||) CASE WHEN relforcerowsecurity THEN ', forced' ELSE '' END"
+"   OPERATOR(pg_catalog.||) CASE WHEN relkind OPERATOR(pg_catalog.=) 'm' AND NOT relispopulated THEN ', not populated' ELSE '' END"
+"   OPERATOR(pg_catalog.||) coalesce(', tablespace ' OPERATOR(pg_catalog.||) (SELECT spcname FROM pg_catalog.pg_tablespace s"
+"    WHERE s.oid OPERATOR(pg_catalog.=) reltablespace), '')"
+"   OPERATOR(pg_catalog.||) CASE WHEN relispartition THEN coalesce(', partition of ' OPERATOR(pg_catalog.||) (SELECT i.inhparent::pg_catalog.regclass::text"
+"    FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) rel.oid LIMIT 1)"
+"    OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM pg_catalog.pg_class c"
+"    WHERE c.oid OPERATOR(pg_catalog.=) rel.oid), '') ELSE '' END"
+"   FROM rel"
+"  UNION ALL SELECT 'owner', 'relation ' OPERATOR(pg_catalog.||) q, pg_catalog.pg_get_userbyid(relowner) FROM rel"
+"   WHERE relkind OPERATOR(pg_catalog.<>) 'c'"
+"  UNION ALL SELECT 'privileges', 'relation ' OPERATOR(pg_catalog.||) q, coalesce(relacl::text, 'default') FROM rel"
+"   WHERE relkind OPERATOR(pg_catalog.<>) 'c'"
+"  UNION ALL SELECT 'comment', 'relation ' OPERATOR(pg_catalog.||) q, d FROM rel, pg_catalog.obj_description(rel.oid, 'pg_class') d"
+"   WHERE d IS NOT NULL"
+"  UNION ALL SELECT 'column', q OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(attname),"
+"   pg_catalog.format_type(atttypid, atttypmod)"
+"   OPERATOR(pg_catalog.||) CASE WHEN attnotnull THEN ' not null' ELSE '' END"
+"   OPERATOR(pg_catalog.||) coalesce(CASE WHEN attgenerated OPERATOR(pg_catalog.=) 's' THEN ' generated ' ELSE ' default ' END"
+"    OPERATOR(pg_catalog.||) (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) FROM pg_catalog.pg_attrdef ad"
+"    WHERE ad.adrelid OPERATOR(pg_catalog.=) relid AND ad.adnum OPERATOR(pg_catalog.=) attnum), '')"
+"   OPERATOR(pg_catalog.||) CASE attidentity WHEN 'a' THEN ' identity always' WHEN 'd' THEN ' identity by default' ELSE '' END"
+"   OPERATOR(pg_catalog.||) CASE WHEN attcollation OPERATOR(pg_catalog.<>) typcollation THEN coalesce(' collate ' OPERATOR(pg_catalog.||)"
+"    (SELECT pg_catalog.quote_ident(collname) FROM pg_catalog.pg_collation WHERE oid OPERATOR(pg_catalog.=) attcollation), '') ELSE '' END"
+"   FROM att"
+"  UNION ALL SELECT 'privileges', 'column ' OPERATOR(pg_catalog.||) q OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(attname),"
+"   attacl::text FROM att WHERE attacl IS NOT NULL"
+"  UNION ALL SELECT 'comment', 'column ' OPERATOR(pg_catalog.||) q OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(attname), d"
+"   FROM att, pg_catalog.col_description(relid, attnum) d WHERE d IS NOT NULL"
+"  UNION ALL SELECT 'index', pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(ic.relname),"
+"   pg_catalog.pg_get_indexdef(i.indexrelid) OPERATOR(pg_catalog.||) coalesce(' tablespace ' OPERATOR(pg_catalog.||) ts.spcname, '')"
+"   OPERATOR(pg_catalog.||) CASE WHEN NOT i.indisvalid THEN ' (invalid)' ELSE '' END"
+"   FROM pg_catalog.pg_index i JOIN rel ON rel.oid OPERATOR(pg_catalog.=) i.indrelid"
+"   JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid"
+"   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) ic.relnamespace"
+"   LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid OPERATOR(pg_catalog.=) ic.reltablespace"
+"  UNION ALL SELECT 'constraint', rel.q OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(co.conname),"
+"   pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co JOIN rel ON rel.oid OPERATOR(pg_catalog.=) co.conrelid"
+"  UNION ALL SELECT 'sequence', rel.q, pg_catalog.format_type(s.seqtypid, NULL) OPERATOR(pg_catalog.||) ' increment '"
+"   OPERATOR(pg_catalog.||) s.seqincrement OPERATOR(pg_catalog.||) ' min ' OPERATOR(pg_catalog.||) s.seqmin"
+"   OPERATOR(pg_catalog.||) ' max ' OPERATOR(pg_catalog.||) s.seqmax OPERATOR(pg_catalog.||) ' start ' OPERATOR(pg_catalog.||) s.seqstart"
+"   OPERATOR(pg_catalog.||) ' cache ' OPERATOR(pg_catalog.||) s.seqcache"
+"   OPERATOR(pg_catalog.||) CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END"
+"   FROM pg_catalog.pg_sequence s JOIN rel ON rel.oid OPERATOR(pg_catalog.=) s.seqrelid"
+"  UNION ALL SELECT 'view', q, pg_catalog.pg_get_viewdef(oid) FROM rel"
+"   WHERE relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm']::\"char\"[])"
+"  UNION ALL SELECT 'rule', rel.q OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rulename),"
+"   pg_catalog.pg_get_ruledef(r.oid) FROM pg_catalog.pg_rewrite r JOIN rel ON rel.oid OPERATOR(pg_catalog.=) r.ev_class"
+"   WHERE r.rulename OPERATOR(pg_catalog.<>) '_RETURN'"
+"  UNION ALL SELECT 'trigger', rel.q OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.tgname),"
+"   pg_catalog.pg_get_triggerdef(t.oid) OPERATOR(pg_catalog.||) CASE t.tgenabled WHEN 'D' THEN ' (disabled)'"
+"   WHEN 'A' THEN ' (enabled always)' WHEN 'R' THEN ' (enabled replica)' ELSE '' END"
+"   FROM pg_catalog.pg_trigger t JOIN rel ON rel.oid OPERATOR(pg_catalog.=) t.tgrelid WHERE NOT t.tgisinternal"
+"  UNION ALL SELECT 'policy', rel.q OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.polname),"
+"   CASE p.polcmd WHEN 'r' THEN 'select' WHEN 'a' THEN 'insert' WHEN 'w' THEN 'update' WHEN 'd' THEN 'delete' ELSE 'all' END"
+"   OPERATOR(pg_catalog.||) CASE WHEN p.polpermissive THEN '' ELSE ' restrictive' END"
+"   OPERATOR(pg_catalog.||) ' to ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(CASE WHEN r OPERATOR(pg_catalog.=) 0 THEN 'public'"
+"    ELSE pg_catalog.pg_get_userbyid(r) END, ', ' ORDER BY 1) FROM pg_catalog.unnest(p.polroles) r)"
+"   OPERATOR(pg_catalog.||) coalesce(' using ' OPERATOR(pg_catalog.||) pg_catalog.pg_get_expr(p.polqual, p.polrelid), '')"
+"   OPERATOR(pg_catalog.||) coalesce(' with check ' OPERATOR(pg_catalog.||) pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), '')"
+"   FROM pg_catalog.pg_policy p JOIN rel ON rel.oid OPERATOR(pg_catalog.=) p.polrelid"
+"  UNION ALL SELECT 'function', q, p.prokind::text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) l.lanname"
+"   OPERATOR(pg_catalog.||) coalesce(' returns ' OPERATOR(pg_catalog.||) pg_catalog.pg_get_function_result(p.oid), '')"
+"   OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) p.provolatile::text OPERATOR(pg_catalog.||) CASE WHEN p.prosecdef THEN ' security definer' ELSE '' END"
+"   OPERATOR(pg_catalog.||) coalesce(' set ' OPERATOR(pg_catalog.||) p.proconfig::text, '')"
+"   OPERATOR(pg_catalog.||) ' body ' OPERATOR(pg_catalog.||) pg_catalog.hashtextextended(coalesce(p.prosrc, '') OPERATOR(pg_catalog.||) coalesce(p.probin, ''), 0)"
+"   FROM fn JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) fn.oid"
+"   JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang"
+"  UNION ALL SELECT 'owner', 'function ' OPERATOR(pg_catalog.||) q, pg_catalog.pg_get_userbyid(proowner) FROM fn"
+"  UNION ALL SELECT 'privileges', 'function ' OPERATOR(pg_catalog.||) q, coalesce(proacl::text, 'default') FROM fn"
+"  UNION ALL SELECT 'type', q, CASE typtype WHEN 'e' THEN 'enum ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(e.enumlabel), ', '"
+"    ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid OPERATOR(pg_catalog.=) typ.oid)"
+"   WHEN 'd' THEN 'domain ' OPERATOR(pg_catalog.||) pg_catalog.format_type(typbasetype, typtypmod)"
+"    OPERATOR(pg_catalog.||) CASE WHEN typnotnull THEN ' not null' ELSE '' END"
+"    OPERATOR(pg_catalog.||) coalesce(' default ' OPERATOR(pg_catalog.||) typdefault, '')"
+"    OPERATOR(pg_catalog.||) coalesce((SELECT ' ' OPERATOR(pg_catalog.||) pg_catalog.string_agg(pg_catalog.pg_get_constraintdef(c.oid), ' ' ORDER BY c.conname)"
+"    FROM pg_catalog.pg_constraint c WHERE c.contypid OPERATOR(pg_catalog.=) typ.oid), '')"
+"   WHEN 'r' THEN 'range' ELSE 'multirange' END FROM typ"
+"  UNION ALL SELECT 'owner', 'type ' OPERATOR(pg_catalog.||) q, pg_catalog.pg_get_userbyid(typowner) FROM typ"
+"  UNION ALL SELECT 'privileges', 'type ' OPERATOR(pg_catalog.||) q, coalesce(typacl::text, 'default') FROM typ"
+"  UNION ALL SELECT 'extension', pg_catalog.quote_ident(e.extname), e.extversion FROM pg_catalog.pg_extension e"
+"   WHERE e.extname OPERATOR(pg_catalog.<>) 'migrate'"
+"  UNION ALL SELECT 'publication', pg_catalog.quote_ident(p.pubname), CASE WHEN p.puballtables THEN 'all tables' ELSE 'tables' END"
+"   OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.concat_ws(',', CASE WHEN p.pubinsert THEN 'insert' END,"
+"   CASE WHEN p.pubupdate THEN 'update' END, CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END)"
+"   FROM pg_catalog.pg_publication p WHERE p.pubname OPERATOR(pg_catalog.!~) '^aiven_db_migrate'"
+"  UNION ALL SELECT 'event_trigger', pg_catalog.quote_ident(e.evtname), e.evtevent OPERATOR(pg_catalog.||) ' '"
+"   OPERATOR(pg_catalog.||) e.evtfoid::pg_catalog.regproc::text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) e.evtenabled::text"
+"   FROM pg_catalog.pg_event_trigger e WHERE e.evtname OPERATOR(pg_catalog.!~) '^aiven_db_migrate'"
+"   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_event_trigger'::pg_catalog.regclass"
+"    AND d.objid OPERATOR(pg_catalog.=) e.oid AND d.deptype OPERATOR(pg_catalog.=) 'e')"
+"  UNION ALL SELECT 'database', 'connection limit', d.datconnlimit::text FROM pg_catalog.pg_database d"
+"   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
+"  UNION ALL SELECT 'privileges', 'database', coalesce(d.datacl::text, 'default') FROM pg_catalog.pg_database d"
+"   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
+"  UNION ALL SELECT 'comment', 'database', pg_catalog.shobj_description(d.oid, 'pg_database') FROM pg_catalog.pg_database d"
+"   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
+"   AND pg_catalog.shobj_description(d.oid, 'pg_database') IS NOT NULL"
+"  UNION ALL SELECT 'setting', coalesce(pg_catalog.pg_get_userbyid(NULLIF(s.setrole, 0)) OPERATOR(pg_catalog.||) ' ', '')"
+"   OPERATOR(pg_catalog.||) pg_catalog.split_part(c, '=', 1), c"
+"   FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) c"
+"   WHERE s.setdatabase OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
+"    WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+"  UNION ALL SELECT 'large_objects', 'count', pg_catalog.count(*)::text FROM pg_catalog.pg_largeobject_metadata"
+"  UNION ALL SELECT 'large_objects', 'owners and privileges', pg_catalog.hashtextextended(coalesce(pg_catalog.string_agg("
+"   m.oid::text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.pg_get_userbyid(m.lomowner) OPERATOR(pg_catalog.||) ' '"
+"   OPERATOR(pg_catalog.||) coalesce(m.lomacl::text, ''), ',' ORDER BY m.oid), ''), 0)::text FROM pg_catalog.pg_largeobject_metadata m"
+" ) o ORDER BY kind COLLATE \"C\", name COLLATE \"C\"";
+
+/* One object of an inventory, or of the sequences' values. */
+typedef struct Entry
+{
+	const char *kind;
+	const char *name;
+	const char *value;
+} Entry;
+
+static int
+entry_cmp(const Entry *a, const Entry *b)
+{
+	int			c = strcmp(a->kind, b->kind);
+
+	return c != 0 ? c : strcmp(a->name, b->name);
+}
+
+/* A kind's tally, for its summary row. */
+typedef struct KindTally
+{
+	const char *kind;
+	int64		source;
+	int64		target;
+	int64		differ;
+} KindTally;
+
+/* Differences named a kind; the rest are counted in its summary. */
+#define MAX_NAMED_A_KIND	10000
+
+static Entry *
+entries_of(SourceResult *res)
+{
+	Entry	   *e = palloc(sizeof(Entry) * Max(res->nrows, 1));
+	int			r;
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		e[r].kind = SR_VALUE(res, r, 0) ? SR_VALUE(res, r, 0) : "";
+		e[r].name = SR_VALUE(res, r, 1) ? SR_VALUE(res, r, 1) : "";
+		e[r].value = SR_VALUE(res, r, 2);
+	}
+	return e;
+}
+
+static KindTally *
+tally_of(List **tallies, const char *kind)
+{
+	KindTally  *t;
+
+	if (*tallies != NIL)
+	{
+		t = llast(*tallies);
+		if (strcmp(t->kind, kind) == 0)
+			return t;
+	}
+	t = palloc0(sizeof(KindTally));
+	t->kind = kind;
+	*tallies = lappend(*tallies, t);
+	return t;
+}
+
+static bool
+values_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * Compares two lists in the same order, kind by kind: a difference a row
+ * (missing: on the source only; extra: here only; differs), then a row a
+ * kind with the counts on both sides.  Both lists are sorted by the bytes
+ * of kind and name; a source that sends them otherwise gets differences,
+ * never a crash.
+ */
+static void
+compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const char *prefix)
+{
+	int			i = 0,
+				j = 0;
+	List	   *tallies = NIL;
+	ListCell   *lc;
+
+	while (i < nsrc || j < ntgt)
+	{
+		int			c;
+		KindTally  *t;
+
+		if (i >= nsrc)
+			c = 1;
+		else if (j >= ntgt)
+			c = -1;
+		else
+			c = entry_cmp(&src[i], &tgt[j]);
+		if (c < 0)
+		{
+			t = tally_of(&tallies, src[i].kind);
+			t->source++;
+			if (t->differ++ < MAX_NAMED_A_KIND)
+				add_result(out, src[i].name, src[i].kind, "missing", src[i].value, NULL,
+						   "on the source, not on the target");
+			i++;
+		}
+		else if (c > 0)
+		{
+			t = tally_of(&tallies, tgt[j].kind);
+			t->target++;
+			if (t->differ++ < MAX_NAMED_A_KIND)
+				add_result(out, tgt[j].name, tgt[j].kind, "extra", NULL, tgt[j].value,
+						   "on the target, not on the source");
+			j++;
+		}
+		else
+		{
+			t = tally_of(&tallies, src[i].kind);
+			t->source++;
+			t->target++;
+			if (!values_equal(src[i].value, tgt[j].value) && t->differ++ < MAX_NAMED_A_KIND)
+				add_result(out, src[i].name, src[i].kind, "differs", src[i].value, tgt[j].value, NULL);
+			i++;
+			j++;
+		}
+	}
+	foreach(lc, tallies)
+	{
+		KindTally  *t = lfirst(lc);
+
+		add_result(out, NULL, psprintf("%s%s", prefix, t->kind), t->differ == 0 ? "ok" : "differs",
+				   psprintf(INT64_FORMAT, t->source), psprintf(INT64_FORMAT, t->target),
+				   t->differ == 0 ? NULL :
+				   t->differ > MAX_NAMED_A_KIND ?
+				   psprintf(INT64_FORMAT " differences, the first %d named", t->differ, MAX_NAMED_A_KIND) :
+				   psprintf(INT64_FORMAT " difference%s", t->differ, t->differ == 1 ? "" : "s"));
+	}
+}
+
+/*
+ * The values of the sequences of LIST (entries of kind sequence), read from
+ * each sequence on CONN's side or here: "last_value" and whether it was
+ * called, as the next nextval depends on both.
+ */
+#define SEQUENCE_BATCH	200
+
+static Entry *
+sequence_values(SourceConn *conn, Entry *seqs, int n, bool here)
+{
+	Entry	   *out = palloc(sizeof(Entry) * Max(n, 1));
+	int			from;
+
+	for (from = 0; from < n; from += SEQUENCE_BATCH)
+	{
+		StringInfoData sql;
+		SourceResult *res;
+		int			i;
+
+		CHECK_FOR_INTERRUPTS();
+		initStringInfo(&sql);
+		for (i = from; i < n && i < from + SEQUENCE_BATCH; i++)
+			appendStringInfo(&sql, "%sSELECT %d, CASE WHEN pg_catalog.has_sequence_privilege(%s, 'SELECT')"
+							 " THEN (SELECT last_value::text OPERATOR(pg_catalog.||) CASE WHEN is_called THEN '' ELSE ' (not called)' END"
+							 " FROM %s) ELSE 'not readable' END",
+							 i == from ? "" : " UNION ALL ", i, quote_literal_cstr(seqs[i].name), seqs[i].name);
+		res = here ? migrate_target_query(sql.data, 0, NULL, NULL) :
+			migrate_source_query(conn, sql.data, 0, NULL);
+		for (i = from; i < n && i < from + SEQUENCE_BATCH; i++)
+		{
+			out[i].kind = "sequence_value";
+			out[i].name = seqs[i].name;
+			out[i].value = "not read";
+		}
+		for (i = 0; i < res->nrows; i++)
+		{
+			int			at = SR_VALUE(res, i, 0) ? atoi(SR_VALUE(res, i, 0)) : -1;
+
+			if (at >= from && at < n)
+				out[at].value = SR_VALUE(res, i, 1);
+		}
+	}
+	return out;
+}
+
+/* The entries of kind sequence among E (N of them), and their count. */
+static Entry *
+sequences_of(Entry *e, int n, int *nseq)
+{
+	Entry	   *s = palloc(sizeof(Entry) * Max(n, 1));
+	int			i;
+
+	*nseq = 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(e[i].kind, "sequence") == 0)
+			s[(*nseq)++] = e[i];
+	return s;
+}
+
+/*
+ * Level schema: the inventories of both sides (at once), then the values
+ * of the sequences that both have, read from each sequence on its side.
+ */
+static void
+verify_schema(SourceConn *conn, List *left_out, Results *out)
+{
+	char	   *sql = psprintf(inventory_sql,
+							   quote_literal_cstr(migrate_text_array_literal(left_out)));
+	SourceResult *src;
+	SourceResult *tgt = both(conn, sql, &src);
+	Entry	   *se = entries_of(src);
+	Entry	   *te = entries_of(tgt);
+	Entry	   *sseq;
+	Entry	   *tseq;
+	Entry	   *common;
+	int			nsseq,
+				ntseq,
+				ncommon = 0,
+				i = 0,
+				j = 0;
+
+	compare_entries(out, se, src->nrows, te, tgt->nrows, "");
+
+	/*
+	 * The values of the sequences on both sides (one only on one side is
+	 * already named).
+	 */
+	sseq = sequences_of(se, src->nrows, &nsseq);
+	tseq = sequences_of(te, tgt->nrows, &ntseq);
+	common = palloc(sizeof(Entry) * Max(nsseq, 1));
+	while (i < nsseq && j < ntseq)
+	{
+		int			c = strcmp(sseq[i].name, tseq[j].name);
+
+		if (c == 0)
+		{
+			common[ncommon++] = sseq[i];
+			i++;
+			j++;
+		}
+		else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	if (ncommon > 0)
+		compare_entries(out, sequence_values(conn, common, ncommon, false), ncommon,
+						sequence_values(conn, common, ncommon, true), ncommon, "");
+}
+
+/*
+ * Level checksums, large objects: their number and a sum of hashes of
+ * their oids and data.  Reading every large object needs the right to.
+ */
+static void
+verify_large_objects(SourceConn *conn, Results *out)
+{
+	const char *sql = hash_records() ?
+		"SELECT pg_catalog.count(*)::text, coalesce(pg_catalog.sum(pg_catalog.hash_record_extended("
+		"ROW(m.oid, pg_catalog.lo_get(m.oid)), 0)), 0)::text FROM pg_catalog.pg_largeobject_metadata m" :
+		"SELECT pg_catalog.count(*)::text, coalesce(pg_catalog.sum(pg_catalog.hashtextextended("
+		"m.oid::text OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.lo_get(m.oid), 'hex'), 0)), 0)::text"
+		" FROM pg_catalog.pg_largeobject_metadata m";
+	SourceResult *src;
+	SourceResult *tgt = both(conn, sql, &src);
+	char	   *sv = psprintf("%s objects, hash %s", SR_VALUE(src, 0, 0), SR_VALUE(src, 0, 1));
+	char	   *tv = psprintf("%s objects, hash %s", SR_VALUE(tgt, 0, 0), SR_VALUE(tgt, 0, 1));
+
+	add_result(out, NULL, "large_objects_data", strcmp(sv, tv) == 0 ? "ok" : "differs", sv, tv, NULL);
+}
+
+/* ---- tables --------------------------------------------------------------- */
+
+/* How a table is read and hashed, from the source's catalog. */
+typedef struct TablePlan
+{
+	char	   *qname;			/* ONLY this */
+	char	   *row_hash;		/* an int8 expression of the row */
+	char	   *key_hash;		/* of the key; NULL: no usable key */
+	char	   *key_text;		/* the key's text; NULL: no usable key */
+	char	   *key_names;		/* "(a, b)", for the detail */
+	int64		mask;			/* ranges: hash & mask */
+} TablePlan;
+
+/*
+ * Column types hashed with their own extended hash function: a function of
+ * the value alone and the same on every version (hash partitioning needs
+ * that).  numeric and interval are not (1.0 and 1.00, '1 day' and '24
+ * hours' hash the same); they are hashed by their text, as any other type.
+ */
+static bool
+hashed_by_value(Oid type)
+{
+	switch (type)
+	{
+		case BOOLOID:
+		case BYTEAOID:
+		case CHAROID:
+		case NAMEOID:
+		case INT8OID:
+		case INT2OID:
+		case INT4OID:
+		case TEXTOID:
+		case OIDOID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case BPCHAROID:
+		case VARCHAROID:
+		case DATEOID:
+		case TIMEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case UUIDOID:
+		case JSONBOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* An int8 hash of the columns in EXPRS (a list of expressions). */
+static char *
+hash_of(List *exprs)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, hash_records() ? "pg_catalog.hash_record_extended(ROW(" :
+						   "pg_catalog.hashtextextended(ROW(");
+	foreach(lc, exprs)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
+	appendStringInfoString(&buf, hash_records() ? "), 0)" : ")::text, 0)");
+	return buf.data;
+}
+
+static TablePlan *
+plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
+{
+	TablePlan  *p = palloc0(sizeof(TablePlan));
+	SourceResult *res;
+	List	   *row = NIL;
+	List	   *key = NIL;
+	List	   *key_text = NIL;
+	StringInfoData names;
+	int64		rows;
+	int64		ranges = 1;
+	int			r;
+
+	res = migrate_source_query(conn,
+							   "SELECT a.attname, a.atttypid, coalesce(a.attnum OPERATOR(pg_catalog.=) ANY (k.key), false),"
+							   " c.reltuples::bigint, pg_catalog.pg_relation_size(c.oid) / 100"
+							   " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+							   " LEFT JOIN LATERAL (SELECT i.indkey::pg_catalog.int2[] AS key FROM pg_catalog.pg_index i"
+							   "  WHERE i.indrelid OPERATOR(pg_catalog.=) c.oid AND i.indisunique AND i.indisvalid"
+							   "  AND i.indpred IS NULL AND i.indexprs IS NULL"
+							   "  AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute ka WHERE ka.attrelid OPERATOR(pg_catalog.=) c.oid"
+							   "   AND ka.attnum OPERATOR(pg_catalog.=) ANY (i.indkey::pg_catalog.int2[]) AND NOT ka.attnotnull)"
+							   "  ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) k ON true"
+							   " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid"
+							   "  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
+							   " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2"
+							   " ORDER BY a.attnum",
+							   2, (const char *[]) {nsp, rel});
+	if (res->nrows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table %s is not on the source any more", quote_qualified_identifier(nsp, rel))));
+	initStringInfo(&names);
+	for (r = 0; r < res->nrows; r++)
+	{
+		const char *att = SR_VALUE(res, r, 0);
+		char	   *expr;
+		Oid			type;
+
+		if (att == NULL)
+			continue;			/* a table without columns */
+		type = atooid(SR_VALUE(res, r, 1));
+		if (convert && (!hashed_by_value(type) || type == TEXTOID || type == VARCHAROID ||
+						type == BPCHAROID || type == NAMEOID || type == CHAROID))
+			expr = psprintf("pg_catalog.convert_to(%s::text, 'UTF8')", quote_identifier(att));
+		else if (hashed_by_value(type))
+			expr = (char *) quote_identifier(att);
+		else
+			expr = psprintf("%s::text", quote_identifier(att));
+		row = lappend(row, expr);
+		if (strcmp(SR_VALUE(res, r, 2), "t") == 0)
+		{
+			key = lappend(key, expr);
+			key_text = lappend(key_text, (char *) quote_identifier(att));
+			appendStringInfo(&names, "%s%s", names.len ? ", " : "", quote_identifier(att));
+		}
+	}
+	p->qname = quote_qualified_identifier(nsp, rel);
+	p->row_hash = hash_of(row);
+	if (key != NIL)
+	{
+		ListCell   *lc;
+		StringInfoData kt;
+
+		p->key_hash = hash_of(key);
+		initStringInfo(&kt);
+		appendStringInfoString(&kt, "ROW(");
+		foreach(lc, key_text)
+			appendStringInfo(&kt, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
+		appendStringInfoString(&kt, ")::text");
+		p->key_text = kt.data;
+		p->key_names = psprintf("(%s)", names.data);
+	}
+
+	/* about a thousand rows a range */
+	rows = Max(strtoi64(SR_VALUE(res, 0, 3), NULL, 10), strtoi64(SR_VALUE(res, 0, 4), NULL, 10));
+	while (ranges < 16384 && ranges * 1000 < rows)
+		ranges *= 2;
+	p->mask = ranges - 1;
+	return p;
+}
+
+static void
+verify_count(SourceConn *conn, TablePlan *p, Results *out)
+{
+	char	   *sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s", p->qname);
+	SourceResult *src;
+	SourceResult *tgt = both(conn, sql, &src);
+	const char *sv = SR_VALUE(src, 0, 0);
+	const char *tv = SR_VALUE(tgt, 0, 0);
+
+	add_result(out, p->qname, "count", values_equal(sv, tv) ? "ok" : "differs", sv, tv, NULL);
+}
+
+static int64
+int8_of(const char *s)
+{
+	return s ? strtoi64(s, NULL, 10) : 0;
+}
+
+/* The ranges that differ among SRC and TGT (both ordered by range). */
+static List *
+differing_ranges(SourceResult *src, SourceResult *tgt, int64 *rows_src, int64 *rows_tgt)
+{
+	List	   *differ = NIL;
+	int			i = 0,
+				j = 0;
+
+	*rows_src = *rows_tgt = 0;
+	while (i < src->nrows || j < tgt->nrows)
+	{
+		int64		a = i < src->nrows ? int8_of(SR_VALUE(src, i, 0)) : PG_INT64_MAX;
+		int64		b = j < tgt->nrows ? int8_of(SR_VALUE(tgt, j, 0)) : PG_INT64_MAX;
+
+		if (a == b)
+		{
+			*rows_src += int8_of(SR_VALUE(src, i, 1));
+			*rows_tgt += int8_of(SR_VALUE(tgt, j, 1));
+			if (!values_equal(SR_VALUE(src, i, 1), SR_VALUE(tgt, j, 1)) ||
+				!values_equal(SR_VALUE(src, i, 2), SR_VALUE(tgt, j, 2)))
+				differ = lappend(differ, psprintf(INT64_FORMAT, a));
+			i++;
+			j++;
+		}
+		else if (a < b)
+		{
+			*rows_src += int8_of(SR_VALUE(src, i, 1));
+			differ = lappend(differ, psprintf(INT64_FORMAT, a));
+			i++;
+		}
+		else
+		{
+			*rows_tgt += int8_of(SR_VALUE(tgt, j, 1));
+			differ = lappend(differ, psprintf(INT64_FORMAT, b));
+			j++;
+		}
+	}
+	return differ;
+}
+
+/* One row of a range, as level rows fetches it. */
+typedef struct FetchedRow
+{
+	const char *key;
+	const char *hash;
+	const char *row;
+} FetchedRow;
+
+static int
+fetched_cmp(const void *a, const void *b)
+{
+	const FetchedRow *x = a;
+	const FetchedRow *y = b;
+	int			c = strcmp(x->key, y->key);
+
+	return c != 0 ? c : strcmp(x->hash, y->hash);
+}
+
+/*
+ * The rows of RES sorted by the bytes of key and hash, here: the source's
+ * order of its own text could differ (another encoding, a source that
+ * sorts otherwise).
+ */
+static FetchedRow *
+fetched_rows(SourceResult *res)
+{
+	FetchedRow *rows = palloc(sizeof(FetchedRow) * Max(res->nrows, 1));
+	int			r;
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		rows[r].key = SR_VALUE(res, r, 0) ? SR_VALUE(res, r, 0) : "";
+		rows[r].hash = SR_VALUE(res, r, 1) ? SR_VALUE(res, r, 1) : "";
+		rows[r].row = SR_VALUE(res, r, 2);
+	}
+	qsort(rows, res->nrows, sizeof(FetchedRow), fetched_cmp);
+	return rows;
+}
+
+/*
+ * Level rows: the rows of the ranges RANGES on both sides, by key (or, with
+ * no key, by the row itself), compared; each difference named, up to
+ * MIGRATE_VERIFY_MAX_ROWS.  Returns how many were found.
+ */
+static int
+verify_rows(SourceConn *conn, TablePlan *p, List *ranges, Results *out)
+{
+	int			found = 0;
+	int			from;
+	int			nranges = list_length(ranges);
+	const char *key_text = p->key_text ? p->key_text : "t::text";
+	const char *key_hash = p->key_hash ? p->key_hash : p->row_hash;
+
+	for (from = 0; from < nranges && found < MIGRATE_VERIFY_MAX_ROWS; from += 64)
+	{
+		StringInfoData set;
+		char	   *sql;
+		SourceResult *src;
+		SourceResult *tgt;
+		FetchedRow *sr;
+		FetchedRow *tr;
+		int			i = 0,
+					j = 0,
+					k;
+
+		initStringInfo(&set);
+		for (k = from; k < nranges && k < from + 64; k++)
+			appendStringInfo(&set, "%s%s", set.len ? "," : "", (char *) list_nth(ranges, k));
+		sql = psprintf("SELECT k, h::text, r FROM (SELECT %s AS k, %s AS h, (%s OPERATOR(pg_catalog.&) " INT64_FORMAT ") AS b,"
+					   " t::text AS r FROM ONLY %s AS t) s WHERE b OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
+					   key_text, p->row_hash, key_hash, p->mask, p->qname, set.data);
+		tgt = both(conn, sql, &src);
+		sr = fetched_rows(src);
+		tr = fetched_rows(tgt);
+		while ((i < src->nrows || j < tgt->nrows) && found < MIGRATE_VERIFY_MAX_ROWS)
+		{
+			int			c;
+
+			if (i >= src->nrows)
+				c = 1;
+			else if (j >= tgt->nrows)
+				c = -1;
+			else
+				c = strcmp(sr[i].key, tr[j].key);
+			if (c < 0)
+			{
+				add_result(out, p->qname, "row", "missing", sr[i].row, NULL,
+						   p->key_names ? psprintf("key %s = %s", p->key_names, sr[i].key) :
+						   "a row of the source that the target does not have (no key: rows are compared whole)");
+				found++;
+				i++;
+			}
+			else if (c > 0)
+			{
+				add_result(out, p->qname, "row", "extra", NULL, tr[j].row,
+						   p->key_names ? psprintf("key %s = %s", p->key_names, tr[j].key) :
+						   "a row of the target that the source does not have (no key: rows are compared whole)");
+				found++;
+				j++;
+			}
+			else
+			{
+				if (strcmp(sr[i].hash, tr[j].hash) != 0)
+				{
+					add_result(out, p->qname, "row", "differs", sr[i].row, tr[j].row,
+							   psprintf("key %s = %s", p->key_names ? p->key_names : "", sr[i].key));
+					found++;
+				}
+				i++;
+				j++;
+			}
+		}
+	}
+	return found;
+}
+
+/*
+ * Level checksums (and rows): a count and a hash sum a range of the key,
+ * on both sides at once; the ranges that differ, and at level rows their
+ * rows.
+ */
+static void
+verify_checksums(SourceConn *conn, TablePlan *p, int level, Results *out)
+{
+	char	   *sql;
+	SourceResult *src;
+	SourceResult *tgt;
+	List	   *differ;
+	int64		rows_src,
+				rows_tgt;
+	char	   *detail = NULL;
+	int			nranges;
+
+	if (p->key_hash != NULL)
+		sql = psprintf("SELECT b, pg_catalog.count(*), pg_catalog.sum(h)::text FROM"
+					   " (SELECT %s OPERATOR(pg_catalog.&) " INT64_FORMAT " AS b, %s AS h FROM ONLY %s) s"
+					   " GROUP BY b ORDER BY b",
+					   p->key_hash, p->mask, p->row_hash, p->qname);
+	else
+		sql = psprintf("SELECT h OPERATOR(pg_catalog.&) " INT64_FORMAT " AS b, pg_catalog.count(*), pg_catalog.sum(h)::text FROM"
+					   " (SELECT %s AS h FROM ONLY %s) s GROUP BY 1 ORDER BY 1",
+					   p->mask, p->row_hash, p->qname);
+	tgt = both(conn, sql, &src);
+	differ = differing_ranges(src, tgt, &rows_src, &rows_tgt);
+	nranges = (int) (p->mask + 1);
+	if (differ != NIL)
+		detail = psprintf("%d of %d range%s differ%s%s", list_length(differ), nranges,
+						  nranges == 1 ? "" : "s", list_length(differ) == 1 ? "s" : "",
+						  p->key_names ? psprintf(" (ranges of the key %s)", p->key_names) :
+						  " (no key: ranges of the row hash)");
+	add_result(out, p->qname, "checksum", differ == NIL ? "ok" : "differs",
+			   psprintf(INT64_FORMAT " rows in %d ranges", rows_src, src->nrows),
+			   psprintf(INT64_FORMAT " rows in %d ranges", rows_tgt, tgt->nrows),
+			   detail);
+	if (differ != NIL && level >= MVL_ROWS)
+	{
+		int			found = verify_rows(conn, p, differ, out);
+
+		if (found >= MIGRATE_VERIFY_MAX_ROWS)
+			add_result(out, p->qname, "row", "differs", NULL, NULL,
+					   psprintf("the first %d differing rows are named; there may be more", found));
+	}
+}
+
+/* ---- the task ------------------------------------------------------------- */
+
+/*
+ * A verify task: STATEMENTS are the level, then for a task of the database
+ * (no table) what it checks ("schema" or "large_objects") and the
+ * relations the migration left out.  The results, a JSON array, in OUT.
+ */
+void
+migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
+{
+	SourceConn *conn = migrate_worker_snapshot_conn(task->snapshot);
+	int			level = task->statements != NIL ? migrate_verify_level(linitial(task->statements)) : -1;
+	Results		res = {out, task->snapshot ? "snapshot" : "now", 0};
+
+	const char *encoding = PQparameterStatus(conn->conn, "client_encoding");
+	bool		convert = encoding != NULL && pg_char_to_encoding(encoding) != GetDatabaseEncoding();
+
+	if (level <= MVL_NONE)
+		elog(ERROR, "a verify task without a level");
+	(void) migrate_source_query(conn, PIN_SETTINGS, 0, NULL);
+
+	/*
+	 * A source database in another encoding: its text comes converted to
+	 * this one, and text is hashed as UTF-8 on both sides.
+	 */
+	if (convert)
+		(void) migrate_source_query(conn, "SELECT pg_catalog.set_config('client_encoding', $1, true)",
+									1, (const char *[]) {GetDatabaseEncodingName()});
+	(void) migrate_target_query(PIN_SETTINGS, 0, NULL, NULL);
+
+	if (task->table_name == NULL)
+	{
+		const char *what = list_length(task->statements) > 1 ? lsecond(task->statements) : "schema";
+
+		if (strcmp(what, "large_objects") == 0)
+			verify_large_objects(conn, &res);
+		else
+			verify_schema(conn, list_copy_tail(task->statements, 2), &res);
+	}
+	else
+	{
+		TablePlan  *p = plan_table(conn, task->schema_name, task->table_name, convert);
+
+		if (level == MVL_SCHEMA)
+			;					/* (tables are not planned at this level) */
+		else if (level == MVL_COUNTS)
+			verify_count(conn, p, &res);
+		else
+			verify_checksums(conn, p, level, &res);
+	}
+	end_results(&res);
+	result->rows = res.n;
+
+	/*
+	 * The source's transaction ends now, not with the next task: its locks
+	 * would keep the cutover from restoring the replica identities.
+	 */
+	(void) migrate_source_query(conn, "COMMIT", 0, NULL);
+}
