@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 . bench/live.sh
+. bench/verify.sh
 # a fixed PATH: the caller's may name directories this user cannot read
 # (pgcopydb fails on them)
 export PATH="$(pg_bindir):/usr/local/bin:/usr/bin:/bin"
@@ -20,7 +21,9 @@ datasets: pgbench (pgbench -i -s N), wide (bench/wide.sql, N MB),
           live (pgbench -s N and 100 sequences, pgbench writing TPS
           transactions a second during the whole migration: migrate's
           replication method against native logical replication and
-          pgcopydb clone --follow, and migrate's dump method for its copy)
+          pgcopydb clone --follow, and migrate's dump method for its copy),
+          verify (pgbench -s N migrated, then migrate.verify at each
+          level against count(*) of every table and a whole-table hash)
 USAGE
 	exit 2
 }
@@ -349,6 +352,7 @@ for dataset in "${dataset_list[@]}"; do
 	wide) name="wide-$wide_mb" ;;
 	many) name="many-$tables" ;;
 	live) live_scenario; continue ;;
+	verify) verify_scenario; continue ;;
 	*) echo "unknown dataset: $dataset" >&2; usage ;;
 	esac
 	dataset_tools=("${tools[@]}")

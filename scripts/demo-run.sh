@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo proper, run as an unprivileged user (scripts/demo.sh sees to it):
 # a throwaway source with a sample database, a target with migrate, a
-# validate report, then a real migration with live progress, checked.
+# validate report, then a real migration with live progress, verified by
+# migrate.verify (every table's rows hashed on both sides, the schema
+# compared object by object).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -29,24 +31,23 @@ tpsql -d postgres -c 'CREATE EXTENSION migrate'
 tpsql -d postgres -c "SELECT check_name, status, detail FROM migrate.validate('$src', '{\"databases\": [\"shop\"]}')"
 
 echo "== migrate.start, then migrate.wait prints progress while background workers copy"
-id=$(tpsql -At -d postgres -c "SELECT migrate.start('$src', '{\"databases\": [\"shop\"]}')")
+id=$(tpsql -At -d postgres -c "SELECT migrate.start('$src', '{\"databases\": [\"shop\"], \"verify\": \"checksums\"}')")
 tpsql -d postgres -c "SELECT migrate.wait($id, 'done')" 2>&1 | sed 's/^psql:[^ ]* //'
 
 echo "== the result"
 tpsql -d postgres -c "SELECT id, state, databases_done, tables_done, rows_copied, pg_size_pretty(bytes_copied) AS copied, finished_at - started_at AS took FROM migrate.status"
 tpsql -d postgres -c "SELECT rolname, status, message FROM migrate.roles WHERE migration_id = $id ORDER BY 1"
 
-echo "== checking: row counts and checksums of every table, source against target"
-fp() {
-	psql -qXAt -F ' ' -h "$work/$1" -p "$2" -d shop -f scripts/fingerprint.sql
-}
-fp source "$sport" >"$work/source.fp"
-fp target "$tport" >"$work/target.fp"
-if diff "$work/source.fp" "$work/target.fp" >/dev/null; then
-	echo "identical: $(wc -l <"$work/source.fp") tables, same rows and checksums"
-	cat "$work/target.fp" | awk '{printf "  %-28s %8s rows\n", $1, $2}'
-else
-	echo "DIFFERENT:"
-	diff "$work/source.fp" "$work/target.fp"
+echo "== verified as the data came in (the option verify): what was compared, and what differs"
+tpsql -d postgres -c "SELECT coalesce(relation, '(' || check_name || ')') AS checked, check_name, status, source_value, target_value
+	FROM migrate.verify_result WHERE migration_id = $id AND (relation IS NULL OR check_name = 'checksum' OR status <> 'ok')
+	ORDER BY status = 'ok', check_name = 'checksum', 1"
+differences=$(tpsql -At -d postgres -c "SELECT differences FROM migrate.verify_run WHERE migration_id = $id AND run = 1")
+if [ "$differences" != "0" ]; then
+	echo "DIFFERENT: verify found ${differences:-no result} (migrate.verify_result says what)"
 	exit 1
 fi
+
+echo "== and once more, row by row where anything differs: SELECT * FROM migrate.verify($id, 'rows')"
+tpsql -d postgres -c "SELECT status, count(*) AS checks FROM migrate.verify($id, 'rows') GROUP BY status"
+echo "identical: every table's rows, every object of the schema, the sequences, the large objects"
