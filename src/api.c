@@ -278,6 +278,21 @@ migrate_check_migration_owner(int64 id, char **state_out)
 	*state_out = SR_VALUE(res, 0, 1);
 }
 
+/*
+ * A migration that is over (done or failed) and has a coordinator is being
+ * verified (migrate.verify): it is not resumed or cancelled under it.
+ */
+static void
+refuse_while_verified(int64 id, const char *state)
+{
+	if ((strcmp(state, "done") == 0 || strcmp(state, "failed") == 0) &&
+		migrate_coordinator_running(id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("migration " INT64_FORMAT " is being verified", id),
+				 errhint("Wait for migrate.verify to end, or cancel that call, then try again.")));
+}
+
 /* The pid of the coordinator of migration ID (holding its lock), or 0. */
 static int
 coordinator_pid(int64 id)
@@ -465,6 +480,7 @@ migrate_cancel(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("migration " INT64_FORMAT " is %s and cannot be cancelled", id, state)));
+	refuse_while_verified(id, state);
 	if (migrate_coordinator_running(id))
 	{
 		set_state(id, "cancelling", "cancel_requested", "pending,running,stopping,stopped,failed");
@@ -505,6 +521,7 @@ migrate_resume(PG_FUNCTION_ARGS)
 	id = PG_GETARG_INT64(0);
 	migrate_check_migration_owner(id, &state);
 	check_state_database();
+	refuse_while_verified(id, state);
 	if (strcmp(state, "stopped") != 0 && strcmp(state, "failed") != 0 &&
 		!(strcmp(state, "running") == 0 && !migrate_coordinator_running(id)) &&
 		!(strcmp(state, "pending") == 0 && !migrate_coordinator_running(id)))

@@ -193,6 +193,7 @@ migrate_database_properties(DbState *db)
 	SourceResult *res;
 	SourceResult *acl;
 	SourceResult *here;
+	SourceResult *fenced;
 	StringInfoData failures;
 	int			r;
 
@@ -269,6 +270,9 @@ migrate_database_properties(DbState *db)
 		}
 	}
 
+	fenced = migrate_coord_query("SELECT fenced_at IS NOT NULL FROM migrate.database_state"
+								 " WHERE migration_id = $1::bigint AND dbname = $2",
+								 2, (const char *[]) {migrate_coord_id(), db->name});
 	for (r = 0; r < res->nrows; r++)
 	{
 		char	   *item = SR_VALUE(res, r, 0);
@@ -282,6 +286,14 @@ migrate_database_properties(DbState *db)
 			if (eq == NULL)
 				continue;
 			*eq = '\0';
+
+			/*
+			 * (the cutover's fence is the source's, not the database's:
+			 * still on while a verify run reads the source)
+			 */
+			if (fenced->nrows > 0 && SR_VALUE(fenced, 0, 0) != NULL && SR_VALUE(fenced, 0, 0)[0] == 't' &&
+				pg_strcasecmp(item, "default_transaction_read_only") == 0)
+				continue;
 			stmt = migrate_role_setting_statement(NULL, db->name, item, eq + 1);
 		}
 		else

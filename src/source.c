@@ -48,6 +48,8 @@ static const char *const session_setup =
  * the source's postmaster answers, and a frozen source never does.
  */
 static PGconn *silent_conn = NULL;
+/* migrate_source_collect_patiently: no silence limit on the wait */
+static bool patient = false;
 
 /* Memory context callback: close the connection, cancelling a running query. */
 static void
@@ -327,7 +329,7 @@ migrate_source_wait_readable(PGconn *conn)
 		int			events = WL_LATCH_SET | WL_SOCKET_READABLE | WL_EXIT_ON_PM_DEATH;
 		int			rc;
 
-		if (migrate_source_timeout > 0)
+		if (migrate_source_timeout > 0 && !patient)
 		{
 			instr_time	now;
 
@@ -457,6 +459,29 @@ SourceResult *
 migrate_source_collect(SourceConn *sc, const char *sql)
 {
 	return collect_result(sc, sql);
+}
+
+/*
+ * The same, for a query that sends nothing until it has read a whole
+ * table (a count, a hash): migrate.source_timeout does not apply to it; a
+ * stop, a cancel or a connection the kernel finds broken ends the wait.
+ */
+SourceResult *
+migrate_source_collect_patiently(SourceConn *sc, const char *sql)
+{
+	SourceResult *volatile res = NULL;
+
+	patient = true;
+	PG_TRY();
+	{
+		res = collect_result(sc, sql);
+	}
+	PG_FINALLY();
+	{
+		patient = false;
+	}
+	PG_END_TRY();
+	return res;
 }
 
 /*

@@ -59,6 +59,7 @@ extern SourceResult *migrate_source_query(SourceConn *sc, const char *sql,
 extern void migrate_source_send(SourceConn *sc, const char *sql, int nparams,
 								const char *const *params);
 extern SourceResult *migrate_source_collect(SourceConn *sc, const char *sql);
+extern SourceResult *migrate_source_collect_patiently(SourceConn *sc, const char *sql);
 extern SourceConn *migrate_source_connect_replication(const SourceInfo *src,
 													  const char *dbname);
 extern SourceResult *migrate_source_simple_query(SourceConn *sc, const char *sql);

@@ -721,6 +721,7 @@ static void
 plan_verify(DbState *db)
 {
 	List	   *left_out;
+	SourceResult *fenced;
 	const char *level = migrate_verify_level_name(migrate_coord.options->verify);
 
 	if (db->snapshot != NULL)
@@ -733,9 +734,19 @@ plan_verify(DbState *db)
 		migrate_source_close(conn);
 	}
 	migrate_tx_begin();
+	fenced = migrate_coord_query("SELECT fenced_at IS NOT NULL FROM migrate.database_state"
+								 " WHERE migration_id = $1::bigint AND dbname = $2",
+								 2, (const char *[]) {migrate_coord_id(), db->name});
 	migrate_coord_exec("INSERT INTO migrate.verify_run (migration_id, run, level) VALUES ($1::bigint, 1, $2)"
-					   " ON CONFLICT DO NOTHING", 2, (const char *[]) {migrate_coord_id(), level});
-	migrate_verify_plan(db->name, 1, migrate_coord.options->verify, left_out);
+					   " ON CONFLICT (migration_id, run) DO UPDATE SET state = 'running', finished_at = NULL,"
+					   " differences = NULL, error = NULL", 2, (const char *[]) {migrate_coord_id(), level});
+	/* (a database verified again, after a resume: its last results go) */
+	migrate_coord_exec("DELETE FROM migrate.verify_result WHERE migration_id = $1::bigint AND run = 1 AND dbname = $2",
+					   2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_coord_exec("DELETE FROM migrate.task WHERE migration_id = $1::bigint AND verify_run = 1 AND dbname = $2",
+					   2, (const char *[]) {migrate_coord_id(), db->name});
+	migrate_verify_plan(db->name, 1, migrate_coord.options->verify, left_out,
+						fenced->nrows > 0 && SR_VALUE(fenced, 0, 0) != NULL && SR_VALUE(fenced, 0, 0)[0] == 't');
 	migrate_set_db_status(db->name, "verifying", NULL);
 	migrate_coord_event("verifying", migrate_json_obj("database", db->name, "level", level,
 													  "source_at", db->snapshot ? "snapshot" : "now", NULL));

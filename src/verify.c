@@ -33,10 +33,13 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "utils/builtins.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 
 #include "plan.h"
@@ -89,10 +92,34 @@ json_field(StringInfo out, const char *key, const char *value, bool last)
 		appendStringInfoChar(out, ',');
 }
 
+/* A value as a result holds it: at most MAX_VALUE bytes, valid here. */
+#define MAX_VALUE	2000
+
+static const char *
+fit(const char *v)
+{
+	int			len;
+
+	if (v == NULL)
+		return NULL;
+	len = strlen(v);
+	if (!pg_verifymbstr(v, len, true))
+		return "(not valid in the target's encoding)";
+	if (len <= MAX_VALUE)
+		return v;
+	len = pg_mbcliplen(v, len, MAX_VALUE);
+	return psprintf("%.*s... (%d bytes)", len, v, (int) strlen(v));
+}
+
 static void
 add_result(Results *r, const char *relation, const char *check, const char *status,
 		   const char *source_value, const char *target_value, const char *detail)
 {
+	relation = fit(relation);
+	check = fit(check);
+	source_value = fit(source_value);
+	target_value = fit(target_value);
+	detail = fit(detail);
 	appendStringInfoString(r->out, r->n++ == 0 ? "[{" : ",{");
 	json_field(r->out, "relation", relation, false);
 	json_field(r->out, "check_name", check, false);
@@ -116,8 +143,8 @@ end_results(Results *r)
  * What text output depends on, the same on both sides (the source's
  * transaction and this one): dates, intervals, time zones, floats, bytea.
  * Row security off: a policy that hides rows is an error, never a count.
- * No timeouts: the database's own settings (given before a verify run)
- * must not cut a check short.
+ * No timeouts here: the database's own settings (given before a verify
+ * run) must not cut a check short.
  */
 #define PIN_SETTINGS \
 	"SELECT pg_catalog.set_config('datestyle', 'ISO, YMD', true)," \
@@ -125,8 +152,10 @@ end_results(Results *r)
 	" pg_catalog.set_config('timezone', 'UTC', true)," \
 	" pg_catalog.set_config('extra_float_digits', '3', true)," \
 	" pg_catalog.set_config('bytea_output', 'hex', true)," \
-	" pg_catalog.set_config('row_security', 'off', true)," \
-	" pg_catalog.set_config('statement_timeout', '0', true)," \
+	" pg_catalog.set_config('row_security', 'off', true)"
+/* (the source's sessions have their own: no statement timeout, a lock timeout) */
+#define PIN_TARGET_TIMEOUTS \
+	"SELECT pg_catalog.set_config('statement_timeout', '0', true)," \
 	" pg_catalog.set_config('lock_timeout', '0', true)"
 
 /* Runs SQL on the source and here at once; the source's answer in *SRC. */
@@ -138,7 +167,8 @@ both(SourceConn *conn, const char *sql, SourceResult **src)
 	CHECK_FOR_INTERRUPTS();
 	migrate_source_send(conn, sql, 0, NULL);
 	here = migrate_target_query(sql, 0, NULL, NULL);
-	*src = migrate_source_collect(conn, sql);
+	/* (a table's hash sends nothing until the end: no silence limit) */
+	*src = migrate_source_collect_patiently(conn, sql);
 	return here;
 }
 
@@ -338,18 +368,38 @@ typedef struct KindTally
 /* Differences named a kind; the rest are counted in its summary. */
 #define MAX_NAMED_A_KIND	10000
 
+static int
+entry_qsort_cmp(const void *a, const void *b)
+{
+	return entry_cmp((const Entry *) a, (const Entry *) b);
+}
+
+/*
+ * The entries of RES, sorted here by the bytes of kind and name (each
+ * server sorts its own text, in its own encoding); their number in *N.
+ * SKIP_FENCE: without the database's default_transaction_read_only, which
+ * is the cutover's fence on the source.
+ */
 static Entry *
-entries_of(SourceResult *res)
+entries_of(SourceResult *res, bool skip_fence, int *n)
 {
 	Entry	   *e = palloc(sizeof(Entry) * Max(res->nrows, 1));
 	int			r;
 
+	*n = 0;
 	for (r = 0; r < res->nrows; r++)
 	{
-		e[r].kind = SR_VALUE(res, r, 0) ? SR_VALUE(res, r, 0) : "";
-		e[r].name = SR_VALUE(res, r, 1) ? SR_VALUE(res, r, 1) : "";
-		e[r].value = SR_VALUE(res, r, 2);
+		Entry	   *x = &e[*n];
+
+		x->kind = SR_VALUE(res, r, 0) ? SR_VALUE(res, r, 0) : "";
+		x->name = SR_VALUE(res, r, 1) ? SR_VALUE(res, r, 1) : "";
+		x->value = SR_VALUE(res, r, 2);
+		if (skip_fence && strcmp(x->kind, "setting") == 0 &&
+			strcmp(x->name, "default_transaction_read_only") == 0)
+			continue;
+		(*n)++;
 	}
+	qsort(e, *n, sizeof(Entry), entry_qsort_cmp);
 	return e;
 }
 
@@ -398,6 +448,7 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 		int			c;
 		KindTally  *t;
 
+		CHECK_FOR_INTERRUPTS();
 		if (i >= nsrc)
 			c = 1;
 		else if (j >= ntgt)
@@ -491,6 +542,42 @@ sequence_values(SourceConn *conn, Entry *seqs, int n, bool here)
 	return out;
 }
 
+/*
+ * At the copy's snapshot, the tables are as they were copied, but a
+ * sequence is read as it is now: one that the source moved on since
+ * (further in its direction than the target's, which the copy read after
+ * the snapshot) is no loss.  It is named as ok, and compared as equal.
+ */
+static void
+moved_on(Results *out, Entry *seqs, Entry *sv, Entry *tv, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		const char *inc_at = seqs[i].value ? strstr(seqs[i].value, " increment ") : NULL;
+		char	   *end_s;
+		char	   *end_t;
+		int64		inc;
+		int64		s;
+		int64		t;
+
+		if (inc_at == NULL || sv[i].value == NULL || tv[i].value == NULL ||
+			strcmp(sv[i].value, tv[i].value) == 0)
+			continue;
+		inc = strtoi64(inc_at + strlen(" increment "), NULL, 10);
+		errno = 0;
+		s = strtoi64(sv[i].value, &end_s, 10);
+		t = strtoi64(tv[i].value, &end_t, 10);
+		if (errno != 0 || end_s == sv[i].value || end_t == tv[i].value || *end_s != '\0' || *end_t != '\0' ||
+			inc == 0 || (inc > 0 ? s <= t : s >= t))
+			continue;
+		add_result(out, seqs[i].name, "sequence_value", "ok", sv[i].value, tv[i].value,
+				   "the source moved on since the copy's snapshot (sequences are read as they are now)");
+		tv[i].value = sv[i].value;
+	}
+}
+
 /* The entries of kind sequence among E (N of them), and their count. */
 static Entry *
 sequences_of(Entry *e, int n, int *nseq)
@@ -510,31 +597,35 @@ sequences_of(Entry *e, int n, int *nseq)
  * of the sequences that both have, read from each sequence on its side.
  */
 static void
-verify_schema(SourceConn *conn, List *left_out, Results *out)
+verify_schema(SourceConn *conn, List *left_out, bool fenced, Results *out)
 {
 	char	   *sql = psprintf(inventory_sql,
 							   quote_literal_cstr(migrate_text_array_literal(left_out)));
 	SourceResult *src;
 	SourceResult *tgt = both(conn, sql, &src);
-	Entry	   *se = entries_of(src);
-	Entry	   *te = entries_of(tgt);
+	Entry	   *se;
+	Entry	   *te;
 	Entry	   *sseq;
 	Entry	   *tseq;
 	Entry	   *common;
-	int			nsseq,
+	int			ns,
+				nt,
+				nsseq,
 				ntseq,
 				ncommon = 0,
 				i = 0,
 				j = 0;
 
-	compare_entries(out, se, src->nrows, te, tgt->nrows, "");
+	se = entries_of(src, fenced, &ns);
+	te = entries_of(tgt, false, &nt);
+	compare_entries(out, se, ns, te, nt, "");
 
 	/*
 	 * The values of the sequences on both sides (one only on one side is
 	 * already named).
 	 */
-	sseq = sequences_of(se, src->nrows, &nsseq);
-	tseq = sequences_of(te, tgt->nrows, &ntseq);
+	sseq = sequences_of(se, ns, &nsseq);
+	tseq = sequences_of(te, nt, &ntseq);
 	common = palloc(sizeof(Entry) * Max(nsseq, 1));
 	while (i < nsseq && j < ntseq)
 	{
@@ -552,8 +643,14 @@ verify_schema(SourceConn *conn, List *left_out, Results *out)
 			j++;
 	}
 	if (ncommon > 0)
-		compare_entries(out, sequence_values(conn, common, ncommon, false), ncommon,
-						sequence_values(conn, common, ncommon, true), ncommon, "");
+	{
+		Entry	   *sv = sequence_values(conn, common, ncommon, false);
+		Entry	   *tv = sequence_values(conn, common, ncommon, true);
+
+		if (strcmp(out->at, "snapshot") == 0)
+			moved_on(out, common, sv, tv, ncommon);
+		compare_entries(out, sv, ncommon, tv, ncommon, "");
+	}
 }
 
 /*
@@ -587,8 +684,16 @@ typedef struct TablePlan
 	char	   *key_hash;		/* of the key; NULL: no usable key */
 	char	   *key_text;		/* the key's text; NULL: no usable key */
 	char	   *key_names;		/* "(a, b)", for the detail */
+	char	   *row_text;		/* the row's text, ROW(...)::text: the output
+								 * functions of its columns, no cast */
 	int64		mask;			/* ranges: hash & mask */
+	int64		rows;			/* about this many, as the source thinks */
 } TablePlan;
+
+/* At most this many ranges a table (about a thousand rows each below it). */
+#define MAX_RANGES		(1 << 20)
+/* Level rows fetches about this many rows a side at a time. */
+#define ROWS_A_FETCH	20000
 
 /*
  * The int8 hash of column ATT of type TYPE, with SEED (its place: the same
@@ -601,6 +706,17 @@ typedef struct TablePlan
  * the same): they, and every other type, are hashed by their text.  With
  * CONVERT, text is hashed as UTF-8 (a source in another encoding).
  */
+/*
+ * The text of column C through its type's output function, never through
+ * a cast: a cast to text is a function anyone owning the type may define.
+ * (A null stays null.)
+ */
+static char *
+text_of(const char *c)
+{
+	return psprintf("CASE WHEN %s IS NOT NULL THEN pg_catalog.format('%%s', %s) END", c, c);
+}
+
 static char *
 column_hash(const char *att, Oid type, int seed, bool convert)
 {
@@ -686,10 +802,10 @@ column_hash(const char *att, Oid type, int seed, bool convert)
 	if (fn != NULL)
 		expr = psprintf("pg_catalog.%s(%s, %d)", fn, arg, seed);
 	else if (convert)
-		expr = psprintf("pg_catalog.hashtextextended(pg_catalog.encode(pg_catalog.convert_to(%s::text, 'UTF8'), 'base64'), %d)",
-						c, seed);
+		expr = psprintf("pg_catalog.hashtextextended(pg_catalog.encode(pg_catalog.convert_to(%s, 'UTF8'), 'base64'), %d)",
+						text_of(c), seed);
 	else
-		expr = psprintf("pg_catalog.hashtextextended(%s::text COLLATE \"C\", %d)", c, seed);
+		expr = psprintf("pg_catalog.hashtextextended(%s COLLATE \"C\", %d)", text_of(c), seed);
 	/* a null is a value of its own, in its place */
 	return psprintf("coalesce(%s, " INT64_FORMAT ")", expr, (int64) 0x5bd1e9955bd1e995 ^ (int64) seed);
 }
@@ -710,6 +826,8 @@ hash_of(List *hashes)
 	return buf.data;
 }
 
+static int64 int8_of(const char *s);
+
 static TablePlan *
 plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
 {
@@ -719,6 +837,7 @@ plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
 	List	   *key = NIL;
 	List	   *key_text = NIL;
 	StringInfoData names;
+	StringInfoData row_text;
 	int64		rows;
 	int64		ranges = 1;
 	int			r;
@@ -743,6 +862,7 @@ plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("table %s is not on the source any more", quote_qualified_identifier(nsp, rel))));
 	initStringInfo(&names);
+	initStringInfo(&row_text);
 	for (r = 0; r < res->nrows; r++)
 	{
 		const char *att = SR_VALUE(res, r, 0);
@@ -750,8 +870,15 @@ plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
 
 		if (att == NULL)
 			continue;			/* a table without columns */
+		if (SR_VALUE(res, r, 1) == NULL || SR_VALUE(res, r, 2) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("the source described column \"%s\" of table %s without its type", att,
+							quote_qualified_identifier(nsp, rel)),
+					 errhint("The source server did not answer as PostgreSQL does: check that the source is the server it should be.")));
 		type = atooid(SR_VALUE(res, r, 1));
 		row = lappend(row, column_hash(att, type, r + 1, convert));
+		appendStringInfo(&row_text, "%s%s", row_text.len ? ", " : "", quote_identifier(att));
 		if (strcmp(SR_VALUE(res, r, 2), "t") == 0)
 		{
 			key = lappend(key, column_hash(att, type, r + 1001, convert));
@@ -761,6 +888,7 @@ plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
 	}
 	p->qname = quote_qualified_identifier(nsp, rel);
 	p->row_hash = hash_of(row);
+	p->row_text = psprintf("ROW(%s)::text", row_text.data);
 	if (key != NIL)
 	{
 		ListCell   *lc;
@@ -777,8 +905,9 @@ plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
 	}
 
 	/* about a thousand rows a range */
-	rows = Max(strtoi64(SR_VALUE(res, 0, 3), NULL, 10), strtoi64(SR_VALUE(res, 0, 4), NULL, 10));
-	while (ranges < 16384 && ranges * 1000 < rows)
+	rows = Max(int8_of(SR_VALUE(res, 0, 3)), int8_of(SR_VALUE(res, 0, 4)));
+	p->rows = rows;
+	while (ranges < MAX_RANGES && ranges * 1000 < rows)
 		ranges *= 2;
 	p->mask = ranges - 1;
 	return p;
@@ -892,10 +1021,11 @@ verify_rows(SourceConn *conn, TablePlan *p, List *ranges, Results *out)
 	int			found = 0;
 	int			from;
 	int			nranges = list_length(ranges);
-	const char *key_text = p->key_text ? p->key_text : "t::text";
+	const char *key_text = p->key_text ? p->key_text : p->row_text;
 	const char *key_hash = p->key_hash ? p->key_hash : p->row_hash;
+	int			batch = (int) Max(1, Min(1024, ROWS_A_FETCH / Max(1, p->rows / (p->mask + 1))));
 
-	for (from = 0; from < nranges && found < MIGRATE_VERIFY_MAX_ROWS; from += 64)
+	for (from = 0; from < nranges && found < MIGRATE_VERIFY_MAX_ROWS; from += batch)
 	{
 		StringInfoData set;
 		char	   *sql;
@@ -908,11 +1038,11 @@ verify_rows(SourceConn *conn, TablePlan *p, List *ranges, Results *out)
 					k;
 
 		initStringInfo(&set);
-		for (k = from; k < nranges && k < from + 64; k++)
+		for (k = from; k < nranges && k < from + batch; k++)
 			appendStringInfo(&set, "%s%s", set.len ? "," : "", (char *) list_nth(ranges, k));
 		sql = psprintf("SELECT k, h::text, r FROM (SELECT %s AS k, %s AS h, (%s OPERATOR(pg_catalog.&) " INT64_FORMAT ") AS b,"
-					   " t::text AS r FROM ONLY %s AS t) s WHERE b OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
-					   key_text, p->row_hash, key_hash, p->mask, p->qname, set.data);
+					   " %s AS r FROM ONLY %s AS t) s WHERE b OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
+					   key_text, p->row_hash, key_hash, p->mask, p->row_text, p->qname, set.data);
 		tgt = both(conn, sql, &src);
 		sr = fetched_rows(src);
 		tr = fetched_rows(tgt);
@@ -1051,6 +1181,7 @@ migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
 		(void) migrate_source_query(conn, "SELECT pg_catalog.set_config('client_encoding', $1, true)",
 									1, (const char *[]) {GetDatabaseEncodingName()});
 	(void) migrate_target_query(PIN_SETTINGS, 0, NULL, NULL);
+	(void) migrate_target_query(PIN_TARGET_TIMEOUTS, 0, NULL, NULL);
 
 	if (task->table_name == NULL)
 	{
@@ -1059,18 +1190,45 @@ migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
 		if (strcmp(what, "large_objects") == 0)
 			verify_large_objects(conn, &res);
 		else
-			verify_schema(conn, list_copy_tail(task->statements, 2), &res);
+			verify_schema(conn, list_copy_tail(task->statements, 2),
+						  strcmp(what, "schema_fenced") == 0, &res);
 	}
 	else
 	{
+		Oid			relid = RangeVarGetRelid(makeRangeVar(task->schema_name, task->table_name, -1),
+											 AccessShareLock, true);
 		TablePlan  *p = plan_table(conn, task->schema_name, task->table_name, convert);
+		Oid			save_userid;
+		int			save_sec_context;
+		int			save_nestlevel;
 
-		if (level == MVL_SCHEMA)
-			;					/* (tables are not planned at this level) */
-		else if (level == MVL_COUNTS)
+		if (!OidIsValid(relid))
+		{
+			add_result(&res, p->qname, "table", "missing", NULL, NULL, "on the source, not on the target");
+			end_results(&res);
+			result->rows = res.n;
+			(void) migrate_source_query(conn, "COMMIT", 0, NULL);
+			return;
+		}
+
+		/*
+		 * Here the table is read as its owner (where the migration's owner
+		 * may act as it), in a security-restricted operation, as the copy
+		 * loads it: nothing the source defined is called, and if anything
+		 * were, it would have no more rights than the table's owner.
+		 */
+		GetUserIdAndSecContext(&save_userid, &save_sec_context);
+		SetUserIdAndSecContext(migrate_evaluating_role(relid),
+							   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+		save_nestlevel = NewGUCNestLevel();
+		(void) migrate_target_query(PIN_SETTINGS, 0, NULL, NULL);
+		(void) migrate_target_query(PIN_TARGET_TIMEOUTS, 0, NULL, NULL);
+		if (level == MVL_COUNTS)
 			verify_count(conn, p, &res);
-		else
+		else if (level >= MVL_CHECKSUMS)
 			verify_checksums(conn, p, level, &res);
+		AtEOXact_GUC(false, save_nestlevel);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
 	}
 	end_results(&res);
 	result->rows = res.n;

@@ -47,7 +47,8 @@ extern const char *migrate_verify_level_name(int level);
 extern void migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out);
 
 /* verify_run.c */
-extern void migrate_verify_plan(const char *dbname, int run, int level, List *left_out);
+extern void migrate_verify_plan(const char *dbname, int run, int level, List *left_out,
+								bool fenced);
 extern void migrate_verify_store(int64 task_id, const char *results);
 extern void migrate_verify_task_failed(int64 task_id, const char *error);
 extern char *migrate_verify_finish_database(const char *dbname, int run);

@@ -50,10 +50,12 @@
  * Plans run RUN of database DBNAME at LEVEL: its schema (LEFT_OUT: the
  * relations the table filters left out, not compared), at counts and
  * above each table the migration copied or joined to the stream, at
- * checksums its large objects.  The largest tables first.
+ * checksums its large objects.  The largest tables first.  FENCED: the
+ * source's writes are fenced (the cutover's default_transaction_read_only
+ * on the source is not the database's).
  */
 void
-migrate_verify_plan(const char *dbname, int run, int level, List *left_out)
+migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool fenced)
 {
 	const char *name = migrate_verify_level_name(level);
 	const char *run_s = psprintf("%d", run);
@@ -61,7 +63,7 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out)
 	ListCell   *lc;
 
 	initStringInfo(&schema);
-	appendStringInfo(&schema, "%s\nschema", name);
+	appendStringInfo(&schema, "%s\n%s", name, fenced ? "schema_fenced" : "schema");
 	foreach(lc, left_out)
 		appendStringInfo(&schema, "\n%s", (char *) lfirst(lc));
 	migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement, verify_run)"
@@ -111,7 +113,8 @@ migrate_verify_task_failed(int64 task_id, const char *error)
 					   " SELECT t.migration_id, t.verify_run, t.dbname,"
 					   "  CASE WHEN t.table_name IS NOT NULL THEN pg_catalog.quote_ident(t.schema_name) || '.'"
 					   "   || pg_catalog.quote_ident(t.table_name) END,"
-					   "  CASE WHEN t.table_name IS NOT NULL THEN 'table' ELSE pg_catalog.split_part(t.statement, E'\\n', 2) END,"
+					   "  CASE WHEN t.table_name IS NOT NULL THEN 'table'"
+					   "   ELSE pg_catalog.regexp_replace(pg_catalog.split_part(t.statement, E'\\n', 2), '_fenced$', '') END,"
 					   "  'error', $3"
 					   " FROM migrate.task t WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.verify_run IS NOT NULL",
 					   3, (const char *[]) {migrate_coord_id(), psprintf(INT64_FORMAT, task_id), error});
@@ -175,7 +178,7 @@ migrate_verify_end_run(int run)
 											"  AND t.state IN ('pending', 'running'))"
 											" + (SELECT count(*) FROM migrate.database_state d"
 											"  WHERE d.migration_id = $1::bigint"
-											"  AND d.status NOT IN ('verifying', 'finishing', 'done', 'failed'))",
+											"  AND d.status NOT IN ('verifying', 'done', 'failed'))",
 											2, (const char *[]) {migrate_coord_id(), psprintf("%d", run)});
 
 	if (strcmp(SR_VALUE(res, 0, 0), "0") == 0)
@@ -206,6 +209,10 @@ migrate_verify_coordinate(const VerifyRequest *req)
 
 		migrate_tx_begin();
 		/* runs left running by a coordinator that is gone */
+		migrate_coord_exec("UPDATE migrate.task SET state = 'failed', finished_at = now(),"
+						   " error = coalesce(error, 'interrupted: its coordinator stopped before the end')"
+						   " WHERE migration_id = $1::bigint AND verify_run IS NOT NULL AND state IN ('pending', 'running')",
+						   1, (const char *[]) {migrate_coord_id()});
 		migrate_coord_exec("UPDATE migrate.verify_run SET state = 'failed', finished_at = now(),"
 						   " error = 'interrupted: its coordinator stopped before the end'"
 						   " WHERE migration_id = $1::bigint AND state = 'running'",
@@ -255,7 +262,7 @@ migrate_verify_coordinate(const VerifyRequest *req)
 			left_out = migrate_left_out_relations(conn, dbname);
 			migrate_source_close(conn);
 			migrate_tx_begin();
-			migrate_verify_plan(dbname, run, level, left_out);
+			migrate_verify_plan(dbname, run, level, left_out, false);
 			migrate_tx_commit();
 			migrate_db_state(dbname)->dispatchable = true;
 		}

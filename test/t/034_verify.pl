@@ -44,6 +44,11 @@ $source->safe_psql('hard', q{
 	INSERT INTO no_key VALUES (1, 'v1');
 	CREATE MATERIALIZED VIEW mv_empty AS SELECT 1 AS one WITH NO DATA;
 	GRANT SELECT ON big TO app_reader;
+	-- a cast to text that would run code: verify reads text through output functions, never a cast
+	CREATE TABLE cast_calls (n int);
+	CREATE FUNCTION "Mixed Case".mood_text("Mixed Case".mood) RETURNS text LANGUAGE plpgsql
+		AS 'BEGIN INSERT INTO public.cast_calls VALUES (1); RETURN ''cast''; END';
+	CREATE CAST ("Mixed Case".mood AS text) WITH FUNCTION "Mixed Case".mood_text("Mixed Case".mood);
 	SELECT lo_from_bytea(0, convert_to(repeat('large object ', 1000), 'UTF8'));
 	SELECT lo_from_bytea(0, '\x00ff00ff');
 });
@@ -101,6 +106,19 @@ is($target->safe_psql('postgres', "SELECT string_agg(run || ':' || level || ':' 
 	'1:rows:done 2:schema:done 3:counts:done 4:checksums:done 5:rows:done', 'every run is kept');
 is($target->safe_psql('postgres', "SELECT state FROM migrate.migration WHERE id = $id"), 'done',
 	'and the migration is as it was');
+is($target->safe_psql('hard', 'SELECT count(*) FROM cast_calls') . ' ' . $source->safe_psql('hard', 'SELECT count(*) FROM cast_calls'),
+	'0 0', 'no cast the source defined ran, on either side');
+
+# ---- a verify cut short, then another ---------------------------------------------------------
+($ret, $out, $err) = $target->psql('postgres', "SET statement_timeout = '400ms'; SELECT count(*) FROM migrate.verify($id, 'rows')");
+like($err, qr/canceling statement due to statement timeout/, 'a verify cut short by its caller');
+is(poll_until($target, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'", qr/^0$/), '0',
+	'its coordinator ends with it');
+like($target->safe_psql('postgres', "SELECT count(*) FILTER (WHERE status <> 'ok') || ' of ' || count(*) FROM migrate.verify($id, 'counts')"),
+	qr/^0 of [1-9]\d*$/, 'the next verify runs to its end');
+is($target->safe_psql('postgres', "SELECT string_agg(DISTINCT state, ',') FROM migrate.verify_run WHERE migration_id = $id"
+	  . " AND run = (SELECT max(run) - 1 FROM migrate.verify_run WHERE migration_id = $id)"), 'failed',
+	'and the one cut short says it failed');
 
 # ---- the target damaged: each difference named -----------------------------------------------
 $target->safe_psql('hard', q{
@@ -160,6 +178,10 @@ like(event_kinds($target, $id), qr/writes_fenced.*cutover_done.*verifying.*write
 	'the source\'s writes resume only once the run is over');
 is($source->safe_psql('live', "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'aiven_db_migrate%'"),
 	'0', 'and the slot is gone');
+is($target->safe_psql('live', 'SHOW default_transaction_read_only') . ' '
+	  . $target->safe_psql('live', "INSERT INTO orders (n, note) VALUES (0, 'on the target') RETURNING note"),
+	'off on the target', 'the target is not read-only: the cutover\'s fence of the source is not copied to it');
+is($source->safe_psql('live', 'SHOW default_transaction_read_only'), 'off', 'and the source writes again');
 
 # ---- the option verify fails a database that differs ----------------------------------------------
 $source->safe_psql('postgres', 'CREATE DATABASE late');
