@@ -384,19 +384,43 @@ WHERE kind OPERATOR(pg_catalog.=) 'copy'
 GROUP BY migration_id, dbname, schema_name, table_name;
 
 CREATE VIEW migrate.errors WITH (security_invoker = true) AS
-SELECT migration_id, dbname,
-       CASE WHEN table_name IS NOT NULL
-            THEN kind || ' ' || pg_catalog.quote_ident(schema_name) || '.' || pg_catalog.quote_ident(table_name)
-                 || CASE WHEN parts > 1 THEN ' part ' || (part + 1) || '/' || parts ELSE '' END
-            ELSE kind END AS task,
-       error, finished_at AS at
-FROM migrate.task
-WHERE error IS NOT NULL AND state OPERATOR(pg_catalog.=) 'failed'
-UNION ALL
--- a subscription stopped by an apply error (disable_on_error), while it is
-SELECT migration_id, dbname, 'subscription ' || pg_catalog.quote_ident(subscription), apply_error, lag_at
-FROM migrate.database_state
-WHERE apply_error IS NOT NULL;
+SELECT migration_id, dbname, task, error, at FROM (
+    SELECT migration_id, dbname,
+           CASE WHEN table_name IS NOT NULL
+                THEN kind || ' ' || pg_catalog.quote_ident(schema_name) || '.' || pg_catalog.quote_ident(table_name)
+                     || CASE WHEN parts > 1 THEN ' part ' || (part + 1) || '/' || parts ELSE '' END
+                ELSE kind END AS task,
+           error, finished_at AS at,
+           error LIKE 'not run: it depends on %' AS follows
+    FROM migrate.task
+    WHERE error IS NOT NULL AND state OPERATOR(pg_catalog.=) 'failed'
+    UNION ALL
+    -- a subscription stopped by an apply error (disable_on_error), while it is
+    SELECT migration_id, dbname, 'subscription ' || pg_catalog.quote_ident(subscription), apply_error, lag_at, false
+    FROM migrate.database_state
+    WHERE apply_error IS NOT NULL
+    UNION ALL
+    -- a database that failed in a step of its own (pg_dump, a connection,
+    -- its snapshot, its verify run), not in a task
+    SELECT d.migration_id, d.dbname, 'database', d.message,
+           (SELECT pg_catalog.max(e.at) FROM migrate.event e WHERE e.migration_id OPERATOR(pg_catalog.=) d.migration_id
+             AND e.kind OPERATOR(pg_catalog.=) 'database_failed' AND e.detail->>'database' OPERATOR(pg_catalog.=) d.dbname),
+           false
+    FROM migrate.database_state d
+    WHERE d.status OPERATOR(pg_catalog.=) 'failed' AND d.message IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM migrate.task t WHERE t.migration_id OPERATOR(pg_catalog.=) d.migration_id
+                      AND t.dbname OPERATOR(pg_catalog.=) d.dbname AND t.state OPERATOR(pg_catalog.=) 'failed'
+                      AND t.error IS NOT NULL AND t.error NOT LIKE 'not run: it depends on %')
+    UNION ALL
+    -- a migration that failed with no database failed (its coordinator)
+    SELECT m.id, NULL, 'migration', m.error, m.finished_at, false
+    FROM migrate.migration m
+    WHERE m.state OPERATOR(pg_catalog.=) 'failed' AND m.error IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM migrate.database_state d WHERE d.migration_id OPERATOR(pg_catalog.=) m.id
+                      AND d.status OPERATOR(pg_catalog.=) 'failed')
+) e
+-- the root errors first: those of the tasks that only follow them last
+ORDER BY migration_id, follows, at;
 
 -- The kinds of task and what each waits for, as the scheduler applies them.
 CREATE FUNCTION migrate.task_kinds()

@@ -511,6 +511,34 @@ migrate_split_sql(const char *script)
 	return result;
 }
 
+/*
+ * Is SQL pg_dump's "SET default_tablespace = ..."?  Then *TABLESPACE is
+ * the name it sets ("" for the database's default).
+ */
+bool
+migrate_default_tablespace_of(const char *sql, const char **tablespace)
+{
+	List	   *parsed;
+	VariableSetStmt *vs;
+	A_Const    *arg;
+
+	if (pg_strncasecmp(sql, "SET default_tablespace", 22) != 0)
+		return false;
+	parsed = migrate_try_raw_parse(sql);
+	if (list_length(parsed) != 1 ||
+		!IsA(((RawStmt *) linitial(parsed))->stmt, VariableSetStmt))
+		return false;
+	vs = (VariableSetStmt *) ((RawStmt *) linitial(parsed))->stmt;
+	if (vs->kind != VAR_SET_VALUE || strcmp(vs->name, "default_tablespace") != 0 ||
+		list_length(vs->args) != 1 || !IsA(linitial(vs->args), A_Const))
+		return false;
+	arg = linitial(vs->args);
+	if (arg->isnull || !IsA(&arg->val, String))
+		return false;
+	*tablespace = strVal(&arg->val);
+	return true;
+}
+
 /* Session settings of a pg_dump script, which no task needs on its own. */
 static bool
 is_session_setting(const char *sql)
@@ -551,15 +579,22 @@ migrate_classify_post_data(List *statements)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
+	const char *tablespace = NULL;	/* pg_dump's SET default_tablespace */
 
 	foreach(lc, statements)
 	{
 		char	   *sql = lfirst(lc);
 		DumpStatement *ds = palloc0(sizeof(DumpStatement));
 		List	   *parsed;
+		const char *ts;
 
 		ds->sql = sql;
 		ds->kind = MTK_POST;
+		if (migrate_default_tablespace_of(sql, &ts))
+		{
+			tablespace = ts[0] != '\0' ? sql : NULL;
+			continue;
+		}
 		if (is_session_setting(sql))
 			continue;
 		parsed = migrate_try_raw_parse(sql);
@@ -599,6 +634,14 @@ migrate_classify_post_data(List *statements)
 				}
 			}
 		}
+
+		/*
+		 * An index or key pg_dump placed in a tablespace with the SET
+		 * before it: the SET goes with it, the statement's own task runs
+		 * it (migrate_run_post_statements).
+		 */
+		if (ds->kind != MTK_POST && tablespace != NULL)
+			ds->sql = psprintf("%s;\n%s", tablespace, sql);
 		result = lappend(result, ds);
 	}
 	return result;

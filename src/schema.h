@@ -31,6 +31,7 @@ extern void migrate_pg_dump_schema(const SourceInfo *src, const char *dbname,
 extern List *migrate_split_sql(const char *script);
 extern List *migrate_try_raw_parse(const char *sql);
 extern List *migrate_classify_post_data(List *statements);
+extern bool migrate_default_tablespace_of(const char *sql, const char **tablespace);
 extern bool migrate_statement_tolerated(const char *sql);
 extern void migrate_clean_tmp_dir(void);
 

@@ -767,10 +767,22 @@ run_tasks(DbState *db, const SchedCounts *c, const char *status, const char **ne
 			const char *failure;
 
 			migrate_tx_begin();
-			f = migrate_coord_query("SELECT min(error) FROM migrate.task"
-									" WHERE migration_id = $1::bigint AND dbname = $2 AND state = 'failed'",
+			/*
+			 * The root: the first task that failed of itself, named, not
+			 * one that was not run because it depends on it.
+			 */
+			f = migrate_coord_query("SELECT t.kind || coalesce(' ' || quote_ident(t.schema_name) || '.'"
+									"  || quote_ident(t.table_name), '') || ': ' || t.error,"
+									" count(*) OVER () - 1"
+									" FROM migrate.task t"
+									" WHERE t.migration_id = $1::bigint AND t.dbname = $2 AND t.state = 'failed'"
+									" AND t.error IS NOT NULL"
+									" ORDER BY t.error LIKE 'not run: it depends on %', t.finished_at, t.id LIMIT 1",
 									2, (const char *[]) {migrate_coord_id(), db->name});
-			failure = SR_VALUE(f, 0, 0) ? SR_VALUE(f, 0, 0) : "a task failed";
+			failure = f->nrows > 0 && SR_VALUE(f, 0, 0) ? SR_VALUE(f, 0, 0) : "a task failed";
+			if (f->nrows > 0 && SR_VALUE(f, 0, 1) != NULL && strcmp(SR_VALUE(f, 0, 1), "0") != 0)
+				failure = psprintf("%s (and %s other failed task%s: migrate.errors lists them, the root first)",
+								   failure, SR_VALUE(f, 0, 1), strcmp(SR_VALUE(f, 0, 1), "1") == 0 ? "" : "s");
 			migrate_set_db_status(db->name, "failed", failure);
 			migrate_coord_event("database_failed",
 								migrate_json_obj("database", db->name, "error", failure, NULL));

@@ -714,7 +714,8 @@ typedef struct TablePlan
 static char *
 text_of(const char *c)
 {
-	return psprintf("CASE WHEN %s IS NOT NULL THEN pg_catalog.format('%%s', %s) END", c, c);
+	/* (num_nonnulls: IS NOT NULL of a composite asks its fields) */
+	return psprintf("CASE WHEN pg_catalog.num_nonnulls(%s) OPERATOR(pg_catalog.=) 1 THEN pg_catalog.format('%%s', %s) END", c, c);
 }
 
 static char *

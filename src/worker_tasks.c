@@ -14,6 +14,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/tablespace.h"
 #include "commands/vacuum.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -112,10 +113,17 @@ statement_table(const char *sql)
  * the migration's owner could not become.  The subtransaction it runs in
  * restores the identity and the settings, also on error.
  */
+typedef struct PostStatement
+{
+	const char *sql;
+	const char *tablespace;		/* its default_tablespace, or NULL */
+} PostStatement;
+
 static void
 exec_post_data(void *arg)
 {
-	const char *sql = arg;
+	PostStatement *ps = arg;
+	const char *sql = ps->sql;
 	Oid			relid = statement_table(sql);
 	Oid			save_userid;
 	int			save_sec_context;
@@ -123,11 +131,13 @@ exec_post_data(void *arg)
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	if (OidIsValid(relid))
-	{
 		SetUserIdAndSecContext(migrate_evaluating_role(relid),
 							   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+	if (OidIsValid(relid) || ps->tablespace != NULL)
 		save_nestlevel = NewGUCNestLevel();
-	}
+	if (ps->tablespace != NULL)
+		(void) set_config_option("default_tablespace", ps->tablespace, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
 	migrate_target_exec_sql((void *) sql);
 	if (save_nestlevel >= 0)
 		AtEOXact_GUC(false, save_nestlevel);
@@ -166,6 +176,7 @@ run_script(const TaskMsg *task, StringInfo warnings)
 {
 	ListCell   *lc;
 	List	   *owners = NIL;
+	PostStatement ps = {NULL, NULL};
 
 	foreach(lc, task->statements)
 	{
@@ -192,8 +203,9 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		/* this session's encoding is the database's already */
 		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
 			continue;
+		ps.sql = sql;
 		if (task->kind == MTK_POST ?
-			migrate_target_run_isolated(exec_post_data, (void *) sql, &err, &code) :
+			migrate_target_run_isolated(exec_post_data, &ps, &err, &code) :
 			migrate_target_exec_isolated_code(sql, &err, &code))
 			continue;
 
@@ -305,12 +317,13 @@ migrate_run_post(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
  * the statement makes committed already: it is kept.
  */
 static void
-run_post_statement(const TaskMsg *task, const char *sql)
+run_post_statement(const TaskMsg *task, const char *sql, const char *tablespace)
 {
 	char	   *err = NULL;
 	int			code = 0;
+	PostStatement ps = {sql, tablespace};
 
-	if (!migrate_target_run_isolated(exec_post_data, (void *) sql, &err, &code) &&
+	if (!migrate_target_run_isolated(exec_post_data, &ps, &err, &code) &&
 		!(task->attempt > 1 && already_there(code)))
 		ereport(ERROR,
 				(errcode(code),
@@ -318,11 +331,44 @@ run_post_statement(const TaskMsg *task, const char *sql)
 				 errcontext("statement: %.400s", sql)));
 }
 
-/* index, constraint: one post-data statement. */
+/*
+ * Post-data statements in their order; pg_dump's "SET default_tablespace"
+ * before one (plan.c keeps it with an index or key) places what follows:
+ * in a tablespace the target does not have, in the default one, with a
+ * warning.
+ */
+static void
+run_post_statements(const TaskMsg *task, List *statements, StringInfo warnings)
+{
+	const char *tablespace = NULL;
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		const char *sql = lfirst(lc);
+		const char *name;
+
+		CHECK_FOR_INTERRUPTS();
+		if (migrate_default_tablespace_of(sql, &name))
+		{
+			tablespace = name[0] != '\0' ? name : NULL;
+			if (tablespace != NULL && !OidIsValid(get_tablespace_oid(tablespace, true)))
+			{
+				add_warning(warnings, psprintf("tablespace \"%s\" of the source is not on the target: what it holds there is built in the default tablespace",
+											   tablespace), NULL);
+				tablespace = NULL;
+			}
+			continue;
+		}
+		run_post_statement(task, sql, tablespace);
+	}
+}
+
+/* index, constraint: one post-data statement (and its tablespace). */
 void
 migrate_run_statement(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 {
-	run_post_statement(task, task->statement);
+	run_post_statements(task, migrate_split_sql(task->statement), warnings);
 }
 
 /*
@@ -336,8 +382,6 @@ migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	int64		bytes = 0;
 	bool		binary = (migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000);
 
-	ListCell   *lc;
-
 	result->rows = migrate_copy_table(conn, task, binary, migrate_worker_progress,
 									  (void *) &task->task_id, &bytes);
 	result->bytes = bytes;
@@ -350,11 +394,7 @@ migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	 */
 	if (task->statement == NULL)
 		return;
-	foreach(lc, migrate_split_sql(task->statement))
-	{
-		CHECK_FOR_INTERRUPTS();
-		run_post_statement(task, lfirst(lc));
-	}
+	run_post_statements(task, migrate_split_sql(task->statement), warnings);
 }
 
 /* sequences: every sequence's value at the snapshot. */
@@ -881,7 +921,7 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	for (r = 0; r < mv->nrows; r++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		run_post_statement(task, psprintf("REFRESH MATERIALIZED VIEW %s", SR_VALUE(mv, r, 0)));
+		run_post_statement(task, psprintf("REFRESH MATERIALIZED VIEW %s", SR_VALUE(mv, r, 0)), NULL);
 	}
 	(void) migrate_drop_subscription(linitial(args), true);
 }

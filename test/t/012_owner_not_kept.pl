@@ -40,6 +40,13 @@ is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 
 like($target->safe_psql('postgres', "SELECT error FROM migrate.errors WHERE migration_id = $id AND task LIKE 'copy%guarded'"),
 	qr/table public\.guarded is owned by \S+ here but by tenant2 on the source, and loading it runs code the source defined/,
 	'the guarded table is refused, and the error says why');
+like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id"),
+	qr/^copy public\.guarded: table public\.guarded is owned by .*\(and \d+ other failed tasks?: migrate\.errors lists them, the root first\)$/s,
+	'the database\'s message is the root error, named by its task, not one of the tasks that only depend on it');
+like($target->safe_psql('postgres', "SELECT task || ': ' || error FROM migrate.errors WHERE migration_id = $id LIMIT 1"),
+	qr/^copy public\.guarded: table public\.guarded is owned by/, 'and migrate.errors lists it first');
+like($target->safe_psql('postgres', "SELECT string_agg(error, E'\\n') FROM migrate.errors WHERE migration_id = $id"),
+	qr/not run: it depends on copy task/, 'the tasks that depend on it follow');
 ok(!-e "$dir/grabbed", 'the source\'s function never ran as the superuser');
 is($target->safe_psql('shop', 'SELECT count(*) FROM public.plain'), '100',
 	'a table of the same owner whose load runs only built-in code is copied');

@@ -30,6 +30,9 @@ is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 
 like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE migration_id = $id"),
 	qr/pg_dump of the post-data schema of database "shop" failed \(exit code 1\): pg_dump: error: simulated failure of post-data/,
 	"which section, of which database, and pg_dump's own message");
+like($target->safe_psql('postgres', "SELECT task || ': ' || error FROM migrate.errors WHERE migration_id = $id"),
+	qr/^database: pg_dump of the post-data schema of database "shop" failed/,
+	'migrate.errors holds a failure that is no task\'s too');
 my $left_running = '';
 for (1 .. 600)
 {

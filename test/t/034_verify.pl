@@ -26,6 +26,9 @@ $source->safe_psql('hard', q{
 		       ARRAY['a' || i, NULL], jsonb_build_object('i', i, 'n', NULL), '2024-02-29 12:00+02'::timestamptz + i * interval '1 minute',
 		       make_interval(days => i % 5, hours => i % 24), i * 0.1
 		FROM generate_series(1, 5000) i;
+	CREATE TYPE pair AS (a int, b text);
+	CREATE TABLE pairs (id int PRIMARY KEY, p pair);
+	INSERT INTO pairs VALUES (1, ROW(1, NULL)), (2, NULL), (3, ROW(NULL, NULL)), (4, ROW(4, 'x'));
 	CREATE TABLE no_key (a int, b text);
 	INSERT INTO no_key SELECT i % 100, 'v' || (i % 100) FROM generate_series(1, 3000) i;
 	CREATE TABLE big (id int PRIMARY KEY, v int NOT NULL);
@@ -128,6 +131,8 @@ $target->safe_psql('hard', q{
 	DELETE FROM no_key WHERE ctid = (SELECT min(ctid) FROM no_key WHERE a = 5);
 	UPDATE "Mixed Case"."Odd ""Name""" SET "Value" = 1.1 WHERE id = 3;
 	DROP INDEX big_v;
+	UPDATE pairs SET p = ROW(2, NULL) WHERE id = 1;
+	UPDATE pairs SET p = NULL WHERE id = 3;
 	SELECT setval('counter', 10);
 	REVOKE SELECT ON big FROM app_reader;
 });
@@ -143,6 +148,10 @@ like($found, qr/^hard \| "Mixed Case"\."Odd ""Name""" \| row \| differs \| .*key
 	'numeric 1.10 against 1.1 (the same value, another scale) in a table whose name needs quoting');
 like($found, qr/^hard \| public\.big \| checksum \| differs \| 2000000 rows in 2048 ranges \| 2000000 rows in 2048 ranges \| 3 of 2048 ranges differ/m,
 	'the ranges that differ');
+like($found, qr/^hard \| public\.pairs \| row \| differs \| \(1,"\(1,\)"\) \| \(1,"\(2,\)"\) \| key \(id\) = \(1\)$/m,
+	'a composite value with a null field, changed');
+like($found, qr/^hard \| public\.pairs \| row \| differs \| \(3,"\(,\)"\) \| \(3,\) \| key \(id\) = \(3\)$/m,
+	'a composite of nulls against a null');
 like($found, qr/^hard \| public\.big_v \| index \| missing \| CREATE INDEX big_v ON public\.big USING btree \(v\)/m, 'a missing index');
 like($found, qr/^hard \| public\.counter \| sequence_value \| differs \| 4242 \| 10$/m, 'a sequence behind');
 like($found, qr/^hard \| relation public\.big \| privileges \| differs \| .*app_reader=r.* \| /m, 'a lost grant');
