@@ -44,6 +44,8 @@ SELECT * FROM migrate.verify(NULL);
 SELECT * FROM migrate.verify(1, NULL);
 SELECT * FROM migrate.verify(1, 'everything');
 SELECT * FROM migrate.verify(424242);
+SELECT * FROM migrate.repair(NULL);
+SELECT * FROM migrate.repair(424242);
 SELECT migrate.mask_source(NULL) IS NULL AS masked_null;
 
 -- GUCs and their defaults

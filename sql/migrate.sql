@@ -178,7 +178,7 @@ CREATE TABLE migrate.task (
     kind text NOT NULL CHECK (kind IN ('schema', 'copy', 'index', 'constraint', 'post',
                                        'sequences', 'large_objects', 'analyze',
                                        'analyze_partitioned', 'analyze_small',
-                                       'subscribe', 'join', 'cutover', 'verify')),
+                                       'subscribe', 'join', 'cutover', 'verify', 'repair')),
     schema_name name,
     table_name name,
     part int NOT NULL DEFAULT 0,
@@ -217,11 +217,12 @@ CREATE TABLE migrate.event (
 CREATE INDEX ON migrate.event (migration_id, at);
 
 -- The runs of migrate.verify: run 1 is the option verify of start (each
--- database as its data is in), 2 and on the calls of migrate.verify.
+-- database as its data is in), 2 and on the calls of migrate.verify and of
+-- migrate.repair (level repair).
 CREATE TABLE migrate.verify_run (
     migration_id bigint NOT NULL REFERENCES migrate.migration ON DELETE CASCADE,
     run int NOT NULL,
-    level text NOT NULL CHECK (level IN ('schema', 'counts', 'checksums', 'rows')),
+    level text NOT NULL CHECK (level IN ('schema', 'counts', 'checksums', 'rows', 'repair')),
     state text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed')),
     token bigint,               -- names the run its caller waits for
     differences bigint,         -- results that are not ok, once it is over
@@ -234,7 +235,8 @@ CREATE TABLE migrate.verify_run (
 -- What a run found: a row a check (status ok) or a difference (differs,
 -- missing: on the source only, extra: on the target only), a check that
 -- could not run (error, detail says why), a database not verified
--- (skipped).  source_at: where the source was read (snapshot: the copy's
+-- (skipped); of a repair run, a table whose ranges that differed were
+-- copied again (repaired), equal already (ok) or not repaired (skipped).  source_at: where the source was read (snapshot: the copy's
 -- own; now: as it was when checked).
 CREATE TABLE migrate.verify_result (
     migration_id bigint NOT NULL,
@@ -242,7 +244,7 @@ CREATE TABLE migrate.verify_result (
     dbname name NOT NULL,
     relation text,
     check_name text NOT NULL,
-    status text NOT NULL CHECK (status IN ('ok', 'differs', 'missing', 'extra', 'error', 'skipped')),
+    status text NOT NULL CHECK (status IN ('ok', 'differs', 'missing', 'extra', 'error', 'skipped', 'repaired')),
     source_value text,
     target_value text,
     detail text,
@@ -540,6 +542,16 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'migrate_verify_sql';
 COMMENT ON FUNCTION migrate.verify(bigint, text) IS
   'compares the source and the target of a migration that is over: schema, counts, checksums or rows';
+
+-- Copies again, from the source, the rows of the key ranges that differ in
+-- each table the latest migrate.verify found different; waits for it.
+CREATE FUNCTION migrate.repair(migration_id bigint)
+RETURNS TABLE(dbname text, relation text, status text, rows_copied text, rows_deleted text, detail text)
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'migrate_repair_sql';
+COMMENT ON FUNCTION migrate.repair(bigint) IS
+  'copies again the key ranges of the tables the latest migrate.verify found different';
 
 -- Nothing here is for PUBLIC: the operator grants the API to an admin role
 -- (see README, "Granting the API").

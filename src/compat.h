@@ -15,6 +15,13 @@
  *		16 gives GetSubscriptionRelations a not_ready argument; 17 gives
  *		AddSubscriptionRelState a retain_lock argument.
  *
+ *		Of the source's major (verify.c, as SQL it sends): a source
+ *		before 14 has no hash_record_extended (large objects' data is then
+ *		hashed by its text); before 12, no attgenerated (the inventory's
+ *		columns); 13 is the oldest the inventory is written for.  A parse
+ *		node's constant (A_Const) is a Value before 15: see
+ *		migrate_const_string.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef MIGRATE_COMPAT_H
@@ -23,12 +30,22 @@
 #include "postgres.h"
 
 #include "catalog/pg_subscription_rel.h"
+#include "nodes/parsenodes.h"
 #include "commands/copyfrom_internal.h"
 #include "commands/vacuum.h"
 
 #if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 160000
 #error "migrate is built and tested on PostgreSQL 15: another major starts with compat.h"
 #endif
+
+/* The string of a parsed constant, or NULL when it is no string. */
+static inline const char *
+migrate_const_string(A_Const *c)
+{
+	if (c->isnull || !IsA(&c->val, String))
+		return NULL;
+	return strVal(&c->val);
+}
 
 /* The attribute numbers a COPY FROM fills, in the order of its columns. */
 static inline List *

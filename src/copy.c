@@ -475,13 +475,15 @@ copy_from_source(CopyFromState cstate, SourceConn *conn)
 /*
  * Copies the table (or block range) of TASK from the source reached by CONN,
  * whose transaction already uses the task's snapshot, into the target table
- * of the same name, in the current transaction.  Binary when BINARY_OK and
+ * of the same name, in the current transaction; with WHERE (an expression
+ * of the table's columns that this code built, migrate.repair's ranges),
+ * only the rows it holds for.  Binary when BINARY_OK and
  * every column's binary form means the same here (binary_portable), else
  * text.  Returns the rows copied and sets
  * *bytes_out to the bytes read.
  */
 uint64
-migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
+migrate_copy_table(SourceConn *conn, const TaskMsg *task, const char *where, bool binary_ok,
 				   copy_progress_cb progress, void *progress_arg,
 				   int64 *bytes_out)
 {
@@ -598,7 +600,9 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, bool binary_ok,
 	}
 
 	initStringInfo(&sql);
-	if (task->block_from < 0 && task->block_to < 0)
+	if (where != NULL)
+		appendStringInfo(&sql, "COPY (SELECT %s FROM ONLY %s WHERE %s) TO STDOUT", cols.data, qualified, where);
+	else if (task->block_from < 0 && task->block_to < 0)
 		appendStringInfo(&sql, "COPY %s (%s) TO STDOUT", qualified, cols.data);
 	else
 	{

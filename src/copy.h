@@ -16,7 +16,7 @@
 
 typedef void (*copy_progress_cb) (int64 rows, int64 bytes, void *arg);
 
-extern uint64 migrate_copy_table(SourceConn *conn, const TaskMsg *task,
+extern uint64 migrate_copy_table(SourceConn *conn, const TaskMsg *task, const char *where,
 								 bool binary_ok, copy_progress_cb progress,
 								 void *progress_arg, int64 *bytes_out);
 

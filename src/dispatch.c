@@ -134,13 +134,13 @@ migrate_flush_progress(void)
 	resetStringInfo(&pending_bytes);
 }
 
-/* Is task TASK_ID one of migrate.verify's? */
+/* Is task TASK_ID one of migrate.verify's (or migrate.repair's)? */
 static bool
 is_verify(int64 task_id)
 {
 	SchedTask  *t = migrate_sched_task(task_id);
 
-	return t != NULL && t->kind == MTK_VERIFY;
+	return t != NULL && (t->kind == MTK_VERIFY || t->kind == MTK_REPAIR);
 }
 
 /* Handles one message of a worker. */

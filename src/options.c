@@ -609,7 +609,7 @@ parse_one(MigrateOptions *opts, const OptSpec *spec, JsonbValue *v)
 				{
 					int			level = migrate_verify_level(s);
 
-					if (level < 0)
+					if (level < 0 || level == MVL_REPAIR)
 						goto bad_enum;
 					opts->verify = level;
 				}

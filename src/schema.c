@@ -23,6 +23,7 @@
 #include "utils/memutils.h"
 
 #include "child.h"
+#include "compat.h"
 #include "conninfo.h"
 #include "migrate.h"
 #include "redact.h"
@@ -533,10 +534,8 @@ migrate_default_tablespace_of(const char *sql, const char **tablespace)
 		list_length(vs->args) != 1 || !IsA(linitial(vs->args), A_Const))
 		return false;
 	arg = linitial(vs->args);
-	if (arg->isnull || !IsA(&arg->val, String))
-		return false;
-	*tablespace = strVal(&arg->val);
-	return true;
+	*tablespace = migrate_const_string(arg);
+	return *tablespace != NULL;
 }
 
 /* Session settings of a pg_dump script, which no task needs on its own. */

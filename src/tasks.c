@@ -83,6 +83,8 @@ const MigrateTaskKindInfo migrate_task_kinds[MTK_NKINDS] = {
 	/* (planned once the rest of its database is done) */
 	{MTK_VERIFY, "verify", 9, 2, K(SCHEMA), 0,
 	false, MTB_NAMES, "verify", migrate_run_verify},
+	{MTK_REPAIR, "repair", 9, 2, K(SCHEMA), 0,
+	false, MTB_NAMES, "repair", migrate_run_repair},
 };
 
 /* The kind named NAME (as in migrate.task.kind), or NULL. */

@@ -41,6 +41,8 @@ typedef enum MigrateTaskKind
 								 * dropped */
 	MTK_VERIFY,					/* migrate.verify: a table, or the schema or
 								 * large objects of a database, compared */
+	MTK_REPAIR,					/* migrate.repair: the ranges of a table that
+								 * differ, copied again */
 	MTK_NKINDS
 } MigrateTaskKind;
 

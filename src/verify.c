@@ -35,6 +35,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -42,13 +43,14 @@
 #include "utils/guc.h"
 #include "utils/json.h"
 
+#include "copy.h"
 #include "plan.h"
 #include "source.h"
 #include "target.h"
 #include "verify.h"
 #include "worker.h"
 
-static const char *const level_names[] = {"none", "schema", "counts", "checksums", "rows"};
+static const char *const level_names[] = {"none", "schema", "counts", "checksums", "rows", "repair"};
 
 /* The level named NAME, or -1. */
 int
@@ -828,6 +830,7 @@ hash_of(List *hashes)
 }
 
 static int64 int8_of(const char *s);
+static char *ranges_sql(TablePlan *p);
 
 static TablePlan *
 plan_table(SourceConn *conn, const char *nsp, const char *rel, bool convert)
@@ -1122,15 +1125,7 @@ verify_checksums(SourceConn *conn, TablePlan *p, int level, Results *out)
 	}
 
 	/* they differ: where, range by range */
-	if (p->key_hash != NULL)
-		sql = psprintf("SELECT b, pg_catalog.count(*), pg_catalog.sum(h)::text FROM"
-					   " (SELECT %s OPERATOR(pg_catalog.&) " INT64_FORMAT " AS b, %s AS h FROM ONLY %s) s"
-					   " GROUP BY b ORDER BY b",
-					   p->key_hash, p->mask, p->row_hash, p->qname);
-	else
-		sql = psprintf("SELECT h OPERATOR(pg_catalog.&) " INT64_FORMAT " AS b, pg_catalog.count(*), pg_catalog.sum(h)::text FROM"
-					   " (SELECT %s AS h FROM ONLY %s) s GROUP BY 1 ORDER BY 1",
-					   p->mask, p->row_hash, p->qname);
+	sql = ranges_sql(p);
 	tgt = both(conn, sql, &src);
 	differ = differing_ranges(src, tgt, &rows_src, &rows_tgt);
 	nranges = (int) (p->mask + 1);
@@ -1153,7 +1148,41 @@ verify_checksums(SourceConn *conn, TablePlan *p, int level, Results *out)
 	}
 }
 
+/* The query of a table's ranges: range, count, hash sum, by range. */
+static char *
+ranges_sql(TablePlan *p)
+{
+	if (p->key_hash != NULL)
+		return psprintf("SELECT b, pg_catalog.count(*), pg_catalog.sum(h)::text FROM"
+						" (SELECT %s OPERATOR(pg_catalog.&) " INT64_FORMAT " AS b, %s AS h FROM ONLY %s) s"
+						" GROUP BY b ORDER BY b",
+						p->key_hash, p->mask, p->row_hash, p->qname);
+	return psprintf("SELECT h OPERATOR(pg_catalog.&) " INT64_FORMAT " AS b, pg_catalog.count(*), pg_catalog.sum(h)::text FROM"
+					" (SELECT %s AS h FROM ONLY %s) s GROUP BY 1 ORDER BY 1",
+					p->mask, p->row_hash, p->qname);
+}
+
 /* ---- the task ------------------------------------------------------------- */
+
+/*
+ * Both sessions set up alike (PIN_SETTINGS); returns whether text is
+ * converted: a source database in another encoding, whose text comes
+ * converted to this one, is hashed as UTF-8 on both sides.
+ */
+static bool
+pin_sessions(SourceConn *conn)
+{
+	const char *encoding = PQparameterStatus(conn->conn, "client_encoding");
+	bool		convert = encoding != NULL && pg_char_to_encoding(encoding) != GetDatabaseEncoding();
+
+	(void) migrate_source_query(conn, PIN_SETTINGS, 0, NULL);
+	if (convert)
+		(void) migrate_source_query(conn, "SELECT pg_catalog.set_config('client_encoding', $1, true)",
+									1, (const char *[]) {GetDatabaseEncodingName()});
+	(void) migrate_target_query(PIN_SETTINGS, 0, NULL, NULL);
+	(void) migrate_target_query(PIN_TARGET_TIMEOUTS, 0, NULL, NULL);
+	return convert;
+}
 
 /*
  * A verify task: STATEMENTS are the level, then for a task of the database
@@ -1167,22 +1196,11 @@ migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
 	int			level = task->statements != NIL ? migrate_verify_level(linitial(task->statements)) : -1;
 	Results		res = {out, task->snapshot ? "snapshot" : "now", 0};
 
-	const char *encoding = PQparameterStatus(conn->conn, "client_encoding");
-	bool		convert = encoding != NULL && pg_char_to_encoding(encoding) != GetDatabaseEncoding();
+	bool		convert;
 
 	if (level <= MVL_NONE)
 		elog(ERROR, "a verify task without a level");
-	(void) migrate_source_query(conn, PIN_SETTINGS, 0, NULL);
-
-	/*
-	 * A source database in another encoding: its text comes converted to
-	 * this one, and text is hashed as UTF-8 on both sides.
-	 */
-	if (convert)
-		(void) migrate_source_query(conn, "SELECT pg_catalog.set_config('client_encoding', $1, true)",
-									1, (const char *[]) {GetDatabaseEncodingName()});
-	(void) migrate_target_query(PIN_SETTINGS, 0, NULL, NULL);
-	(void) migrate_target_query(PIN_TARGET_TIMEOUTS, 0, NULL, NULL);
+	convert = pin_sessions(conn);
 
 	if (task->table_name == NULL)
 	{
@@ -1238,5 +1256,123 @@ migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
 	 * The source's transaction ends now, not with the next task: its locks
 	 * would keep the cutover from restoring the replica identities.
 	 */
+	(void) migrate_source_query(conn, "COMMIT", 0, NULL);
+}
+
+/*
+ * A repair task (migrate.repair): the key ranges of the table that differ
+ * now, found as level checksums finds them, copied again: the target's
+ * rows of those ranges deleted and the source's copied in, in one
+ * transaction, at one snapshot of the source.  As a superuser, with
+ * session_replication_role = replica: neither the table's triggers nor its
+ * foreign keys act on rows put back as they were.  A non-superuser cannot
+ * turn them off, and a table with triggers, rules or foreign keys is not
+ * repaired (a deleted row referenced elsewhere, a cascade, a trigger would
+ * act): it is named, to be copied again by hand.
+ */
+void
+migrate_run_repair(const TaskMsg *task, ResultMsg *result, StringInfo out)
+{
+	SourceConn *conn = migrate_worker_snapshot_conn(NULL);
+	Results		res = {out, "now", 0};
+	bool		convert = pin_sessions(conn);
+	Oid			relid = RangeVarGetRelid(makeRangeVar(task->schema_name, task->table_name, -1),
+										 RowExclusiveLock, true);
+	TablePlan  *p;
+	SourceResult *src;
+	SourceResult *tgt;
+	List	   *differ;
+	int64		rows_src,
+				rows_tgt,
+				deleted = 0,
+				copied,
+				bytes = 0;
+	StringInfoData set;
+	ListCell   *lc;
+	char	   *where;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	bool		binary = (migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000);
+
+	if (task->table_name == NULL)
+		elog(ERROR, "a repair task without a table");
+	p = plan_table(conn, task->schema_name, task->table_name, convert);
+	if (!OidIsValid(relid))
+	{
+		add_result(&res, p->qname, "repair", "skipped", NULL, NULL,
+				   "the table is not on the target: repair copies rows, it makes no tables");
+		goto done;
+	}
+	if (!superuser())
+	{
+		SourceResult *acts = migrate_target_query("SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) $1)"
+												  " + (SELECT count(*) FROM pg_catalog.pg_rewrite WHERE ev_class OPERATOR(pg_catalog.=) $1)",
+												  1, (Oid[]) {OIDOID}, (Datum[]) {ObjectIdGetDatum(relid)});
+
+		if (strcmp(SR_VALUE(acts, 0, 0), "0") != 0)
+		{
+			add_result(&res, p->qname, "repair", "skipped", NULL, NULL,
+					   "the table has triggers, rules or foreign keys, which only a superuser's repair can keep from acting on the rows put back: copy it again by hand, or repair as a superuser");
+			goto done;
+		}
+	}
+	else
+		(void) set_config_option("session_replication_role", "replica", PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+
+	/*
+	 * The ranges, on both sides (the target's read as its owner, in a
+	 * security-restricted operation, as verify reads it), and the target's
+	 * rows of those that differ deleted.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(migrate_evaluating_role(relid),
+						   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) migrate_target_query(PIN_SETTINGS, 0, NULL, NULL);
+	tgt = both(conn, ranges_sql(p), &src);
+	differ = differing_ranges(src, tgt, &rows_src, &rows_tgt);
+	if (differ == NIL)
+	{
+		AtEOXact_GUC(false, save_nestlevel);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		add_result(&res, p->qname, "repair", "ok", psprintf(INT64_FORMAT " rows", rows_src),
+				   psprintf(INT64_FORMAT " rows", rows_tgt), "equal already: nothing to copy");
+		goto done;
+	}
+	initStringInfo(&set);
+	foreach(lc, differ)
+		appendStringInfo(&set, "%s%s", set.len ? "," : "", (char *) lfirst(lc));
+	where = psprintf("(%s OPERATOR(pg_catalog.&) " INT64_FORMAT ") OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.int8[])",
+					 p->key_hash ? p->key_hash : p->row_hash, p->mask, set.data);
+	{
+		int			ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute(psprintf("DELETE FROM ONLY %s WHERE %s", p->qname, where), false, 0);
+		if (ret != SPI_OK_DELETE)
+			elog(ERROR, "DELETE of the ranges failed: %s", SPI_result_code_string(ret));
+		deleted = SPI_processed;
+		SPI_finish();
+	}
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+
+	/* the source's rows of those ranges, as a copy loads them */
+	copied = migrate_copy_table(conn, task, where, binary, migrate_worker_progress,
+								(void *) &task->task_id, &bytes);
+	result->bytes = bytes;
+	add_result(&res, p->qname, "repair", "repaired",
+			   psprintf(INT64_FORMAT " rows copied", copied),
+			   psprintf(INT64_FORMAT " rows deleted", deleted),
+			   psprintf("%d of " INT64_FORMAT " ranges differed%s", list_length(differ), p->mask + 1,
+						p->key_names ? psprintf(" (ranges of the key %s)", p->key_names) :
+						" (no key: ranges of the row hash)"));
+
+done:
+	end_results(&res);
+	result->rows = res.n;
 	(void) migrate_source_query(conn, "COMMIT", 0, NULL);
 }

@@ -29,7 +29,8 @@ typedef enum MigrateVerifyLevel
 	MVL_SCHEMA,
 	MVL_COUNTS,
 	MVL_CHECKSUMS,
-	MVL_ROWS
+	MVL_ROWS,
+	MVL_REPAIR					/* not a level: migrate.repair's runs */
 } MigrateVerifyLevel;
 
 /* At most this many differing rows are named a table (level rows). */
@@ -45,6 +46,7 @@ typedef struct VerifyRequest
 extern int	migrate_verify_level(const char *name);
 extern const char *migrate_verify_level_name(int level);
 extern void migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out);
+extern void migrate_run_repair(const TaskMsg *task, ResultMsg *result, StringInfo out);
 
 /* verify_run.c */
 extern void migrate_verify_plan(const char *dbname, int run, int level, List *left_out,
@@ -53,6 +55,7 @@ extern void migrate_verify_store(int64 task_id, const char *results);
 extern void migrate_verify_task_failed(int64 task_id, const char *error);
 extern char *migrate_verify_finish_database(const char *dbname, int run);
 extern void migrate_verify_end_run(int run);
+extern void migrate_repair_plan(const char *dbname, int run, int from_run);
 extern void migrate_verify_coordinate(const VerifyRequest *req);
 
 #endif							/* MIGRATE_VERIFY_H */

@@ -89,6 +89,22 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 						   4, (const char *[]) {migrate_coord_id(), dbname, name, run_s});
 }
 
+/*
+ * Plans repair run RUN of database DBNAME: a task a table that verify run
+ * FROM_RUN found different (its count, checksum or rows).
+ */
+void
+migrate_repair_plan(const char *dbname, int run, int from_run)
+{
+	migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, schema_name, table_name, statement, verify_run)"
+					   " SELECT DISTINCT $1::bigint, $2, 'repair', (pg_catalog.parse_ident(v.relation))[1],"
+					   "  (pg_catalog.parse_ident(v.relation))[2], 'repair', $3::int"
+					   " FROM migrate.verify_result v"
+					   " WHERE v.migration_id = $1::bigint AND v.run = $4::int AND v.dbname = $2"
+					   " AND v.check_name IN ('count', 'checksum', 'row') AND v.status <> 'ok' AND v.relation IS NOT NULL",
+					   4, (const char *[]) {migrate_coord_id(), dbname, psprintf("%d", run), psprintf("%d", from_run)});
+}
+
 /* The results of verify task TASK_ID (a JSON array from the worker). */
 void
 migrate_verify_store(int64 task_id, const char *results)
@@ -100,7 +116,7 @@ migrate_verify_store(int64 task_id, const char *results)
 					   " FROM migrate.task t, jsonb_to_recordset($3::jsonb) AS r(relation text, check_name text,"
 					   "  status text, source_value text, target_value text, detail text, source_at text)"
 					   " WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.verify_run IS NOT NULL"
-					   " AND r.status IN ('ok', 'differs', 'missing', 'extra')",
+					   " AND r.status IN ('ok', 'differs', 'missing', 'extra', 'skipped', 'repaired')",
 					   3, (const char *[]) {migrate_coord_id(), psprintf(INT64_FORMAT, task_id),
 						   results ? results : "[]"});
 }
@@ -195,6 +211,7 @@ migrate_verify_coordinate(const VerifyRequest *req)
 {
 	int			level = migrate_verify_level(req->level);
 	volatile int run = 0;
+	volatile int from_run = 0;
 	MemoryContext cxt = CurrentMemoryContext;
 
 	if (level <= MVL_NONE)
@@ -223,8 +240,20 @@ migrate_verify_coordinate(const VerifyRequest *req)
 								  3, (const char *[]) {migrate_coord_id(), req->level,
 									  psprintf(INT64_FORMAT, req->token)});
 		run = atoi(SR_VALUE(res, 0, 0));
-		migrate_coord_event("verify_started", migrate_json_obj("run", SR_VALUE(res, 0, 0),
-															   "level", req->level, NULL));
+		migrate_coord_event(level == MVL_REPAIR ? "repair_started" : "verify_started",
+							migrate_json_obj("run", SR_VALUE(res, 0, 0), "level", req->level, NULL));
+		if (level == MVL_REPAIR)
+		{
+			SourceResult *last = migrate_coord_query("SELECT max(run) FROM migrate.verify_run WHERE migration_id = $1::bigint"
+													 " AND state = 'done' AND level IN ('counts', 'checksums', 'rows')",
+													 1, (const char *[]) {migrate_coord_id()});
+
+			if (SR_VALUE(last, 0, 0) == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("migration %s has no verify run to repair from", migrate_coord_id())));
+			from_run = atoi(SR_VALUE(last, 0, 0));
+		}
 		res = migrate_coord_query("SELECT dbname, status FROM migrate.database_state"
 								  " WHERE migration_id = $1::bigint ORDER BY size_bytes DESC, dbname",
 								  1, (const char *[]) {migrate_coord_id()});
@@ -258,12 +287,19 @@ migrate_verify_coordinate(const VerifyRequest *req)
 				migrate_tx_commit();
 				continue;
 			}
-			conn = migrate_source_connect(migrate_coord.source, dbname, NULL);
-			left_out = migrate_left_out_relations(conn, dbname);
-			migrate_source_close(conn);
 			migrate_tx_begin();
-			migrate_verify_plan(dbname, run, level, left_out, false);
+			if (level == MVL_REPAIR)
+				migrate_repair_plan(dbname, run, from_run);
 			migrate_tx_commit();
+			if (level != MVL_REPAIR)
+			{
+				conn = migrate_source_connect(migrate_coord.source, dbname, NULL);
+				left_out = migrate_left_out_relations(conn, dbname);
+				migrate_source_close(conn);
+				migrate_tx_begin();
+				migrate_verify_plan(dbname, run, level, left_out, false);
+				migrate_tx_commit();
+			}
 			migrate_db_state(dbname)->dispatchable = true;
 		}
 
@@ -332,20 +368,16 @@ migrate_verify_coordinate(const VerifyRequest *req)
 
 #define VERIFY_NOTICE_MS	10000
 
-PG_FUNCTION_INFO_V1(migrate_verify_sql);
-
 /*
- * SQL: migrate.verify(migration_id, level) — the source against the
- * target, for a migration that is over; waits for the run and returns its
- * rows, differences first.
+ * A run of LEVEL_NAME (a verify level, or repair) for migration ID, which
+ * is over: a coordinator in verify mode does it, this backend waits for it
+ * and returns the run's rows into FCINFO's result, differences first.
  */
-Datum
-migrate_verify_sql(PG_FUNCTION_ARGS)
+static void
+run_and_wait(FunctionCallInfo fcinfo, int64 id, const char *level_name)
 {
-	int64		id;
-	char	   *level_name;
-	int			level;
 	char	   *state;
+	bool		repair = strcmp(level_name, "repair") == 0;
 	SourceResult *res;
 	VerifyRequest req;
 	BackgroundWorkerHandle *handle;
@@ -353,16 +385,6 @@ migrate_verify_sql(PG_FUNCTION_ARGS)
 	int			r;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	migrate_require_arg(fcinfo, 0, "migration_id");
-	migrate_require_arg(fcinfo, 1, "level");
-	id = PG_GETARG_INT64(0);
-	level_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	level = migrate_verify_level(level_name);
-	if (level <= MVL_NONE)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid verify level \"%s\"", level_name),
-				 errhint("Valid levels are: schema, counts, checksums, rows.")));
 	migrate_check_migration_owner(id, &state);
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
@@ -372,7 +394,8 @@ migrate_verify_sql(PG_FUNCTION_ARGS)
 	if (strcmp(state, "done") != 0 && strcmp(state, "failed") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("migration " INT64_FORMAT " is %s: only a migration that is over can be verified", id, state),
+				 errmsg("migration " INT64_FORMAT " is %s: only a migration that is over can be %s", id, state,
+						repair ? "repaired" : "verified"),
 				 strcmp(state, "stopped") == 0 ?
 				 errhint("Resume it (migrate.resume) and verify it once it is done.") :
 				 errhint("Wait for it to end (migrate.wait), or start it with the option \"verify\", which checks each database as soon as its data is in.")));
@@ -382,6 +405,17 @@ migrate_verify_sql(PG_FUNCTION_ARGS)
 				 errmsg("migration " INT64_FORMAT " is busy: its coordinator is running", id),
 				 errhint("Another migrate.verify of it may be under way; try again when it has ended.")));
 
+	if (repair)
+	{
+		res = migrate_state_query("SELECT max(run) FROM migrate.verify_run WHERE migration_id = $1 AND state = 'done'"
+								  " AND level IN ('counts', 'checksums', 'rows')",
+								  1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(id)});
+		if (SR_VALUE(res, 0, 0) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("migration " INT64_FORMAT " has no verify run to repair from", id),
+					 errhint("Run SELECT * FROM migrate.verify(" INT64_FORMAT ") first: repair copies again what it found different.", id)));
+	}
 	memset(&req, 0, sizeof(req));
 	strlcpy(req.level, level_name, sizeof(req.level));
 	if (!pg_strong_random(&req.token, sizeof(req.token)))
@@ -421,8 +455,9 @@ migrate_verify_sql(PG_FUNCTION_ARGS)
 													  (Datum[]) {Int64GetDatum(id), Int64GetDatum(req.token)});
 
 				ereport(NOTICE,
-						(errmsg("verifying migration " INT64_FORMAT " (%s): %s of %s checks done",
-								id, level_name, SR_VALUE(p, 0, 0), SR_VALUE(p, 0, 1))));
+						(errmsg("%s migration " INT64_FORMAT " (%s): %s of %s tasks done",
+								repair ? "repairing" : "verifying", id, level_name,
+								SR_VALUE(p, 0, 0), SR_VALUE(p, 0, 1))));
 				INSTR_TIME_SET_CURRENT(last_notice);
 			}
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -448,12 +483,16 @@ migrate_verify_sql(PG_FUNCTION_ARGS)
 	if (strcmp(SR_VALUE(res, 0, 1), "done") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("verify of migration " INT64_FORMAT " failed: %s", id,
+				 errmsg("%s of migration " INT64_FORMAT " failed: %s", repair ? "repair" : "verify", id,
 						SR_VALUE(res, 0, 2) ? SR_VALUE(res, 0, 2) : "its coordinator stopped"),
 				 errhint("The checks that ended are in migrate.verify_result (run %s).", SR_VALUE(res, 0, 0))));
 
 	InitMaterializedSRF(fcinfo, 0);
-	res = migrate_state_query("SELECT dbname::text, relation, check_name, status, source_value, target_value, detail"
+	res = migrate_state_query(repair ?
+							  "SELECT dbname::text, relation, status, source_value, target_value, detail"
+							  " FROM migrate.verify_result WHERE migration_id = $1 AND run = $2::int"
+							  " ORDER BY status = 'ok', dbname, relation COLLATE \"C\"" :
+							  "SELECT dbname::text, relation, check_name, status, source_value, target_value, detail"
 							  " FROM migrate.verify_result WHERE migration_id = $1 AND run = $2::int"
 							  " ORDER BY status = 'ok', dbname, check_name COLLATE \"C\", relation COLLATE \"C\"",
 							  2, (Oid[]) {INT8OID, TEXTOID},
@@ -464,7 +503,7 @@ migrate_verify_sql(PG_FUNCTION_ARGS)
 		bool		nulls[7];
 		int			c;
 
-		for (c = 0; c < 7; c++)
+		for (c = 0; c < res->ncols && c < 7; c++)
 		{
 			char	   *v = SR_VALUE(res, r, c);
 
@@ -473,5 +512,46 @@ migrate_verify_sql(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+}
+
+PG_FUNCTION_INFO_V1(migrate_verify_sql);
+
+/*
+ * SQL: migrate.verify(migration_id, level) — the source against the
+ * target, for a migration that is over; waits for the run and returns its
+ * rows, differences first.
+ */
+Datum
+migrate_verify_sql(PG_FUNCTION_ARGS)
+{
+	char	   *level_name;
+	int			level;
+
+	migrate_require_arg(fcinfo, 0, "migration_id");
+	migrate_require_arg(fcinfo, 1, "level");
+	level_name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	level = migrate_verify_level(level_name);
+	if (level <= MVL_NONE || level == MVL_REPAIR)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid verify level \"%s\"", level_name),
+				 errhint("Valid levels are: schema, counts, checksums, rows.")));
+	run_and_wait(fcinfo, PG_GETARG_INT64(0), level_name);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(migrate_repair_sql);
+
+/*
+ * SQL: migrate.repair(migration_id) — the key ranges of every table the
+ * latest verify run (counts and above) found different, copied again from
+ * the source; waits for the run and returns a row a table.  Running
+ * migrate.verify again proves it.
+ */
+Datum
+migrate_repair_sql(PG_FUNCTION_ARGS)
+{
+	migrate_require_arg(fcinfo, 0, "migration_id");
+	run_and_wait(fcinfo, PG_GETARG_INT64(0), "repair");
 	return (Datum) 0;
 }

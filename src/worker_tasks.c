@@ -382,7 +382,7 @@ migrate_run_copy(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	int64		bytes = 0;
 	bool		binary = (migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000);
 
-	result->rows = migrate_copy_table(conn, task, binary, migrate_worker_progress,
+	result->rows = migrate_copy_table(conn, task, NULL, binary, migrate_worker_progress,
 									  (void *) &task->task_id, &bytes);
 	result->bytes = bytes;
 
@@ -832,7 +832,7 @@ copy_again(void *arg)
 		conn = migrate_source_connect(migrate_worker_source(), migrate_worker_shared->dbname, NULL);
 		MemoryContextSwitchTo(outer);
 		(void) migrate_source_query(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
-		ca->rows = migrate_copy_table(conn, &ca->task,
+		ca->rows = migrate_copy_table(conn, &ca->task, NULL,
 									  migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000,
 									  migrate_worker_progress, (void *) &ca->task.task_id, &ca->bytes);
 	}
