@@ -230,4 +230,44 @@ is($target->safe_psql('postgres', "SELECT concat_ws(' ', status, source_value, t
 	  . " FROM migrate.verify_result WHERE migration_id = $id AND relation = 'public.t' AND check_name = 'count'"), 'ok 10 10',
 	'and the table copied is whole');
 
+# ---- a non-superuser admin: verify and repair as it may -------------------------------------------
+my $pw = 'Mover-pa55word-2';
+$source->safe_psql('postgres', "CREATE ROLE mover LOGIN SUPERUSER PASSWORD '$pw'; CREATE DATABASE owned");
+$source->safe_psql('owned', q{
+	CREATE ROLE app_owner;
+	GRANT CREATE ON SCHEMA public TO app_owner;
+	CREATE TABLE plain (id int PRIMARY KEY, v int);
+	INSERT INTO plain SELECT i, i FROM generate_series(1, 3000) i;
+	CREATE TABLE parent (id int PRIMARY KEY);
+	INSERT INTO parent SELECT generate_series(1, 10);
+	CREATE TABLE child (id int PRIMARY KEY, p int REFERENCES parent ON DELETE CASCADE);
+	INSERT INTO child SELECT i, i FROM generate_series(1, 10) i;
+	ALTER TABLE plain OWNER TO app_owner;
+	ALTER TABLE parent OWNER TO app_owner;
+	ALTER TABLE child OWNER TO app_owner;
+});
+$target->safe_psql('postgres', q{
+	CREATE ROLE admin LOGIN CREATEROLE CREATEDB;
+	GRANT USAGE ON SCHEMA migrate TO admin;
+	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA migrate TO admin;
+	GRANT SELECT ON ALL TABLES IN SCHEMA migrate TO admin;
+});
+my $mover = source_uri($source, 'mover', $pw);
+$id = $target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '{\"method\": \"dump\","
+	  . " \"databases\": [\"owned\"], \"exclude_roles\": [\"mover\"], \"verify\": \"checksums\"}')");
+is($target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.wait($id, 'done', '300 s')"), 'done',
+	'a non-superuser admin\'s migration, verified') or diag(migration_diag($target, $id));
+is($target->safe_psql('postgres', "SET ROLE admin; SELECT count(*) FILTER (WHERE status <> 'ok') FROM migrate.verify($id, 'rows')"),
+	'0', 'the admin verifies its own migration');
+$target->safe_psql('owned', 'UPDATE plain SET v = -1 WHERE id = 42; INSERT INTO parent VALUES (99)');
+$target->safe_psql('postgres', "SET ROLE admin; SELECT count(*) FROM migrate.verify($id, 'counts')");
+$target->safe_psql('postgres', "SET ROLE admin; SELECT count(*) FROM migrate.verify($id, 'checksums')");
+$repaired = $target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(concat_ws(' | ', relation, status, detail), E'\\n' ORDER BY relation)"
+	  . " FROM migrate.repair($id)");
+like($repaired, qr/^public\.parent \| skipped \| the table has triggers, rules or foreign keys, which only a superuser's repair can keep from acting/m,
+	'a table with a foreign key (whose cascade would empty the child) is not repaired by a non-superuser, and says why');
+like($repaired, qr/^public\.plain \| repaired \| 1 of \d+ ranges? differed/m, 'a plain table is');
+is($target->safe_psql('owned', 'SELECT (SELECT v FROM plain WHERE id = 42) || \' \' || (SELECT count(*) FROM child)'), '42 10',
+	'the row is the source\'s again, and the child table kept every row');
+
 done_testing();
