@@ -34,6 +34,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
@@ -42,6 +43,8 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
 
 #include "copy.h"
 #include "plan.h"
@@ -1260,6 +1263,57 @@ migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
 }
 
 /*
+ * Repair of the sequences of NAMES (quoted, qualified, as verify named
+ * them): each set to the source's value as it is now, as the copy sets it
+ * (last_value, and whether it was called), as the sequence's owner in a
+ * security-restricted operation.
+ */
+static void
+repair_sequences(SourceConn *conn, List *names, Results *out)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		const char *name = lfirst(lc);
+		List	   *parts = stringToQualifiedNameList(name);
+		Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(parts), RowExclusiveLock, true);
+		SourceResult *src;
+		Oid			save_userid;
+		int			save_sec_context;
+		int			save_nestlevel;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_SEQUENCE)
+		{
+			add_result(out, name, "repair", "skipped", NULL, NULL, "the sequence is not on the target");
+			continue;
+		}
+		src = migrate_source_query(conn, psprintf("SELECT last_value, is_called FROM %s",
+												  quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																			 get_rel_name(relid))),
+								   0, NULL);
+		if (src->nrows != 1 || SR_VALUE(src, 0, 0) == NULL || SR_VALUE(src, 0, 1) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("the source answered no value for sequence %s", name)));
+		GetUserIdAndSecContext(&save_userid, &save_sec_context);
+		SetUserIdAndSecContext(migrate_evaluating_role(relid),
+							   save_sec_context | SECURITY_RESTRICTED_OPERATION);
+		save_nestlevel = NewGUCNestLevel();
+		(void) migrate_target_query("SELECT pg_catalog.setval($1, $2::pg_catalog.int8, $3::pg_catalog.bool)", 3,
+									(Oid[]) {OIDOID, TEXTOID, TEXTOID},
+									(Datum[]) {ObjectIdGetDatum(relid), CStringGetTextDatum(SR_VALUE(src, 0, 0)),
+									CStringGetTextDatum(SR_VALUE(src, 0, 1))});
+		AtEOXact_GUC(false, save_nestlevel);
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		add_result(out, name, "repair", "repaired",
+				   psprintf("%s%s", SR_VALUE(src, 0, 0), strcmp(SR_VALUE(src, 0, 1), "t") == 0 ? "" : " (not called)"),
+				   NULL, "the sequence set to the source's value");
+	}
+}
+
+/*
  * A repair task (migrate.repair): the key ranges of the table that differ
  * now, found as level checksums finds them, copied again: the target's
  * rows of those ranges deleted and the source's copied in, in one
@@ -1276,8 +1330,7 @@ migrate_run_repair(const TaskMsg *task, ResultMsg *result, StringInfo out)
 	SourceConn *conn = migrate_worker_snapshot_conn(NULL);
 	Results		res = {out, "now", 0};
 	bool		convert = pin_sessions(conn);
-	Oid			relid = RangeVarGetRelid(makeRangeVar(task->schema_name, task->table_name, -1),
-										 RowExclusiveLock, true);
+	Oid			relid;
 	TablePlan  *p;
 	SourceResult *src;
 	SourceResult *tgt;
@@ -1296,7 +1349,12 @@ migrate_run_repair(const TaskMsg *task, ResultMsg *result, StringInfo out)
 	bool		binary = (migrate_worker_shared->source_version / 10000 == PG_VERSION_NUM / 10000);
 
 	if (task->table_name == NULL)
-		elog(ERROR, "a repair task without a table");
+	{
+		repair_sequences(conn, list_copy_tail(task->statements, 2), &res);
+		goto done;
+	}
+	relid = RangeVarGetRelid(makeRangeVar(task->schema_name, task->table_name, -1),
+							 RowExclusiveLock, true);
 	p = plan_table(conn, task->schema_name, task->table_name, convert);
 	if (!OidIsValid(relid))
 	{

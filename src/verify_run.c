@@ -91,7 +91,8 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 
 /*
  * Plans repair run RUN of database DBNAME: a task a table that verify run
- * FROM_RUN found different (its count, checksum or rows).
+ * FROM_RUN found different (its count, checksum or rows), and one for its
+ * sequences whose values differed.
  */
 void
 migrate_repair_plan(const char *dbname, int run, int from_run)
@@ -102,6 +103,15 @@ migrate_repair_plan(const char *dbname, int run, int from_run)
 					   " FROM migrate.verify_result v"
 					   " WHERE v.migration_id = $1::bigint AND v.run = $4::int AND v.dbname = $2"
 					   " AND v.check_name IN ('count', 'checksum', 'row') AND v.status <> 'ok' AND v.relation IS NOT NULL",
+					   4, (const char *[]) {migrate_coord_id(), dbname, psprintf("%d", run), psprintf("%d", from_run)});
+	/* and one for the sequences whose values differed, named one a line */
+	migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement, verify_run)"
+					   " SELECT $1::bigint, $2, 'repair', E'repair\\nsequences\\n'"
+					   "  || string_agg(DISTINCT v.relation, E'\\n'), $3::int"
+					   " FROM migrate.verify_result v"
+					   " WHERE v.migration_id = $1::bigint AND v.run = $4::int AND v.dbname = $2"
+					   " AND v.check_name = 'sequence_value' AND v.status <> 'ok' AND v.relation IS NOT NULL"
+					   " HAVING count(*) > 0",
 					   4, (const char *[]) {migrate_coord_id(), dbname, psprintf("%d", run), psprintf("%d", from_run)});
 }
 
