@@ -184,6 +184,19 @@ connect_with_retry(const char *dbname)
 	}
 }
 
+/*
+ * The migration's source (from migrate_coord.source_string) and its
+ * options (OPTIONS, as text), parsed; in a transaction.
+ */
+static void
+load_source_and_options(const char *options)
+{
+	migrate_coord.source = migrate_parse_source(migrate_coord.source_string);
+	migrate_coord.source->require_password = !superuser_arg(migrate_coord.owner);
+	migrate_coord.options = migrate_parse_options(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+																					 CStringGetDatum(options))));
+}
+
 /* Copies the roles once, as the owner, with the migration's id. */
 static void
 roles_step(void)
@@ -303,10 +316,7 @@ migrate_coordinator_main(Datum main_arg)
 				proc_exit(0);
 			migrate_tx_begin();
 			migrate_check_library_version();
-			migrate_coord.source = migrate_parse_source(migrate_coord.source_string);
-			migrate_coord.source->require_password = !superuser_arg(migrate_coord.owner);
-			migrate_coord.options = migrate_parse_options(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-																							 CStringGetDatum(SR_VALUE(res, 0, 1)))));
+			load_source_and_options(SR_VALUE(res, 0, 1));
 			migrate_tx_commit();
 			migrate_verify_coordinate(&req);
 			proc_exit(0);
@@ -322,10 +332,7 @@ migrate_coordinator_main(Datum main_arg)
 	{
 		/* (a cancel asked for while no coordinator ran: its objects go now) */
 		migrate_tx_begin();
-		migrate_coord.source = migrate_parse_source(migrate_coord.source_string);
-		migrate_coord.source->require_password = !superuser_arg(migrate_coord.owner);
-		migrate_coord.options = migrate_parse_options(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-																						 CStringGetDatum(SR_VALUE(res, 0, 1)))));
+		load_source_and_options(SR_VALUE(res, 0, 1));
 		migrate_tx_commit();
 		finish("cancelled", NULL);
 		proc_exit(0);

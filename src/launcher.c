@@ -54,6 +54,30 @@ migrate_bgworker_init(BackgroundWorker *bgw, const char *function,
 	strlcpy(bgw->bgw_name, name, BGW_MAXLEN);
 }
 
+StaticAssertDecl(NAMEDATALEN + sizeof(VerifyRequest) <= BGW_EXTRALEN,
+				 "an owner and a verify request fit in bgw_extra");
+
+/*
+ * A coordinator of migration MIGRATION_ID acting as OWNER_NAME; in verify
+ * mode with REQ (else NULL), telling NOTIFY_PID (or nobody: 0) when it
+ * stops.  False when no worker slot is free now.  No catalog access.
+ */
+static bool
+launch(int64 migration_id, const char *owner_name, const VerifyRequest *req,
+	   pid_t notify_pid, BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker bgw;
+
+	migrate_bgworker_init(&bgw, "migrate_coordinator_main", "migrate coordinator",
+						  psprintf("migrate %s " INT64_FORMAT, req ? "verify" : "coordinator", migration_id));
+	bgw.bgw_main_arg = Int64GetDatum(migration_id);
+	strlcpy(bgw.bgw_extra, owner_name, NAMEDATALEN);
+	if (req != NULL)
+		memcpy(bgw.bgw_extra + NAMEDATALEN, req, sizeof(VerifyRequest));
+	bgw.bgw_notify_pid = notify_pid;
+	return RegisterDynamicBackgroundWorker(&bgw, handle);
+}
+
 /*
  * Starts the coordinator of migration MIGRATION_ID, acting as the role
  * OWNER_NAME.  Returns false when no worker slot is free now.  No catalog
@@ -63,37 +87,18 @@ bool
 migrate_launch_coordinator(int64 migration_id, const char *owner_name,
 						   BackgroundWorkerHandle **handle)
 {
-	BackgroundWorker bgw;
-
-	migrate_bgworker_init(&bgw, "migrate_coordinator_main", "migrate coordinator",
-						  psprintf("migrate coordinator " INT64_FORMAT, migration_id));
-	bgw.bgw_main_arg = Int64GetDatum(migration_id);
-	strlcpy(bgw.bgw_extra, owner_name, NAMEDATALEN);
-	bgw.bgw_notify_pid = 0;
-	return RegisterDynamicBackgroundWorker(&bgw, handle);
+	return launch(migration_id, owner_name, NULL, 0, handle);
 }
-
-StaticAssertDecl(NAMEDATALEN + sizeof(VerifyRequest) <= BGW_EXTRALEN,
-				 "an owner and a verify request fit in bgw_extra");
 
 /*
  * Starts a coordinator of migration MIGRATION_ID in verify mode (REQ),
- * acting as OWNER_NAME, that tells this backend when it stops.  Returns
- * false when no worker slot is free now.
+ * acting as OWNER_NAME, that tells this backend when it stops.
  */
 bool
 migrate_launch_verifier(int64 migration_id, const char *owner_name, const VerifyRequest *req,
 						BackgroundWorkerHandle **handle)
 {
-	BackgroundWorker bgw;
-
-	migrate_bgworker_init(&bgw, "migrate_coordinator_main", "migrate coordinator",
-						  psprintf("migrate verify " INT64_FORMAT, migration_id));
-	bgw.bgw_main_arg = Int64GetDatum(migration_id);
-	strlcpy(bgw.bgw_extra, owner_name, NAMEDATALEN);
-	memcpy(bgw.bgw_extra + NAMEDATALEN, req, sizeof(VerifyRequest));
-	bgw.bgw_notify_pid = MyProcPid;
-	return RegisterDynamicBackgroundWorker(&bgw, handle);
+	return launch(migration_id, owner_name, req, MyProcPid, handle);
 }
 
 /* Registers the launcher; only while shared_preload_libraries loads us. */
