@@ -278,7 +278,6 @@ migrate_verify_coordinate(const VerifyRequest *req)
 			const char *dbname = SR_VALUE(res, r, 0);
 			const char *status = SR_VALUE(res, r, 1);
 			List	   *left_out;
-
 			bool		here;
 
 			CHECK_FOR_INTERRUPTS();
