@@ -355,9 +355,20 @@ migrate_worker_main(Datum main_arg)
 
 			result.kind = RK_ERROR;
 			result.sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
-			result.text = edata->context ?
-				psprintf("%s (%s)", edata->message, edata->context) : edata->message;
-			result.text = migrate_redact(result.text);
+			/* the whole error: its detail and hint too, as the server gave them */
+			{
+				StringInfoData text;
+
+				initStringInfo(&text);
+				appendStringInfoString(&text, edata->message);
+				if (edata->detail != NULL)
+					appendStringInfo(&text, ": %s", edata->detail);
+				if (edata->hint != NULL)
+					appendStringInfo(&text, " Hint: %s", edata->hint);
+				if (edata->context != NULL)
+					appendStringInfo(&text, " (%s)", edata->context);
+				result.text = migrate_redact(text.data);
+			}
 		}
 		PG_END_TRY();
 

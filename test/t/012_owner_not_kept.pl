@@ -45,6 +45,9 @@ like($target->safe_psql('postgres', "SELECT message FROM migrate.databases WHERE
 	'the database\'s message is the root error, named by its task, not one of the tasks that only depend on it');
 like($target->safe_psql('postgres', "SELECT task || ': ' || error FROM migrate.errors WHERE migration_id = $id LIMIT 1"),
 	qr/^copy public\.guarded: table public\.guarded is owned by/, 'and migrate.errors lists it first');
+like($target->safe_psql('postgres', "SELECT error FROM migrate.errors WHERE migration_id = $id LIMIT 1"),
+	qr/: Its constraints, defaults, .* Hint: Have role tenant2 on the target/s,
+	'with its detail and its hint: what to do about it');
 like($target->safe_psql('postgres', "SELECT string_agg(error, E'\\n') FROM migrate.errors WHERE migration_id = $id"),
 	qr/not run: it depends on copy task/, 'the tasks that depend on it follow');
 ok(!-e "$dir/grabbed", 'the source\'s function never ran as the superuser');
