@@ -698,10 +698,6 @@ no_subscription(DbState *db, const char **next)
 }
 
 /*
- * The tasks of the database run; when none is open any more it is
- * finishing, or failed with its first error.
- */
-/*
  * Is database DB verified once its data is in (the option verify)?  The
  * dump method's snapshot is kept for it: the source is read where it was
  * copied from.
@@ -754,6 +750,10 @@ plan_verify(DbState *db)
 	migrate_tx_commit();
 }
 
+/*
+ * The tasks of the database run; when none is open any more it is
+ * finishing, or failed with its root error.
+ */
 static StepResult
 run_tasks(DbState *db, const SchedCounts *c, const char *status, const char **next)
 {

@@ -177,6 +177,24 @@ is($target->safe_psql('hard', 'SELECT count(*) FROM big') . ' ' . $target->safe_
 	'2000000 777', 'the changed row is the source\'s, the extra one gone, the missing one back');
 
 
+# ---- the dump method's snapshot: writes made on the source during the copy are no difference ---------
+$source->safe_psql('postgres', 'CREATE DATABASE busy');
+$source->safe_psql('busy', slow_table_sql('slow', 1500));
+$source->safe_psql('busy', 'CREATE TABLE quick (id int PRIMARY KEY); INSERT INTO quick SELECT generate_series(1, 100)');
+$id = $target->safe_psql('postgres',
+	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"roles\": false, \"databases\": [\"busy\"],"
+	  . " \"verify\": \"rows\"}')");
+is(poll_until($target, "SELECT state FROM migrate.table_progress WHERE migration_id = $id AND table_name = 'slow'", qr/^copying$/),
+	'copying', 'the slow table copies');
+$source->safe_psql('busy', 'INSERT INTO quick SELECT generate_series(101, 150); DELETE FROM quick WHERE id <= 10');
+is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done',
+	'rows written on the source while it copied are no difference: the source is read at the snapshot')
+  or diag(migration_diag($target, $id));
+is($target->safe_psql('busy', 'SELECT count(*) FROM quick'), '100', 'the target has the snapshot\'s rows');
+like($target->safe_psql('postgres', "SELECT count(*) FILTER (WHERE status <> 'ok') || ' ' || string_agg(DISTINCT status, ',')"
+	  . " FROM migrate.verify($id, 'counts') WHERE relation = 'public.quick'"),
+	qr/^1 differs$/, 'and a later verify, reading the source as it is now, says the source moved on');
+
 # ---- the replication method: verified at cutover, the source still fenced -------------------------
 $source->safe_psql('postgres', 'CREATE DATABASE live');
 $source->safe_psql('live', q{
