@@ -391,26 +391,79 @@ binary_portable(Oid typid)
 }
 
 /*
- * Refuses to load a table whose owner on the source, a role without
- * superuser there, could not be given it here (the role is missing, or the
- * migration's owner may not give it) when loading it runs code the source
- * defined: that code would run as the role that owns the table here
- * instead, the migration's owner or a superuser, with rights its author
- * never had.
+ * What the copy of TASK's table needs to know of it on the source, in one
+ * round trip: its owner, whether that is a superuser there, and its
+ * columns' types, a line "column schema.type" each (quoted as needed).
+ */
+static SourceResult *
+source_table_facts(SourceConn *conn, const TaskMsg *task)
+{
+	const char *params[2] = {task->schema_name, task->table_name};
+
+	return migrate_source_query(conn,
+								"SELECT pg_catalog.pg_get_userbyid(c.relowner), r.rolsuper,"
+								" (SELECT pg_catalog.string_agg(pg_catalog.format('%I %I.%I', a.attname, tn.nspname, t.typname), E'\\n')"
+								"  FROM pg_catalog.pg_attribute a"
+								"  JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid"
+								"  JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) t.typnamespace"
+								"  WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum > 0 AND NOT a.attisdropped)"
+								" FROM pg_catalog.pg_class c"
+								" JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+								" LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner"
+								" WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2",
+								2, params);
+}
+
+/*
+ * Does column ATT have the type here that it has on the source (FACTS'
+ * column list)?  Binary data is only read back right by the type that
+ * wrote it: a table that was there already (a merge) may have another.
+ */
+static bool
+same_type_there(SourceResult *facts, Form_pg_attribute att)
+{
+	const char *types = facts->nrows > 0 ? SR_VALUE(facts, 0, 2) : NULL;
+	HeapTuple	tup;
+	Form_pg_type typ;
+	char	   *line;
+	const char *p;
+	size_t		len;
+
+	if (types == NULL)
+		return false;
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(att->atttypid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tup);
+	line = psprintf("%s %s", quote_identifier(NameStr(att->attname)),
+					quote_qualified_identifier(get_namespace_name(typ->typnamespace),
+											   NameStr(typ->typname)));
+	ReleaseSysCache(tup);
+	len = strlen(line);
+	for (p = types;;)
+	{
+		if (strncmp(p, line, len) == 0 && (p[len] == '\n' || p[len] == '\0'))
+			return true;
+		p = strchr(p, '\n');
+		if (p == NULL)
+			return false;
+		p++;
+	}
+}
+
+/*
+ * Refuses to load a table whose owner on the source (FACTS), a role
+ * without superuser there, could not be given it here (the role is
+ * missing, or the migration's owner may not give it) when loading it runs
+ * code the source defined: that code would run as the role that owns the
+ * table here instead, the migration's owner or a superuser, with rights
+ * its author never had.
  */
 static void
-check_owner_kept(SourceConn *conn, const TaskMsg *task, Oid relid, Oid runs_as)
+check_owner_kept(SourceResult *res, const TaskMsg *task, Oid relid, Oid runs_as)
 {
-	SourceResult *res;
-	const char *params[2] = {task->schema_name, task->table_name};
 	char	   *here = GetUserNameFromId(migrate_rel_owner(relid), false);
 
-	res = migrate_source_query(conn,
-					   "SELECT pg_catalog.pg_get_userbyid(c.relowner), r.rolsuper FROM pg_catalog.pg_class c"
-					   " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-					   " LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner"
-					   " WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2",
-					   2, params);
 	if (res->nrows == 0 || SR_VALUE(res, 0, 0) == NULL ||
 		strcmp(SR_VALUE(res, 0, 0), here) == 0)
 		return;
@@ -506,6 +559,7 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, const char *where, boo
 	LOCKMODE	lockmode;
 	Oid			relid;
 	Oid			runs_as;
+	SourceResult *facts;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
@@ -541,7 +595,8 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, const char *where, boo
 	 * transaction's end (or abort) restores the identity and the settings.
 	 */
 	runs_as = migrate_evaluating_role(relid);
-	check_owner_kept(conn, task, relid, runs_as);
+	facts = source_table_facts(conn, task);
+	check_owner_kept(facts, task, relid, runs_as);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(runs_as, save_sec_context | SECURITY_RESTRICTED_OPERATION);
 	save_nestlevel = NewGUCNestLevel();
@@ -572,8 +627,11 @@ migrate_copy_table(SourceConn *conn, const TaskMsg *task, const char *where, boo
 		attnames = lappend(attnames, makeString(pstrdup(NameStr(att->attname))));
 		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "",
 						 quote_identifier(NameStr(att->attname)));
-		/* binary only where every column's binary form means the same here */
-		if (binary && !binary_portable(att->atttypid))
+		/*
+		 * binary only where every column's binary form means the same here,
+		 * and its type is the source's
+		 */
+		if (binary && (!binary_portable(att->atttypid) || !same_type_there(facts, att)))
 			binary = false;
 	}
 

@@ -368,6 +368,7 @@ typedef struct KindTally
 	int64		source;
 	int64		target;
 	int64		differ;
+	int64		own;			/* only on the target, its own (a merge) */
 } KindTally;
 
 /* Differences named a kind; the rest are counted in its summary. */
@@ -435,13 +436,15 @@ values_equal(const char *a, const char *b)
 
 /*
  * Compares two lists in the same order, kind by kind: a difference a row
- * (missing: on the source only; extra: here only; differs), then a row a
+ * (missing: on the source only; extra: here only, or own where the
+ * target's own objects are expected (OWN_EXTRAS: a merge); differs), then a row a
  * kind with the counts on both sides.  Both lists are sorted by the bytes
  * of kind and name; a source that sends them otherwise gets differences,
  * never a crash.
  */
 static void
-compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const char *prefix)
+compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const char *prefix,
+				bool own_extras)
 {
 	int			i = 0,
 				j = 0;
@@ -473,7 +476,13 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 		{
 			t = tally_of(&tallies, tgt[j].kind);
 			t->target++;
-			if (t->differ++ < MAX_NAMED_A_KIND)
+			if (own_extras)
+			{
+				if (t->own++ < MAX_NAMED_A_KIND)
+					add_result(out, tgt[j].name, tgt[j].kind, "own", NULL, tgt[j].value,
+							   "on the target only: the target's own, kept by the merge");
+			}
+			else if (t->differ++ < MAX_NAMED_A_KIND)
 				add_result(out, tgt[j].name, tgt[j].kind, "extra", NULL, tgt[j].value,
 						   "on the target, not on the source");
 			j++;
@@ -493,12 +502,15 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 	{
 		KindTally  *t = lfirst(lc);
 
+		const char *own = t->own == 0 ? "" :
+			psprintf("%s" INT64_FORMAT " the target's own", t->differ == 0 ? "" : "; ", t->own);
+
 		add_result(out, NULL, psprintf("%s%s", prefix, t->kind), t->differ == 0 ? "ok" : "differs",
 				   psprintf(INT64_FORMAT, t->source), psprintf(INT64_FORMAT, t->target),
-				   t->differ == 0 ? NULL :
+				   t->differ == 0 ? (t->own == 0 ? NULL : own) :
 				   t->differ > MAX_NAMED_A_KIND ?
-				   psprintf(INT64_FORMAT " differences, the first %d named", t->differ, MAX_NAMED_A_KIND) :
-				   psprintf(INT64_FORMAT " difference%s", t->differ, t->differ == 1 ? "" : "s"));
+				   psprintf(INT64_FORMAT " differences, the first %d named%s", t->differ, MAX_NAMED_A_KIND, own) :
+				   psprintf(INT64_FORMAT " difference%s%s", t->differ, t->differ == 1 ? "" : "s", own));
 	}
 }
 
@@ -602,7 +614,7 @@ sequences_of(Entry *e, int n, int *nseq)
  * of the sequences that both have, read from each sequence on its side.
  */
 static void
-verify_schema(SourceConn *conn, List *left_out, bool fenced, Results *out)
+verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Results *out)
 {
 	char	   *sql = psprintf(inventory_sql,
 							   quote_literal_cstr(migrate_text_array_literal(left_out)));
@@ -623,7 +635,7 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, Results *out)
 
 	se = entries_of(src, fenced, &ns);
 	te = entries_of(tgt, false, &nt);
-	compare_entries(out, se, ns, te, nt, "");
+	compare_entries(out, se, ns, te, nt, "", merged);
 
 	/*
 	 * The values of the sequences on both sides (one only on one side is
@@ -654,7 +666,7 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, Results *out)
 
 		if (strcmp(out->at, "snapshot") == 0)
 			moved_on(out, common, sv, tv, ncommon);
-		compare_entries(out, sv, ncommon, tv, ncommon, "");
+		compare_entries(out, sv, ncommon, tv, ncommon, "", false);
 	}
 }
 
@@ -1213,7 +1225,7 @@ migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
 			verify_large_objects(conn, &res);
 		else
 			verify_schema(conn, list_copy_tail(task->statements, 2),
-						  strcmp(what, "schema_fenced") == 0, &res);
+						  strstr(what, "_fenced") != NULL, strstr(what, "_merge") != NULL, &res);
 	}
 	else
 	{

@@ -52,7 +52,8 @@
  * above each table the migration copied or joined to the stream, at
  * checksums its large objects.  The largest tables first.  FENCED: the
  * source's writes are fenced (the cutover's default_transaction_read_only
- * on the source is not the database's).
+ * on the source is not the database's).  With "if_exists": "merge" the
+ * objects only the target has are its own, not differences.
  */
 void
 migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool fenced)
@@ -63,7 +64,8 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 	ListCell   *lc;
 
 	initStringInfo(&schema);
-	appendStringInfo(&schema, "%s\n%s", name, fenced ? "schema_fenced" : "schema");
+	appendStringInfo(&schema, "%s\nschema%s%s", name, fenced ? "_fenced" : "",
+					 migrate_coord.options->if_exists_merge ? "_merge" : "");
 	foreach(lc, left_out)
 		appendStringInfo(&schema, "\n%s", (char *) lfirst(lc));
 	migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement, verify_run)"
@@ -126,7 +128,7 @@ migrate_verify_store(int64 task_id, const char *results)
 					   " FROM migrate.task t, jsonb_to_recordset($3::jsonb) AS r(relation text, check_name text,"
 					   "  status text, source_value text, target_value text, detail text, source_at text)"
 					   " WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.verify_run IS NOT NULL"
-					   " AND r.status IN ('ok', 'differs', 'missing', 'extra', 'skipped', 'repaired')",
+					    " AND r.status IN ('ok', 'differs', 'missing', 'extra', 'own', 'skipped', 'repaired')",
 					   3, (const char *[]) {migrate_coord_id(), psprintf(INT64_FORMAT, task_id),
 						   results ? results : "[]"});
 }
@@ -140,7 +142,7 @@ migrate_verify_task_failed(int64 task_id, const char *error)
 					   "  CASE WHEN t.table_name IS NOT NULL THEN pg_catalog.quote_ident(t.schema_name) || '.'"
 					   "   || pg_catalog.quote_ident(t.table_name) END,"
 					   "  CASE WHEN t.table_name IS NOT NULL THEN 'table'"
-					   "   ELSE pg_catalog.regexp_replace(pg_catalog.split_part(t.statement, E'\\n', 2), '_fenced$', '') END,"
+					   "   ELSE pg_catalog.regexp_replace(pg_catalog.split_part(t.statement, E'\\n', 2), '(_fenced)?(_merge)?$', '') END,"
 					   "  'error', $3"
 					   " FROM migrate.task t WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.verify_run IS NOT NULL",
 					   3, (const char *[]) {migrate_coord_id(), psprintf(INT64_FORMAT, task_id), error});
@@ -153,7 +155,7 @@ migrate_verify_task_failed(int64 task_id, const char *error)
 char *
 migrate_verify_finish_database(const char *dbname, int run)
 {
-	SourceResult *res = migrate_coord_query("SELECT count(*) FILTER (WHERE status <> 'ok'),"
+	SourceResult *res = migrate_coord_query("SELECT count(*) FILTER (WHERE status NOT IN ('ok', 'own')),"
 											" count(*) FILTER (WHERE status = 'error'), r.level"
 											" FROM migrate.verify_run r LEFT JOIN migrate.verify_result v"
 											"  ON v.migration_id = r.migration_id AND v.run = r.run AND v.dbname = $2"
@@ -185,7 +187,7 @@ end_run(int run, const char *state, const char *error)
 
 	migrate_coord_exec("UPDATE migrate.verify_run r SET state = $3, error = $4, finished_at = now(),"
 					   " differences = (SELECT count(*) FROM migrate.verify_result v"
-					   "  WHERE v.migration_id = r.migration_id AND v.run = r.run AND v.status <> 'ok')"
+					   "  WHERE v.migration_id = r.migration_id AND v.run = r.run AND v.status NOT IN ('ok', 'own'))"
 					   " WHERE r.migration_id = $1::bigint AND r.run = $2::int",
 					   4, (const char *[]) {migrate_coord_id(), run_s, state, error});
 	migrate_coord_event(strcmp(state, "done") == 0 ? "verify_done" : "verify_failed",
@@ -500,10 +502,10 @@ run_and_wait(FunctionCallInfo fcinfo, int64 id, const char *level_name)
 	res = migrate_state_query(repair ?
 							  "SELECT dbname::text, relation, status, source_value, target_value, detail"
 							  " FROM migrate.verify_result WHERE migration_id = $1 AND run = $2::int"
-							  " ORDER BY status = 'ok', dbname, relation COLLATE \"C\"" :
+							  " ORDER BY status IN ('ok', 'own'), dbname, relation COLLATE \"C\"" :
 							  "SELECT dbname::text, relation, check_name, status, source_value, target_value, detail"
 							  " FROM migrate.verify_result WHERE migration_id = $1 AND run = $2::int"
-							  " ORDER BY status = 'ok', dbname, check_name COLLATE \"C\", relation COLLATE \"C\"",
+							  " ORDER BY status IN ('ok', 'own'), dbname, check_name COLLATE \"C\", relation COLLATE \"C\"",
 							  2, (Oid[]) {INT8OID, TEXTOID},
 							  (Datum[]) {Int64GetDatum(id), CStringGetTextDatum(SR_VALUE(res, 0, 0))});
 	for (r = 0; r < res->nrows; r++)

@@ -49,7 +49,7 @@
 /*
  * Did a statement fail because what it creates is there already?  On a
  * retry that means a previous attempt committed it before its result was
- * recorded: done, not failed.
+ * recorded; in a merge, that a migration made it before: done, not failed.
  */
 static bool
 already_there(int sqlerrcode)
@@ -152,6 +152,33 @@ is_owner_statement(const char *sql)
 }
 
 /*
+ * The first MAX characters of statement SQL on one line (each run of white
+ * space one blank), "..." where it was cut: what a warning names it by.
+ */
+static char *
+statement_start(const char *sql, int max)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = sql; *p != '\0' && buf.len < max; p++)
+	{
+		if (isspace((unsigned char) *p))
+		{
+			while (isspace((unsigned char) p[1]))
+				p++;
+			appendStringInfoChar(&buf, ' ');
+		}
+		else
+			appendStringInfoChar(&buf, *p);
+	}
+	if (*p != '\0')
+		appendStringInfoString(&buf, "...");
+	return buf.data;
+}
+
+/*
  * Adds ERR to the task's warnings (bounded), with the start of statement SQL
  * when given (statements that carry no secrets: ownership).
  */
@@ -162,14 +189,257 @@ add_warning(StringInfo warnings, const char *err, const char *sql)
 		return;
 	appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
 	if (sql != NULL)
-		appendStringInfo(warnings, " (%.120s)", sql);
+		appendStringInfo(warnings, " (%s)", statement_start(sql, 120));
+}
+
+/*
+ * The relation statement STMT of a dump creates (*CREATES true) or alters,
+ * or NULL.
+ */
+static RangeVar *
+statement_relation(Node *stmt, bool *creates)
+{
+	*creates = true;
+	if (IsA(stmt, CreateStmt))
+		return ((CreateStmt *) stmt)->relation;
+	if (IsA(stmt, CreateSeqStmt))
+		return ((CreateSeqStmt *) stmt)->sequence;
+	if (IsA(stmt, ViewStmt))
+		return ((ViewStmt *) stmt)->view;
+	if (IsA(stmt, CreateTableAsStmt))
+		return ((CreateTableAsStmt *) stmt)->into->rel;
+	*creates = false;
+	if (IsA(stmt, AlterTableStmt))
+		return ((AlterTableStmt *) stmt)->relation;
+	if (IsA(stmt, AlterSeqStmt))
+		return ((AlterSeqStmt *) stmt)->sequence;
+	return NULL;
+}
+
+/*
+ * What a script found there already (a merge into what a migration made
+ * before, or a retry): the relations whose creation it skipped, by name, and
+ * how many statements it kept as they were.
+ */
+typedef struct ThereAlready
+{
+	HTAB	   *relations;
+	int			kept;
+	StringInfoData first;		/* the first few, named */
+} ThereAlready;
+
+typedef struct ThereKey
+{
+	char		name[NAMEDATALEN * 2 + 8];
+} ThereKey;
+
+static char *
+relation_key(const RangeVar *rv)
+{
+	return psprintf("%s.%s", rv->schemaname ? rv->schemaname : "", rv->relname);
+}
+
+/*
+ * Is the failure (CODE) of statement SQL what comes of its object being
+ * there already?  A CREATE of an object that exists; then, of a relation
+ * whose CREATE was skipped, what pg_dump does to it next that is done
+ * already: an identity added, a partition attached, a key or column added.
+ * A large object that exists is a unique violation, not a duplicate.
+ * Anything else is a real failure.  Records what was kept in THERE.
+ */
+static bool
+kept_as_there(ThereAlready *there, const char *sql, int code)
+{
+	List	   *parsed;
+	RangeVar   *rv = NULL;
+	bool		creates = false;
+	bool		kept = false;
+	bool		exists = already_there(code) || code == ERRCODE_DUPLICATE_COLUMN ||
+		(code == ERRCODE_UNIQUE_VIOLATION &&
+		 strncmp(sql, "SELECT pg_catalog.lo_create(", 28) == 0);
+
+	if (exists || code == ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE ||
+		code == ERRCODE_WRONG_OBJECT_TYPE)
+	{
+		parsed = migrate_try_raw_parse(sql);
+		if (list_length(parsed) == 1)
+			rv = statement_relation(((RawStmt *) linitial(parsed))->stmt, &creates);
+	}
+	if (exists)
+	{
+		kept = true;
+		if (rv != NULL && creates)
+		{
+			ThereKey	key;
+
+			if (there->relations == NULL)
+			{
+				HASHCTL		ctl;
+
+				memset(&ctl, 0, sizeof(ctl));
+				ctl.keysize = sizeof(ThereKey);
+				ctl.entrysize = sizeof(ThereKey);
+				ctl.hcxt = GetMemoryChunkContext(there->first.data);
+				there->relations = hash_create("migrate relations there already", 256, &ctl,
+											   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+			}
+			strlcpy(key.name, relation_key(rv), sizeof(key.name));
+			(void) hash_search(there->relations, &key, HASH_ENTER, NULL);
+		}
+	}
+	else if (rv != NULL && !creates && there->relations != NULL)
+	{
+		ThereKey	key;
+
+		strlcpy(key.name, relation_key(rv), sizeof(key.name));
+		kept = hash_search(there->relations, &key, HASH_FIND, NULL) != NULL;
+	}
+	if (kept)
+	{
+		if (there->kept < 3)
+			appendStringInfo(&there->first, "%s%s", there->kept > 0 ? "; " : "",
+							 statement_start(sql, 80));
+		there->kept++;
+	}
+	return kept;
+}
+
+/*
+ * The tables (their oids) that the CREATE TABLE statements of a pre-data
+ * script make and that exist on the target now.
+ */
+static List *
+script_tables_here(List *statements)
+{
+	List	   *oids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		const char *sql = lfirst(lc);
+		List	   *parsed;
+		Node	   *stmt;
+		Oid			relid;
+
+		CHECK_FOR_INTERRUPTS();
+		if (pg_strncasecmp(sql, "CREATE TABLE ", 13) != 0 &&
+			pg_strncasecmp(sql, "CREATE UNLOGGED TABLE ", 22) != 0)
+			continue;
+		parsed = migrate_try_raw_parse(sql);
+		if (list_length(parsed) != 1)
+			continue;
+		stmt = ((RawStmt *) linitial(parsed))->stmt;
+		if (!IsA(stmt, CreateStmt))
+			continue;
+		relid = RangeVarGetRelid(((CreateStmt *) stmt)->relation, NoLock, true);
+		if (OidIsValid(relid))
+			oids = lappend_oid(oids, relid);
+	}
+	return oids;
+}
+
+/* OIDS (of tables) as an oid[] literal */
+static char *
+oid_array(List *oids)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	foreach(lc, oids)
+		appendStringInfo(&buf, "%s%u", foreach_current_index(lc) > 0 ? "," : "", lfirst_oid(lc));
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/*
+ * Before the pre-data of a database whose tables may be there already (a
+ * merge, a retry): the tables the script makes are emptied by their copies,
+ * which a foreign key of a table the migration does not copy forbids.  That
+ * stops the migration here, before anything of the database is changed,
+ * naming the key.
+ */
+static void
+refuse_foreign_referrers(const char *tables)
+{
+	SourceResult *res = migrate_target_query(
+											 "SELECT pg_catalog.format('%I.%I', rn.nspname, r.relname),"
+											 " pg_catalog.quote_ident(con.conname),"
+											 " pg_catalog.format('%I.%I', fn.nspname, f.relname)"
+											 " FROM pg_catalog.pg_constraint con"
+											 " JOIN pg_catalog.pg_class r ON r.oid = con.conrelid"
+											 " JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace"
+											 " JOIN pg_catalog.pg_class f ON f.oid = con.confrelid"
+											 " JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace"
+											 " WHERE con.contype = 'f' AND con.conparentid = 0"
+											 " AND con.confrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])"
+											 " AND NOT con.conrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])"
+											 " ORDER BY 1, 2",
+											 1, (Oid[]) {TEXTOID},
+											 (Datum[]) {CStringGetTextDatum(tables)});
+
+	if (res->nrows > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table %s, which the migration does not copy, keeps foreign key %s to table %s, which the migration empties and copies again",
+						SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 1), SR_VALUE(res, 0, 2)),
+				 res->nrows > 1 ? errdetail("%d foreign keys of tables the migration does not copy refer to tables it copies.", res->nrows) : 0,
+				 errhint("Drop the foreign key (ALTER TABLE %s DROP CONSTRAINT %s) and add it again after the migration, or migrate into a new database.",
+						 SR_VALUE(res, 0, 0), SR_VALUE(res, 0, 1))));
+}
+
+/*
+ * After the pre-data of such a database: what acts on the rows a copy loads
+ * is dropped, for post-data to make again as the source has it.  Foreign
+ * keys between the copied tables would check (and a truncate refuse) a
+ * table against one not copied yet; triggers would change the rows as they
+ * are loaded.
+ */
+static int
+drop_row_actors(const char *tables)
+{
+	SourceResult *res = migrate_target_query(
+											 "SELECT pg_catalog.format('ALTER TABLE %I.%I DROP CONSTRAINT %I', n.nspname, c.relname, con.conname)"
+											 " FROM pg_catalog.pg_constraint con"
+											 " JOIN pg_catalog.pg_class c ON c.oid = con.conrelid"
+											 " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+											 " WHERE con.contype = 'f' AND con.conparentid = 0"
+											 " AND con.confrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])"
+											 " AND con.conrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])"
+											 " UNION ALL"
+											 " SELECT pg_catalog.format('DROP TRIGGER %I ON %I.%I', t.tgname, n.nspname, c.relname)"
+											 " FROM pg_catalog.pg_trigger t"
+											 " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
+											 " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+											 " WHERE NOT t.tgisinternal AND t.tgparentid = 0"
+											 " AND t.tgrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])",
+											 1, (Oid[]) {TEXTOID},
+											 (Datum[]) {CStringGetTextDatum(tables)});
+	int			r;
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		char	   *err = NULL;
+		int			code = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!migrate_target_exec_isolated_code(SR_VALUE(res, r, 0), &err, &code))
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("%s", err),
+					 errcontext("statement: %s", SR_VALUE(res, r, 0)),
+					 errhint("A merge drops the foreign keys and triggers of the tables it copies again, and makes them again after the copy: the migration's owner must own those tables.")));
+	}
+	return res->nrows;
 }
 
 /*
  * Runs the statements of TASK in the current transaction, each in a
  * subtransaction.  Ownership, privileges and comments that cannot be given
- * become warnings; on a retry, objects that already exist are taken as
- * done.  Anything else fails the task.
+ * become warnings.  Where the objects may be there already (post-data; the
+ * pre-data of a merge, or of a retry) those that are there are kept as they
+ * are and counted in a warning.  Anything else fails the task.
  */
 static void
 run_script(const TaskMsg *task, StringInfo warnings)
@@ -177,6 +447,22 @@ run_script(const TaskMsg *task, StringInfo warnings)
 	ListCell   *lc;
 	List	   *owners = NIL;
 	PostStatement ps = {NULL, NULL};
+	bool		may_exist = task->kind != MTK_SCHEMA || !task->truncate || task->attempt > 1;
+	ThereAlready there = {NULL, 0};
+	char	   *tables = NULL;
+	int			dropped = 0;
+
+	/* in the task's memory: a batch's transaction ends before it */
+	{
+		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(warnings->data));
+
+		initStringInfo(&there.first);
+		if (task->kind == MTK_SCHEMA && may_exist)
+			tables = oid_array(script_tables_here(task->statements));
+		MemoryContextSwitchTo(old);
+	}
+	if (tables != NULL)
+		refuse_foreign_referrers(tables);
 
 	foreach(lc, task->statements)
 	{
@@ -216,15 +502,15 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		 */
 		if (code == ERRCODE_INSUFFICIENT_PRIVILEGE && is_owner_statement(sql))
 		{
-			/* in the task's memory: a batch's transaction ends before it */
 			MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(warnings->data));
 
 			owners = lappend(owners, (void *) sql);
 			MemoryContextSwitchTo(old);
 			continue;
 		}
-		if (migrate_statement_tolerated(sql) ||
-			(task->attempt > 1 && already_there(code)))
+		if (may_exist && kept_as_there(&there, sql, code))
+			continue;
+		if (migrate_statement_tolerated(sql))
 		{
 			add_warning(warnings, err, NULL);
 			continue;
@@ -252,6 +538,16 @@ run_script(const TaskMsg *task, StringInfo warnings)
 								 quote_identifier(GetUserNameFromId(GetUserId(), false)), err),
 						sql);
 	}
+
+	if (tables != NULL)
+		dropped = drop_row_actors(tables);
+	if (there.kept > 0 || dropped > 0)
+		add_warning(warnings,
+					psprintf("kept as they were: %d %s that %s there already (%s)%s",
+							 there.kept, there.kept == 1 ? "object" : "objects",
+							 there.kept == 1 ? "was" : "were", there.first.data,
+							 dropped > 0 ? psprintf("; %d foreign keys and triggers of the tables copied again dropped, made again after the copy", dropped) : ""),
+					NULL);
 }
 
 /*
@@ -317,18 +613,25 @@ migrate_run_post(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
  * the statement makes committed already: it is kept.
  */
 static void
-run_post_statement(const TaskMsg *task, const char *sql, const char *tablespace)
+run_post_statement(const TaskMsg *task, const char *sql, const char *tablespace,
+				   StringInfo warnings)
 {
 	char	   *err = NULL;
 	int			code = 0;
 	PostStatement ps = {sql, tablespace};
 
-	if (!migrate_target_run_isolated(exec_post_data, &ps, &err, &code) &&
-		!(task->attempt > 1 && already_there(code)))
+	if (migrate_target_run_isolated(exec_post_data, &ps, &err, &code))
+		return;
+	if (!already_there(code))
 		ereport(ERROR,
 				(errcode(code),
 				 errmsg("%s", err),
 				 errcontext("statement: %.400s", sql)));
+	/* (a merge into what a migration made: said; a retry's own: not) */
+	if (task->attempt == 1)
+		add_warning(warnings, psprintf("kept as they were: 1 object that was there already (%s)",
+									   statement_start(sql, 80)),
+					NULL);
 }
 
 /*
@@ -360,7 +663,7 @@ run_post_statements(const TaskMsg *task, List *statements, StringInfo warnings)
 			}
 			continue;
 		}
-		run_post_statement(task, sql, tablespace);
+		run_post_statement(task, sql, tablespace, warnings);
 	}
 }
 
@@ -921,7 +1224,8 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 	for (r = 0; r < mv->nrows; r++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		run_post_statement(task, psprintf("REFRESH MATERIALIZED VIEW %s", SR_VALUE(mv, r, 0)), NULL);
+		run_post_statement(task, psprintf("REFRESH MATERIALIZED VIEW %s", SR_VALUE(mv, r, 0)), NULL,
+						   warnings);
 	}
 	(void) migrate_drop_subscription(linitial(args), true);
 }

@@ -267,6 +267,10 @@ sub migration_diag
 		FROM migrate.task WHERE migration_id = $id AND state <> 'done'}),
 	  $node->safe_psql('postgres', qq{
 		SELECT string_agg(kind || ' ' || detail::text, E'\\n' ORDER BY at) FROM migrate.event WHERE migration_id = $id}),
+	  $node->safe_psql('postgres', qq{
+		SELECT string_agg(format('verify %s %s %s %s: %s / %s %s', run, relation, check_name, status,
+		                         source_value, target_value, coalesce(detail, '')), E'\\n' ORDER BY run, relation)
+		FROM migrate.verify_result WHERE migration_id = $id AND status <> 'ok'}),
 	  $node->safe_psql('postgres', q{
 		SELECT string_agg(backend_type || ' ' || coalesce(wait_event, '-') || ' ' || coalesce(query, ''), E'\\n')
 		FROM pg_stat_activity WHERE backend_type LIKE 'migrate%'});
