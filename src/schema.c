@@ -20,6 +20,7 @@
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "storage/fd.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "child.h"
@@ -662,4 +663,103 @@ migrate_statement_tolerated(const char *sql)
 	if (pg_strncasecmp(sql, "ALTER ", 6) == 0 && strstr(sql, " OWNER TO ") != NULL)
 		return true;
 	return false;
+}
+
+/* Does publication statement OBJECTS (PublicationObjSpec) name a schema? */
+static bool
+publishes_a_schema(List *objects)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		PublicationObjSpec *o = lfirst(lc);
+
+		if (o->pubobjtype == PUBLICATIONOBJ_TABLES_IN_SCHEMA ||
+			o->pubobjtype == PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The object ("event trigger x", "publication p") that dump statement SQL
+ * acts on, when it is of a kind part of which only a superuser may make:
+ * an event trigger, a publication of all tables or of a schema's.  NULL
+ * for any other statement.  *SUPERUSER_PART: the statement itself is that
+ * part (it creates the event trigger, publishes all tables or a schema);
+ * else it only acts on the object (alters it, comments on it, gives it an
+ * owner).
+ */
+char *
+migrate_superuser_object(const char *sql, bool *superuser_part)
+{
+	List	   *parsed;
+	Node	   *stmt;
+	const char *kind = NULL;
+	const char *name = NULL;
+
+	*superuser_part = false;
+	if (pg_strncasecmp(sql, "CREATE ", 7) != 0 && pg_strncasecmp(sql, "ALTER ", 6) != 0 &&
+		pg_strncasecmp(sql, "COMMENT ON ", 11) != 0)
+		return NULL;
+	parsed = migrate_try_raw_parse(sql);
+	if (list_length(parsed) != 1)
+		return NULL;
+	stmt = ((RawStmt *) linitial(parsed))->stmt;
+	switch (nodeTag(stmt))
+	{
+		case T_CreateEventTrigStmt:
+			kind = "event trigger";
+			name = ((CreateEventTrigStmt *) stmt)->trigname;
+			*superuser_part = true;
+			break;
+		case T_AlterEventTrigStmt:
+			kind = "event trigger";
+			name = ((AlterEventTrigStmt *) stmt)->trigname;
+			break;
+		case T_CreatePublicationStmt:
+			{
+				CreatePublicationStmt *c = (CreatePublicationStmt *) stmt;
+
+				kind = "publication";
+				name = c->pubname;
+				*superuser_part = c->for_all_tables || publishes_a_schema(c->pubobjects);
+				break;
+			}
+		case T_AlterPublicationStmt:
+			{
+				AlterPublicationStmt *a = (AlterPublicationStmt *) stmt;
+
+				kind = "publication";
+				name = a->pubname;
+				*superuser_part = publishes_a_schema(a->pubobjects);
+				break;
+			}
+		case T_AlterOwnerStmt:
+			{
+				AlterOwnerStmt *a = (AlterOwnerStmt *) stmt;
+
+				if (a->objectType == OBJECT_EVENT_TRIGGER || a->objectType == OBJECT_PUBLICATION)
+				{
+					kind = a->objectType == OBJECT_EVENT_TRIGGER ? "event trigger" : "publication";
+					name = strVal(a->object);
+				}
+				break;
+			}
+		case T_CommentStmt:
+			{
+				CommentStmt *c = (CommentStmt *) stmt;
+
+				if (c->objtype == OBJECT_EVENT_TRIGGER || c->objtype == OBJECT_PUBLICATION)
+				{
+					kind = c->objtype == OBJECT_EVENT_TRIGGER ? "event trigger" : "publication";
+					name = strVal(c->object);
+				}
+				break;
+			}
+		default:
+			break;
+	}
+	return kind != NULL ? psprintf("%s %s", kind, quote_identifier(name)) : NULL;
 }

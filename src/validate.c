@@ -784,6 +784,55 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 }
 
 /*
+ * What only a superuser may make on the target, for a target user who is
+ * not one: the event triggers of the migrated databases, their
+ * publications of all tables or of a schema's.  The migration leaves them
+ * out (a warning names each); this says so before.
+ */
+static void
+check_superuser_objects(Checks *c, List *dbs)
+{
+	ListCell   *lc;
+	int			total = 0;
+
+	if (superuser())
+	{
+		add_row(c, "superuser_objects", "ok", NULL,
+				"the target user is a superuser and may make event triggers and publications of all tables");
+		return;
+	}
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+		List	   *names = NIL;
+		SourceResult *res;
+		int			r;
+
+		res = migrate_source_query(db->conn,
+						   "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger"
+						   " UNION ALL"
+						   " SELECT 'publication ' || pg_catalog.quote_ident(p.pubname)"
+						   "  || CASE WHEN p.puballtables THEN ' (all tables)' ELSE ' (tables in schema)' END"
+						   " FROM pg_catalog.pg_publication p WHERE p.puballtables"
+						   "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_namespace pn WHERE pn.pnpubid = p.oid)"
+						   " ORDER BY 1",
+						   0, NULL);
+		for (r = 0; r < res->nrows; r++)
+			names = lappend(names, SR_VALUE(res, r, 0));
+		if (names == NIL)
+			continue;
+		total += list_length(names);
+		add_row(c, "superuser_objects", "warning",
+				"Run the migration as a superuser, or have one make them after it: the migration leaves them out and names each in a warning.",
+				"database \"%s\": %d object%s that only a superuser can make on the target: %s",
+				db->name, list_length(names), list_length(names) == 1 ? "" : "s", name_list(names));
+	}
+	if (total == 0)
+		add_row(c, "superuser_objects", "ok", NULL,
+				"no event trigger and no publication of all tables or of a schema to make");
+}
+
+/*
  * The memberships the roles step will refuse (migrate_membership_refusal):
  * in roles that are on the target already, and in predefined roles that
  * reach the server's files, programs or data.  EXISTING: the target's roles.
@@ -1304,6 +1353,7 @@ migrate_run_checks_reason(const char *source, Jsonb *options, char **dump_reason
 		{
 			check_extensions(c, connected);
 			check_tables(c, connected, opts, &all_owned);
+			check_superuser_objects(c, connected);
 			check_locales(c, connected);
 		}
 		check_replication(c, conn, source_version, list_length(dbs), all_owned, opts);

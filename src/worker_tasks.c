@@ -435,6 +435,47 @@ drop_row_actors(const char *tables)
 }
 
 /*
+ * Is the failure (CODE, ERR) of statement SQL that of what only a superuser
+ * may make (an event trigger, a publication of all tables or of a
+ * schema's), for a migration's owner who is not one?  Then it is left out,
+ * with a warning that names it, and so is what the script does to it
+ * afterwards (LEFT_OUT: the objects left out so far, in the task's memory).
+ */
+static bool
+left_out_for_superuser(List **left_out, const char *sql, int code, const char *err,
+					   StringInfo warnings)
+{
+	bool		superuser_part;
+	char	   *object;
+	MemoryContext old;
+
+	if (superuser())
+		return false;
+	object = migrate_superuser_object(sql, &superuser_part);
+	if (object == NULL)
+		return false;
+	if (!superuser_part)
+		return list_member(*left_out, makeString(object));
+	if (code != ERRCODE_INSUFFICIENT_PRIVILEGE)
+		return false;
+	if (pg_strncasecmp(sql, "CREATE ", 7) == 0)
+	{
+		old = MemoryContextSwitchTo(GetMemoryChunkContext(warnings->data));
+		*left_out = lappend(*left_out, makeString(pstrdup(object)));
+		MemoryContextSwitchTo(old);
+		add_warning(warnings,
+					psprintf("left out: %s, which only a superuser can make here (%s); a superuser can run its statements from the source's dump after the migration",
+							 object, err),
+					sql);
+	}
+	else
+		add_warning(warnings,
+					psprintf("left out of %s: what only a superuser can add to it here (%s)", object, err),
+					sql);
+	return true;
+}
+
+/*
  * Runs the statements of TASK in the current transaction, each in a
  * subtransaction.  Ownership, privileges and comments that cannot be given
  * become warnings.  Where the objects may be there already (post-data; the
@@ -449,6 +490,7 @@ run_script(const TaskMsg *task, StringInfo warnings)
 	PostStatement ps = {NULL, NULL};
 	bool		may_exist = task->kind != MTK_SCHEMA || !task->truncate || task->attempt > 1;
 	ThereAlready there = {NULL, 0};
+	List	   *left_out = NIL;
 	char	   *tables = NULL;
 	int			dropped = 0;
 
@@ -500,6 +542,8 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		 * CREATE on a schema whose grants come later in the script) is
 		 * given again once the script's grants are in.
 		 */
+		if (left_out_for_superuser(&left_out, sql, code, err, warnings))
+			continue;
 		if (code == ERRCODE_INSUFFICIENT_PRIVILEGE && is_owner_statement(sql))
 		{
 			MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(warnings->data));

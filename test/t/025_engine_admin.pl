@@ -39,4 +39,48 @@ like($err, qr/permission denied for schema migrate_private/, 'the stored source 
 unlike($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(t::text, ' ') FROM migrate.migration t"),
 	qr/\Q$pw\E/, 'no password in what the admin can read');
 
+# ---- what only a superuser may make on the target ----------------------------------------
+# An event trigger and publications of all tables and of a schema's: the admin's
+# migration leaves them out, names each, and makes the rest of the database.
+$source->safe_psql('postgres', 'CREATE DATABASE hooks');
+$source->safe_psql('hooks', q{
+	CREATE SCHEMA s;
+	CREATE TABLE s.t (id int PRIMARY KEY);
+	CREATE TABLE public.u (id int PRIMARY KEY);
+	INSERT INTO s.t SELECT generate_series(1, 5);
+	INSERT INTO public.u SELECT generate_series(1, 3);
+	CREATE FUNCTION public.ddl_log() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'ddl'; END $$;
+	CREATE EVENT TRIGGER ddl_watch ON ddl_command_end EXECUTE FUNCTION public.ddl_log();
+	ALTER EVENT TRIGGER ddl_watch DISABLE;
+	COMMENT ON EVENT TRIGGER ddl_watch IS 'watches';
+	CREATE PUBLICATION everything FOR ALL TABLES;
+	CREATE PUBLICATION of_schema FOR TABLES IN SCHEMA s;
+	CREATE PUBLICATION of_table FOR TABLE public.u;
+	COMMENT ON PUBLICATION everything IS 'all of it';
+});
+my $hooks_opts = '{"method": "dump", "databases": ["hooks"]}';
+my $rows = $target->safe_psql('postgres', "SET ROLE admin; SELECT status || ' ' || detail FROM migrate.validate('$mover',"
+	  . " '$hooks_opts') WHERE check_name = 'superuser_objects'");
+like($rows, qr/^warning database "hooks": 3 objects that only a superuser can make on the target: event trigger ddl_watch,.*publication everything \(all tables\).*publication of_schema \(tables in schema\)/s,
+	'validate names what only a superuser can make');
+unlike($rows, qr/of_table/, 'and not a publication of named tables');
+like($target->safe_psql('postgres', "SELECT status || ' ' || detail FROM migrate.validate('$mover', '$hooks_opts')"
+	  . " WHERE check_name = 'superuser_objects'"), qr/^ok /, 'a superuser has nothing to leave out');
+$id = $target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '$hooks_opts')");
+is($target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.wait($id, 'done', '300 s')"), 'done',
+	'the admin\'s migration of a database with them is done')
+  or diag(migration_diag($target, $id));
+is($target->safe_psql('hooks', "SELECT (SELECT count(*) FROM s.t) || ' ' || (SELECT count(*) FROM public.u)"
+	  . " || ' ' || (SELECT count(*) FROM pg_event_trigger) || ' ' || (SELECT string_agg(pubname, ',' ORDER BY pubname) FROM pg_publication)"),
+	'5 3 0 of_schema,of_table', 'the data is in; no event trigger; the publication of a table is made, that of a schema without its schema');
+is($target->safe_psql('hooks', "SELECT count(*) FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid WHERE p.pubname = 'of_table'"),
+	'1', 'with its table');
+my $warnings = $target->safe_psql('postgres', "SELECT string_agg(detail->>'message', E'\\n') FROM migrate.event"
+	  . " WHERE migration_id = $id AND kind = 'warning'");
+like($warnings, qr/left out: event trigger ddl_watch, which only a superuser can make here/, 'a warning names the event trigger');
+like($warnings, qr/left out: publication everything, which only a superuser can make here/, 'and the publication of all tables');
+like($warnings, qr/left out of publication of_schema: what only a superuser can add to it here.*TABLES IN SCHEMA s/s,
+	'and the schema of the other');
+unlike($warnings, qr/COMMENT ON|does not exist/, 'what the dump does to them afterwards is left out with them, not warned about again');
+
 done_testing();
