@@ -35,7 +35,8 @@ id=$(tpsql -At -d postgres -c "SELECT migrate.start('$src', '{\"databases\": [\"
 tpsql -d postgres -c "SELECT migrate.wait($id, 'done')" 2>&1 | sed 's/^psql:[^ ]* //'
 
 echo "== the result"
-tpsql -d postgres -c "SELECT id, state, databases_done, tables_done, rows_copied, pg_size_pretty(bytes_copied) AS copied, finished_at - started_at AS took FROM migrate.status"
+tpsql -d postgres -c "SELECT id, state, databases_done, tables_done, rows_copied, pg_size_pretty(bytes_copied) AS copied, finished_at - started_at AS took, warnings FROM migrate.status"
+tpsql -d postgres -c "SELECT object, message FROM migrate.warnings WHERE migration_id = $id"
 tpsql -d postgres -c "SELECT rolname, status, message FROM migrate.roles WHERE migration_id = $id ORDER BY 1"
 
 echo "== verified as the data came in (the option verify): what was compared, and what differs"

@@ -317,7 +317,9 @@ SELECT m.id, m.source_masked AS source, m.method, m.state, m.phase,
        m.started_at, m.finished_at,
        COALESCE(m.error, (SELECT pg_catalog.string_agg(ds.dbname || ': ' || ds.apply_error, '; ' ORDER BY ds.dbname)
                           FROM migrate.database_state ds
-                          WHERE ds.migration_id OPERATOR(pg_catalog.=) m.id AND ds.apply_error IS NOT NULL)) AS error
+                          WHERE ds.migration_id OPERATOR(pg_catalog.=) m.id AND ds.apply_error IS NOT NULL)) AS error,
+       (SELECT pg_catalog.count(*) FROM migrate.event e
+        WHERE e.migration_id OPERATOR(pg_catalog.=) m.id AND e.kind OPERATOR(pg_catalog.=) 'warning') AS warnings
 FROM migrate.migration m
 LEFT JOIN LATERAL (
     SELECT pg_catalog.count(*) AS databases_total,
@@ -424,6 +426,16 @@ SELECT migration_id, dbname, task, error, at FROM (
 ) e
 -- the root errors first: those of the tasks that only follow them last
 ORDER BY migration_id, follows, at;
+
+-- The warnings of the migrations, one a row: what was left out, not kept or
+-- placed otherwise than on the source, with the object each is about (null
+-- where it is about none in particular) and the task that found it.
+CREATE VIEW migrate.warnings WITH (security_invoker = true) AS
+SELECT e.migration_id, e.detail->>'database' AS dbname, e.detail->>'object' AS object,
+       e.detail->>'message' AS message, (e.detail->>'task')::bigint AS task_id, e.at
+FROM migrate.event e
+WHERE e.kind OPERATOR(pg_catalog.=) 'warning'
+ORDER BY e.migration_id, e.at;
 
 -- The kinds of task and what each waits for, as the scheduler applies them.
 CREATE FUNCTION migrate.task_kinds()

@@ -143,6 +143,38 @@ is_verify(int64 task_id)
 	return t != NULL && (t->kind == MTK_VERIFY || t->kind == MTK_REPAIR);
 }
 
+/*
+ * The warnings of task TASK_ID (text) of DBNAME, a line each: an event
+ * each, with the object it is about (where the line names one).
+ */
+static void
+record_warnings(const char *task_id, const char *dbname, const char *text)
+{
+	char	   *copy = pstrdup(text);
+	char	   *line = copy;
+
+	while (line != NULL && *line != '\0')
+	{
+		char	   *next = strchr(line, '\n');
+		char	   *end;
+		const char *object = NULL;
+
+		if (next != NULL)
+			*next++ = '\0';
+		end = strchr(line, MIGRATE_WARNING_OBJECT_END);
+		if (end != NULL)
+		{
+			*end = '\0';
+			object = line;
+			line = end + 1;
+		}
+		migrate_coord_event("warning",
+							migrate_json_obj("task", task_id, "database", dbname,
+											 "object", object, "message", line, NULL));
+		line = next;
+	}
+}
+
 /* Handles one message of a worker. */
 void
 migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg)
@@ -194,9 +226,7 @@ migrate_handle_result(WorkerSlot *slot, const ResultMsg *msg)
 			if (updated && is_verify(msg->task_id))
 				migrate_verify_store(msg->task_id, msg->text);
 			else if (msg->text != NULL)
-				migrate_coord_event("warning",
-							  migrate_json_obj("task", args[1], "database", slot->dbname,
-									   "message", msg->text, NULL));
+				record_warnings(args[1], slot->dbname, msg->text);
 			slot->task_id = 0;
 			break;
 		case RK_ERROR:

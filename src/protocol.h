@@ -40,6 +40,12 @@
 /* The kind of a task message that asks the worker to exit. */
 #define MIGRATE_TASK_EXIT		255
 
+/*
+ * A task's warnings come back as lines, one a warning; a line that is about
+ * one object starts with its name and this byte.
+ */
+#define MIGRATE_WARNING_OBJECT_END	'\x1f'
+
 /* What a worker reports (first byte of a result message). */
 typedef enum ResultKind
 {

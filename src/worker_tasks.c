@@ -179,17 +179,80 @@ statement_start(const char *sql, int max)
 }
 
 /*
- * Adds ERR to the task's warnings (bounded), with the start of statement SQL
- * when given (statements that carry no secrets: ownership).
+ * Adds a warning about OBJECT (NULL: none in particular) to the task's
+ * warnings, a line each (bounded): MESSAGE, with the start of statement SQL
+ * when given (statements that carry no secrets: ownership).  The
+ * coordinator records each line as a warning event, the object apart.
  */
 static void
-add_warning(StringInfo warnings, const char *err, const char *sql)
+add_object_warning(StringInfo warnings, const char *object, const char *message,
+				   const char *sql)
 {
+	const char *p;
+
 	if (warnings->len >= 8000)
 		return;
-	appendStringInfo(warnings, "%s%s", warnings->len ? "; " : "", err);
+	if (warnings->len > 0)
+		appendStringInfoChar(warnings, '\n');
+	if (object != NULL)
+		appendStringInfo(warnings, "%s%c", object, MIGRATE_WARNING_OBJECT_END);
+	for (p = message; *p != '\0'; p++)
+		appendStringInfoChar(warnings, *p == '\n' || *p == MIGRATE_WARNING_OBJECT_END ? ' ' : *p);
 	if (sql != NULL)
 		appendStringInfo(warnings, " (%s)", statement_start(sql, 120));
+}
+
+/* A warning about no object in particular. */
+static void
+add_warning(StringInfo warnings, const char *message, const char *sql)
+{
+	add_object_warning(warnings, NULL, message, sql);
+}
+
+/*
+ * Of an ownership statement SQL ("ALTER <kind> <name> OWNER TO <role>"),
+ * the object (its kind in lower case, then its name) into *OBJECT and the
+ * role into *ROLE.
+ */
+static void
+owner_statement_parts(const char *sql, char **object, char **role)
+{
+	const char *to = strstr(sql, " OWNER TO ");
+	const char *p = sql + 6;
+	StringInfoData buf;
+	char	   *r;
+
+	initStringInfo(&buf);
+	/* the kind: the keywords before the name */
+	while (p < to && (isupper((unsigned char) *p) || *p == ' ') &&
+		   strncmp(p, "ONLY ", 5) != 0)
+	{
+		appendStringInfoChar(&buf, pg_ascii_tolower((unsigned char) *p));
+		p++;
+	}
+	appendBinaryStringInfo(&buf, p, to - p);
+	*object = buf.data;
+	r = pstrdup(to + 10);
+	r[strcspn(r, ";")] = '\0';
+	*role = r;
+}
+
+/*
+ * The warning of ownership statement SQL that failed (ERR): the object stays
+ * owned by the migration's owner, and code the source defined on it then
+ * runs as that role.
+ */
+static void
+owner_warning(StringInfo warnings, const char *sql, const char *err)
+{
+	char	   *object;
+	char	   *role;
+
+	owner_statement_parts(sql, &object, &role);
+	add_object_warning(warnings, object,
+					   psprintf("owner %s not kept: it stays owned by %s (%s)", role,
+								quote_identifier(GetUserNameFromId(GetUserId(), false)), err),
+					   NULL);
 }
 
 /*
@@ -463,15 +526,15 @@ left_out_for_superuser(List **left_out, const char *sql, int code, const char *e
 		old = MemoryContextSwitchTo(GetMemoryChunkContext(warnings->data));
 		*left_out = lappend(*left_out, makeString(pstrdup(object)));
 		MemoryContextSwitchTo(old);
-		add_warning(warnings,
-					psprintf("left out: %s, which only a superuser can make here (%s); a superuser can run its statements from the source's dump after the migration",
-							 object, err),
-					sql);
+		add_object_warning(warnings, object,
+						   psprintf("left out: %s, which only a superuser can make here (%s); a superuser can run its statements from the source's dump after the migration",
+									object, err),
+						   sql);
 	}
 	else
-		add_warning(warnings,
-					psprintf("left out of %s: what only a superuser can add to it here (%s)", object, err),
-					sql);
+		add_object_warning(warnings, object,
+						   psprintf("left out of %s: what only a superuser can add to it here (%s)", object, err),
+						   sql);
 	return true;
 }
 
@@ -556,7 +619,10 @@ run_script(const TaskMsg *task, StringInfo warnings)
 			continue;
 		if (migrate_statement_tolerated(sql))
 		{
-			add_warning(warnings, err, NULL);
+			if (is_owner_statement(sql))
+				owner_warning(warnings, sql, err);
+			else
+				add_warning(warnings, err, sql);
 			continue;
 		}
 		ereport(ERROR,
@@ -577,10 +643,7 @@ run_script(const TaskMsg *task, StringInfo warnings)
 
 		CHECK_FOR_INTERRUPTS();
 		if (!migrate_target_exec_isolated_code(sql, &err, &code))
-			add_warning(warnings,
-						psprintf("owner not kept, the object stays owned by %s: %s",
-								 quote_identifier(GetUserNameFromId(GetUserId(), false)), err),
-						sql);
+			owner_warning(warnings, sql, err);
 	}
 
 	if (tables != NULL)
@@ -701,8 +764,8 @@ run_post_statements(const TaskMsg *task, List *statements, StringInfo warnings)
 			tablespace = name[0] != '\0' ? name : NULL;
 			if (tablespace != NULL && !OidIsValid(get_tablespace_oid(tablespace, true)))
 			{
-				add_warning(warnings, psprintf("tablespace \"%s\" of the source is not on the target: what it holds there is built in the default tablespace",
-											   tablespace), NULL);
+				add_object_warning(warnings, psprintf("tablespace %s", quote_identifier(tablespace)),
+								   "not on the target: what the source holds in it is built in the default tablespace", NULL);
 				tablespace = NULL;
 			}
 			continue;
@@ -778,9 +841,9 @@ migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warning
 			continue;
 		if (r < list->nrows && (SR_VALUE(list, r, 2) == NULL || SR_VALUE(list, r, 2)[0] != 't'))
 		{
-			add_warning(warnings, psprintf("sequence %s: the source user may not read it, so its value is not copied",
-										   quote_qualified_identifier(SR_VALUE(list, r, 0), SR_VALUE(list, r, 1))),
-						NULL);
+			add_object_warning(warnings,
+							   psprintf("sequence %s", quote_qualified_identifier(SR_VALUE(list, r, 0), SR_VALUE(list, r, 1))),
+							   "the source user may not read it, so its value is not copied", NULL);
 			continue;
 		}
 		if (r < list->nrows)
@@ -812,8 +875,10 @@ migrate_run_sequences(const TaskMsg *task, ResultMsg *result, StringInfo warning
 
 			CHECK_FOR_INTERRUPTS();
 			if (!migrate_target_exec_isolated(sql, &err))
-				add_warning(warnings, psprintf("sequence %s.%s: %s", SR_VALUE(list, idx, 0),
-											   SR_VALUE(list, idx, 1), err), NULL);
+				add_object_warning(warnings,
+								   psprintf("sequence %s", quote_qualified_identifier(SR_VALUE(list, idx, 0),
+																				  SR_VALUE(list, idx, 1))),
+								   err, NULL);
 			result->rows++;
 		}
 	}
@@ -931,7 +996,7 @@ lo_right(LoSync *ls, const char *sql)
 	char	   *err = NULL;
 
 	if (!migrate_target_exec_isolated(sql, &err))
-		add_warning(ls->warnings, psprintf("large object %s: %s", ls->lo, err), sql);
+		add_object_warning(ls->warnings, psprintf("large object %s", ls->lo), err, sql);
 }
 
 /* the first offset where LO differs between source and target, -1 if none */
@@ -1051,7 +1116,7 @@ sync_large_objects(SourceConn *conn, StringInfo warnings, int64 *bytes)
 		if (dn <= so)
 			d++;
 		if (!migrate_target_run_isolated(sync_large_object, &ls, &err, &code))
-			add_warning(warnings, psprintf("large object %s: %s", ls.lo, err), NULL);
+			add_object_warning(warnings, psprintf("large object %s", ls.lo), err, NULL);
 		else if (ls.changed)
 			changed++;
 		*bytes += ls.bytes;
@@ -1253,9 +1318,10 @@ migrate_run_cutover(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 						 errcontext("copying unlogged table %s again",
 									quote_qualified_identifier(ca.task.schema_name, ca.task.table_name))));
 			/* (one dropped or changed on the source, or referenced by another's key) */
-			add_warning(warnings, psprintf("unlogged table %s is not copied again at cutover, it keeps the rows of the copy: %s",
-										   quote_qualified_identifier(ca.task.schema_name, ca.task.table_name), err),
-						NULL);
+			add_object_warning(warnings,
+							   psprintf("table %s", quote_qualified_identifier(ca.task.schema_name, ca.task.table_name)),
+							   psprintf("unlogged: not copied again at cutover, it keeps the rows of the copy: %s", err),
+							   NULL);
 		}
 		result->rows += ca.rows;
 		result->bytes += ca.bytes;
@@ -1451,7 +1517,8 @@ migrate_run_join(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 					 errmsg("%s", err),
 					 errcontext("joining table %s to the stream", jt.table)));
 		else
-			add_warning(warnings, psprintf("table %s, made on the source while replicating, is not joined to the stream: %s;"
+			add_object_warning(warnings, psprintf("table %s", jt.table),
+							   psprintf("table %s, made on the source while replicating, is not joined to the stream: %s;"
 										   " its rows are not migrated (published FOR ALL TABLES, the apply stops on its changes"
 										   " until the target has it): make it on the target and copy it after the cutover",
 										   jt.table, err), NULL);
@@ -1477,7 +1544,8 @@ migrate_run_join(const TaskMsg *task, ResultMsg *result, StringInfo warnings)
 				if (SR_VALUE(res, 0, 0) != NULL && SR_VALUE(res, 0, 0)[0] == 'f')
 				{
 					migrate_subscription_remove_table(linitial(args), lfirst(lc));
-					add_warning(warnings, psprintf("table %s was dropped on the source before its table sync ended:"
+					add_object_warning(warnings, psprintf("table %s", (char *) lfirst(lc)),
+									   psprintf("table %s was dropped on the source before its table sync ended:"
 												   " it is left out of the stream (on the target it stays as far as it got)",
 												   (char *) lfirst(lc)), NULL);
 				}

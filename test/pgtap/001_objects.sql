@@ -1,6 +1,6 @@
 -- The installed objects: schema, functions, privileges, search_path.
 BEGIN;
-SELECT plan(42);
+SELECT plan(43);
 
 SELECT has_schema('migrate', 'the extension creates schema migrate');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'migrate'), false,
@@ -36,7 +36,8 @@ SELECT ok((SELECT relrowsecurity FROM pg_class WHERE oid = 'migrate.roles'::regc
 SELECT columns_are('migrate', 'status',
                    ARRAY['id', 'source', 'method', 'state', 'phase', 'databases_total', 'databases_done',
                          'tables_total', 'tables_done', 'rows_copied', 'bytes_copied', 'bytes_total',
-                         'percent', 'bytes_per_second', 'eta', 'lag_bytes', 'started_at', 'finished_at', 'error'],
+                         'percent', 'bytes_per_second', 'eta', 'lag_bytes', 'started_at', 'finished_at', 'error',
+                         'warnings'],
                    'migrate.status has the contract''s columns');
 SELECT columns_are('migrate', 'databases', ARRAY['migration_id', 'dbname', 'method', 'status', 'message',
                                                  'publication', 'subscription', 'slot', 'lag_bytes', 'in_sync', 'slot_retained_bytes'],
@@ -59,6 +60,8 @@ SELECT columns_are('migrate', 'table_progress',
                    'migrate.table_progress has the contract''s columns');
 SELECT columns_are('migrate', 'errors', ARRAY['migration_id', 'dbname', 'task', 'error', 'at'],
                    'migrate.errors has the contract''s columns');
+SELECT columns_are('migrate', 'warnings', ARRAY['migration_id', 'dbname', 'object', 'message', 'task_id', 'at'],
+                   'migrate.warnings has the contract''s columns');
 SELECT columns_are('migrate', 'event', ARRAY['migration_id', 'at', 'kind', 'detail'],
                    'migrate.event has the contract''s columns');
 SELECT is_empty($$SELECT c.relname FROM pg_class c

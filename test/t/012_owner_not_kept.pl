@@ -54,6 +54,14 @@ ok(!-e "$dir/grabbed", 'the source\'s function never ran as the superuser');
 is($target->safe_psql('shop', 'SELECT count(*) FROM public.plain'), '100',
 	'a table of the same owner whose load runs only built-in code is copied');
 is($target->safe_psql('shop', 'SELECT count(*) FROM public.guarded'), '0', 'the guarded table holds nothing');
+is($target->safe_psql('postgres', "SELECT message FROM migrate.warnings WHERE migration_id = $id AND object = 'table public.plain'"),
+	"owner tenant2 not kept: it stays owned by $os_user (role \"tenant2\" does not exist)",
+	'the owner not kept is a warning about the table, naming the role and who owns it instead')
+  or diag $target->safe_psql('postgres', "SELECT string_agg(object || ': ' || message, E'\n') FROM migrate.warnings WHERE migration_id = $id");
+like($target->safe_psql('postgres', "SELECT string_agg(object, ',' ORDER BY object) FROM migrate.warnings WHERE migration_id = $id"),
+	qr/^function public\.grab\(\),table public\.guarded,table public\.plain$/, 'a warning for each object whose owner is not kept');
+is($target->safe_psql('postgres', "SELECT warnings = (SELECT count(*) FROM migrate.warnings WHERE migration_id = $id) FROM migrate.status WHERE id = $id"),
+	't', 'migrate.status counts them');
 
 # with the role there, the table can be given to it: resume finishes
 $target->safe_psql('postgres', 'CREATE ROLE tenant2 NOLOGIN');

@@ -200,9 +200,9 @@ is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 
 is($target->safe_psql('spaces', "SELECT string_agg(indexname || ':' || coalesce(tablespace, '-'), ' ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"),
 	'big_pkey:fast big_plain:- big_v:fast big_w:- small_id:fast small_pkey:fast',
 	'indexes and keys are in their tablespaces, of a large table (tasks of their own) and a small one (with its copy); one the target has not is in the default');
-like($target->safe_psql('postgres', "SELECT string_agg(detail->>'message', ' | ') FROM migrate.event WHERE migration_id = $id AND kind = 'warning'"),
-	qr/tablespace "slow" of the source is not on the target: what it holds there is built in the default tablespace/,
-	'and a warning says so');
+like($target->safe_psql('postgres', "SELECT string_agg(message, ' | ') FROM migrate.warnings WHERE migration_id = $id AND object = 'tablespace slow'"),
+	qr/^not on the target: what the source holds in it is built in the default tablespace/,
+	'and a warning about the tablespace says so');
 is($target->safe_psql('postgres', "SELECT string_agg(check_name || ' ' || relation || ' ' || status, ', ') FROM migrate.verify($id, 'schema')"
 	  . " WHERE status <> 'ok' AND relation IS NOT NULL"),
 	'index public.big_w differs', 'verify names that index, and only it');
