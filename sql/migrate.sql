@@ -234,7 +234,10 @@ CREATE TABLE migrate.verify_run (
 
 -- What a run found: a row a check (status ok) or a difference (differs,
 -- missing: on the source only, extra: on the target only), an object on the
--- target only that is the target's own (own: the database was merged into), a check that
+-- target only that is the target's own (own: the database was merged into), an
+-- object on the source only that the migration left out and warned about
+-- (left_out: only a superuser may make it on the target), an owner the
+-- migration could not give and warned about (not_kept), a check that
 -- could not run (error, detail says why), a database not verified
 -- (skipped); of a repair run, a table whose ranges that differed were
 -- copied again (repaired), equal already (ok) or not repaired (skipped).  source_at: where the source was read (snapshot: the copy's
@@ -245,7 +248,7 @@ CREATE TABLE migrate.verify_result (
     dbname name NOT NULL,
     relation text,
     check_name text NOT NULL,
-    status text NOT NULL CHECK (status IN ('ok', 'differs', 'missing', 'extra', 'own', 'error', 'skipped', 'repaired')),
+    status text NOT NULL CHECK (status IN ('ok', 'differs', 'missing', 'extra', 'own', 'left_out', 'not_kept', 'error', 'skipped', 'repaired')),
     source_value text,
     target_value text,
     detail text,

@@ -369,6 +369,9 @@ typedef struct KindTally
 	int64		target;
 	int64		differ;
 	int64		own;			/* only on the target, its own (a merge) */
+	int64		left_out;		/* only on the source, left out by the
+								 * migration (and warned about) */
+	int64		not_kept;		/* an owner the migration could not give */
 } KindTally;
 
 /* Differences named a kind; the rest are counted in its summary. */
@@ -442,9 +445,81 @@ values_equal(const char *a, const char *b)
  * of kind and name; a source that sends them otherwise gets differences,
  * never a crash.
  */
+/*
+ * The objects the migration warned about: left out (kind and name as its
+ * warnings name them: "event trigger x") and given another owner ("table
+ * s.t").
+ */
+typedef struct Warned
+{
+	List	   *left_out;
+	List	   *not_kept;
+} Warned;
+
+static bool
+warned_about(List *objects, const char *object)
+{
+	ListCell   *lc;
+
+	foreach(lc, objects)
+	{
+		if (strcmp(lfirst(lc), object) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Was inventory entry E (on the source only) left out by the migration? */
+static bool
+left_out_object(const Warned *warned, const Entry *e)
+{
+	if (warned == NULL || warned->left_out == NIL)
+		return false;
+	return warned_about(warned->left_out,
+						psprintf("%s %s", strcmp(e->kind, "event_trigger") == 0 ? "event trigger" : e->kind,
+								 e->name));
+}
+
+/*
+ * Is inventory entry E an owner the migration could not give?  Its name is
+ * "<class> <name>", the class coarser than the kinds a warning names.
+ */
+static bool
+owner_not_kept(const Warned *warned, const Entry *e)
+{
+	static const char *const relation[] = {"table", "sequence", "view", "materialized view",
+	"foreign table", NULL};
+	static const char *const function[] = {"function", "procedure", "aggregate", NULL};
+	static const char *const type[] = {"type", "domain", NULL};
+	static const char *const schema[] = {"schema", NULL};
+	const char *const *kinds = NULL;
+	const char *name;
+	int			i;
+
+	if (warned == NULL || warned->not_kept == NIL || strcmp(e->kind, "owner") != 0)
+		return false;
+	if (strncmp(e->name, "relation ", 9) == 0)
+		kinds = relation;
+	else if (strncmp(e->name, "function ", 9) == 0)
+		kinds = function;
+	else if (strncmp(e->name, "type ", 5) == 0)
+		kinds = type;
+	else if (strncmp(e->name, "schema ", 7) == 0)
+		kinds = schema;
+	else
+		return false;
+	name = strchr(e->name, ' ') + 1;
+	for (i = 0; kinds[i] != NULL; i++)
+	{
+		if (warned_about(warned->not_kept, psprintf("%s %s", kinds[i], name)))
+			return true;
+	}
+	return false;
+}
+
 static void
 compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const char *prefix,
-				bool own_extras)
+				bool own_extras, const Warned *warned)
 {
 	int			i = 0,
 				j = 0;
@@ -467,7 +542,13 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 		{
 			t = tally_of(&tallies, src[i].kind);
 			t->source++;
-			if (t->differ++ < MAX_NAMED_A_KIND)
+			if (left_out_object(warned, &src[i]))
+			{
+				if (t->left_out++ < MAX_NAMED_A_KIND)
+					add_result(out, src[i].name, src[i].kind, "left_out", src[i].value, NULL,
+							   "on the source, left out by the migration: only a superuser may make it on the target (the migration's warning names it)");
+			}
+			else if (t->differ++ < MAX_NAMED_A_KIND)
 				add_result(out, src[i].name, src[i].kind, "missing", src[i].value, NULL,
 						   "on the source, not on the target");
 			i++;
@@ -492,7 +573,15 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 			t = tally_of(&tallies, src[i].kind);
 			t->source++;
 			t->target++;
-			if (!values_equal(src[i].value, tgt[j].value) && t->differ++ < MAX_NAMED_A_KIND)
+			if (values_equal(src[i].value, tgt[j].value))
+				 /* equal */ ;
+			else if (owner_not_kept(warned, &src[i]))
+			{
+				if (t->not_kept++ < MAX_NAMED_A_KIND)
+					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
+							   "the migration could not give it its source owner (the migration's warning says why)");
+			}
+			else if (t->differ++ < MAX_NAMED_A_KIND)
 				add_result(out, src[i].name, src[i].kind, "differs", src[i].value, tgt[j].value, NULL);
 			i++;
 			j++;
@@ -505,9 +594,16 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 		const char *own = t->own == 0 ? "" :
 			psprintf("%s" INT64_FORMAT " the target's own", t->differ == 0 ? "" : "; ", t->own);
 
+		if (t->left_out > 0)
+			own = psprintf("%s%s" INT64_FORMAT " left out by the migration", own,
+						   own[0] == '\0' && t->differ == 0 ? "" : "; ", t->left_out);
+		if (t->not_kept > 0)
+			own = psprintf("%s%s" INT64_FORMAT " not kept by the migration", own,
+						   own[0] == '\0' && t->differ == 0 ? "" : "; ", t->not_kept);
+
 		add_result(out, NULL, psprintf("%s%s", prefix, t->kind), t->differ == 0 ? "ok" : "differs",
 				   psprintf(INT64_FORMAT, t->source), psprintf(INT64_FORMAT, t->target),
-				   t->differ == 0 ? (t->own == 0 ? NULL : own) :
+				   t->differ == 0 ? (own[0] == '\0' ? NULL : own) :
 				   t->differ > MAX_NAMED_A_KIND ?
 				   psprintf(INT64_FORMAT " differences, the first %d named%s", t->differ, MAX_NAMED_A_KIND, own) :
 				   psprintf(INT64_FORMAT " difference%s%s", t->differ, t->differ == 1 ? "" : "s", own));
@@ -616,10 +712,12 @@ sequences_of(Entry *e, int n, int *nseq)
 static void
 verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Results *out)
 {
-	char	   *sql = psprintf(inventory_sql,
-							   quote_literal_cstr(migrate_text_array_literal(left_out)));
+	List	   *relations = NIL;
+	Warned		warned = {NIL, NIL};
+	ListCell   *lc;
+	char	   *sql;
 	SourceResult *src;
-	SourceResult *tgt = both(conn, sql, &src);
+	SourceResult *tgt;
 	Entry	   *se;
 	Entry	   *te;
 	Entry	   *sseq;
@@ -633,9 +731,23 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 				i = 0,
 				j = 0;
 
+	/* the relations the filters left out, and the objects the run did */
+	foreach(lc, left_out)
+	{
+		const char *line = lfirst(lc);
+
+		if (strncmp(line, MIGRATE_VERIFY_LEFT_OUT, strlen(MIGRATE_VERIFY_LEFT_OUT)) == 0)
+			warned.left_out = lappend(warned.left_out, (char *) line + strlen(MIGRATE_VERIFY_LEFT_OUT));
+		else if (strncmp(line, MIGRATE_VERIFY_NOT_KEPT, strlen(MIGRATE_VERIFY_NOT_KEPT)) == 0)
+			warned.not_kept = lappend(warned.not_kept, (char *) line + strlen(MIGRATE_VERIFY_NOT_KEPT));
+		else
+			relations = lappend(relations, (char *) line);
+	}
+	sql = psprintf(inventory_sql, quote_literal_cstr(migrate_text_array_literal(relations)));
+	tgt = both(conn, sql, &src);
 	se = entries_of(src, fenced, &ns);
 	te = entries_of(tgt, false, &nt);
-	compare_entries(out, se, ns, te, nt, "", merged);
+	compare_entries(out, se, ns, te, nt, "", merged, &warned);
 
 	/*
 	 * The values of the sequences on both sides (one only on one side is
@@ -666,7 +778,7 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 
 		if (strcmp(out->at, "snapshot") == 0)
 			moved_on(out, common, sv, tv, ncommon);
-		compare_entries(out, sv, ncommon, tv, ncommon, "", false);
+		compare_entries(out, sv, ncommon, tv, ncommon, "", false, NULL);
 	}
 }
 

@@ -33,6 +33,22 @@ typedef enum MigrateVerifyLevel
 	MVL_REPAIR					/* not a level: migrate.repair's runs */
 } MigrateVerifyLevel;
 
+/*
+ * What a verify task's schema check is told the migration left out, or
+ * could not give its source owner, and warned about: a line each after the
+ * relations, one of these, then the object as its warning names it
+ * ("event trigger x", "table s.t").
+ */
+#define MIGRATE_VERIFY_LEFT_OUT		"left out: "
+#define MIGRATE_VERIFY_NOT_KEPT		"owner not kept: "
+
+/*
+ * The statuses of verify results that are no difference: equal, the
+ * target's own (a merge), left out or an owner not kept by the migration,
+ * with a warning that names the object.
+ */
+#define MIGRATE_VERIFY_NO_DIFFERENCE	"('ok', 'own', 'left_out', 'not_kept')"
+
 /* At most this many differing rows are named a table (level rows). */
 #define MIGRATE_VERIFY_MAX_ROWS		100
 

@@ -68,6 +68,23 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 					 migrate_coord.options->if_exists_merge ? "_merge" : "");
 	foreach(lc, left_out)
 		appendStringInfo(&schema, "\n%s", (char *) lfirst(lc));
+	/* the objects the migration left out or gave another owner: its warnings name them */
+	{
+		SourceResult *objects = migrate_coord_query("SELECT DISTINCT CASE WHEN starts_with(e.detail->>'message', 'left out: ')"
+													"  THEN '" MIGRATE_VERIFY_LEFT_OUT "' ELSE '" MIGRATE_VERIFY_NOT_KEPT "' END"
+													"  || (e.detail->>'object')"
+													" FROM migrate.event e"
+													" WHERE e.migration_id = $1::bigint AND e.kind = 'warning'"
+													" AND e.detail->>'database' = $2 AND e.detail->>'object' IS NOT NULL"
+													" AND (starts_with(e.detail->>'message', 'left out: ')"
+													"  OR e.detail->>'message' ~ '^owner .* not kept: it stays owned by ')"
+													" ORDER BY 1",
+													2, (const char *[]) {migrate_coord_id(), dbname});
+		int			r;
+
+		for (r = 0; r < objects->nrows; r++)
+			appendStringInfo(&schema, "\n%s", SR_VALUE(objects, r, 0));
+	}
 	migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement, verify_run)"
 					   " VALUES ($1::bigint, $2, 'verify', $3, $4::int)",
 					   4, (const char *[]) {migrate_coord_id(), dbname, schema.data, run_s});
@@ -128,7 +145,7 @@ migrate_verify_store(int64 task_id, const char *results)
 					   " FROM migrate.task t, jsonb_to_recordset($3::jsonb) AS r(relation text, check_name text,"
 					   "  status text, source_value text, target_value text, detail text, source_at text)"
 					   " WHERE t.id = $2::bigint AND t.migration_id = $1::bigint AND t.verify_run IS NOT NULL"
-					    " AND r.status IN ('ok', 'differs', 'missing', 'extra', 'own', 'skipped', 'repaired')",
+					    " AND r.status IN ('ok', 'differs', 'missing', 'extra', 'own', 'left_out', 'not_kept', 'skipped', 'repaired')",
 					   3, (const char *[]) {migrate_coord_id(), psprintf(INT64_FORMAT, task_id),
 						   results ? results : "[]"});
 }
@@ -155,7 +172,7 @@ migrate_verify_task_failed(int64 task_id, const char *error)
 char *
 migrate_verify_finish_database(const char *dbname, int run)
 {
-	SourceResult *res = migrate_coord_query("SELECT count(*) FILTER (WHERE status NOT IN ('ok', 'own')),"
+	SourceResult *res = migrate_coord_query("SELECT count(*) FILTER (WHERE status NOT IN " MIGRATE_VERIFY_NO_DIFFERENCE "),"
 											" count(*) FILTER (WHERE status = 'error'), r.level"
 											" FROM migrate.verify_run r LEFT JOIN migrate.verify_result v"
 											"  ON v.migration_id = r.migration_id AND v.run = r.run AND v.dbname = $2"
@@ -187,7 +204,7 @@ end_run(int run, const char *state, const char *error)
 
 	migrate_coord_exec("UPDATE migrate.verify_run r SET state = $3, error = $4, finished_at = now(),"
 					   " differences = (SELECT count(*) FROM migrate.verify_result v"
-					   "  WHERE v.migration_id = r.migration_id AND v.run = r.run AND v.status NOT IN ('ok', 'own'))"
+					   "  WHERE v.migration_id = r.migration_id AND v.run = r.run AND v.status NOT IN " MIGRATE_VERIFY_NO_DIFFERENCE ")"
 					   " WHERE r.migration_id = $1::bigint AND r.run = $2::int",
 					   4, (const char *[]) {migrate_coord_id(), run_s, state, error});
 	migrate_coord_event(strcmp(state, "done") == 0 ? "verify_done" : "verify_failed",
@@ -502,10 +519,10 @@ run_and_wait(FunctionCallInfo fcinfo, int64 id, const char *level_name)
 	res = migrate_state_query(repair ?
 							  "SELECT dbname::text, relation, status, source_value, target_value, detail"
 							  " FROM migrate.verify_result WHERE migration_id = $1 AND run = $2::int"
-							  " ORDER BY status IN ('ok', 'own'), dbname, relation COLLATE \"C\"" :
+							  " ORDER BY status IN " MIGRATE_VERIFY_NO_DIFFERENCE ", dbname, relation COLLATE \"C\"" :
 							  "SELECT dbname::text, relation, check_name, status, source_value, target_value, detail"
 							  " FROM migrate.verify_result WHERE migration_id = $1 AND run = $2::int"
-							  " ORDER BY status IN ('ok', 'own'), dbname, check_name COLLATE \"C\", relation COLLATE \"C\"",
+							  " ORDER BY status IN " MIGRATE_VERIFY_NO_DIFFERENCE ", dbname, check_name COLLATE \"C\", relation COLLATE \"C\"",
 							  2, (Oid[]) {INT8OID, TEXTOID},
 							  (Datum[]) {Int64GetDatum(id), CStringGetTextDatum(SR_VALUE(res, 0, 0))});
 	for (r = 0; r < res->nrows; r++)

@@ -194,8 +194,13 @@ add_object_warning(StringInfo warnings, const char *object, const char *message,
 		return;
 	if (warnings->len > 0)
 		appendStringInfoChar(warnings, '\n');
+	/* (a name of the source's may hold either byte: a blank instead) */
 	if (object != NULL)
-		appendStringInfo(warnings, "%s%c", object, MIGRATE_WARNING_OBJECT_END);
+	{
+		for (p = object; *p != '\0'; p++)
+			appendStringInfoChar(warnings, *p == '\n' || *p == MIGRATE_WARNING_OBJECT_END ? ' ' : *p);
+		appendStringInfoChar(warnings, MIGRATE_WARNING_OBJECT_END);
+	}
 	for (p = message; *p != '\0'; p++)
 		appendStringInfoChar(warnings, *p == '\n' || *p == MIGRATE_WARNING_OBJECT_END ? ' ' : *p);
 	if (sql != NULL)

@@ -66,7 +66,8 @@ like($rows, qr/^warning database "hooks": 3 objects that only a superuser can ma
 unlike($rows, qr/of_table/, 'and not a publication of named tables');
 like($target->safe_psql('postgres', "SELECT status || ' ' || detail FROM migrate.validate('$mover', '$hooks_opts')"
 	  . " WHERE check_name = 'superuser_objects'"), qr/^ok /, 'a superuser has nothing to leave out');
-$id = $target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '$hooks_opts')");
+# (verified as it ends: what it left out is named, and no difference)
+$id = $target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '{\"method\": \"dump\", \"databases\": [\"hooks\"], \"verify\": \"schema\"}')");
 is($target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.wait($id, 'done', '300 s')"), 'done',
 	'the admin\'s migration of a database with them is done')
   or diag(migration_diag($target, $id));
@@ -82,5 +83,15 @@ like($warnings, qr/left out: publication everything, which only a superuser can 
 like($warnings, qr/left out of publication of_schema: what only a superuser can add to it here.*TABLES IN SCHEMA s/s,
 	'and the schema of the other');
 unlike($warnings, qr/COMMENT ON|does not exist/, 'what the dump does to them afterwards is left out with them, not warned about again');
+is($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(object, ', ' ORDER BY object) FROM migrate.warnings"
+	  . " WHERE migration_id = $id AND message LIKE 'left out%'"),
+	'event trigger ddl_watch, publication everything, publication of_schema', 'each warning names its object');
+is($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(check_name || ' ' || relation || ' ' || status, ', '"
+	  . " ORDER BY check_name, relation COLLATE \"C\") FROM migrate.verify_result WHERE migration_id = $id AND status <> 'ok'"),
+	'event_trigger ddl_watch left_out, owner function public.ddl_log() not_kept, owner relation public.u not_kept,'
+	  . ' owner relation s.t not_kept, owner schema s not_kept, publication everything left_out',
+	'verify names what was left out as left out, not as missing, and the owners the admin could not give (a superuser\'s) as not kept');
+is($target->safe_psql('postgres', "SET ROLE admin; SELECT differences FROM migrate.verify_run WHERE migration_id = $id"),
+	'0', 'and finds no difference: the database is done');
 
 done_testing();
