@@ -517,6 +517,73 @@ owner_not_kept(const Warned *warned, const Entry *e)
 	return false;
 }
 
+/* An owner the migration could not give: of object NAME, FROM on the source, TO here. */
+typedef struct OwnerChange
+{
+	const char *name;
+	const char *from;
+	const char *to;
+} OwnerChange;
+
+/*
+ * ACL (an aclitem[]'s text) with role FROM, as grantee or grantor, read as
+ * TO.  Only names that aclitem's text does not quote are replaced: a name
+ * that needs quotes stays as it is (and the ACLs then differ).
+ */
+static char *
+acl_as_owned_by(const char *acl, const char *from, const char *to)
+{
+	StringInfoData buf;
+	const char *p = acl;
+	size_t		n = strlen(from);
+
+	initStringInfo(&buf);
+	while (*p != '\0')
+	{
+		size_t		len = strcspn(p, "{},=/");
+
+		if (len == n && strncmp(p, from, n) == 0)
+			appendStringInfoString(&buf, to);
+		else
+			appendBinaryStringInfo(&buf, p, len);
+		p += len;
+		if (*p != '\0')
+			appendStringInfoChar(&buf, *p++);
+	}
+	return buf.data;
+}
+
+/*
+ * Do privileges entries S (the source's) and T differ only in the owner
+ * that the migration could not give (CHANGES): the same grants, the
+ * owner's own and those it gave, with the role that owns the object here
+ * in its place?  The owner change if so, else NULL.
+ */
+static OwnerChange *
+privileges_of_owner_not_kept(List *changes, const Entry *s, const Entry *t)
+{
+	ListCell   *lc;
+
+	if (changes == NIL || strcmp(s->kind, "privileges") != 0 || s->value == NULL || t->value == NULL)
+		return NULL;
+	foreach(lc, changes)
+	{
+		OwnerChange *c = lfirst(lc);
+		bool		same_object = strcmp(c->name, s->name) == 0;
+
+		/* a column's: "column <relation>.<column>", of owner "relation <relation>" */
+		if (!same_object && strncmp(s->name, "column ", 7) == 0 && strncmp(c->name, "relation ", 9) == 0)
+		{
+			size_t		len = strlen(c->name + 9);
+
+			same_object = strncmp(s->name + 7, c->name + 9, len) == 0 && s->name[7 + len] == '.';
+		}
+		if (same_object)
+			return strcmp(acl_as_owned_by(s->value, c->from, c->to), t->value) == 0 ? c : NULL;
+	}
+	return NULL;
+}
+
 static void
 compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const char *prefix,
 				bool own_extras, const Warned *warned)
@@ -524,6 +591,8 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 	int			i = 0,
 				j = 0;
 	List	   *tallies = NIL;
+	List	   *owner_changes = NIL;	/* (owners sort before privileges) */
+	OwnerChange *oc;
 	ListCell   *lc;
 
 	while (i < nsrc || j < ntgt)
@@ -575,11 +644,23 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 			t->target++;
 			if (values_equal(src[i].value, tgt[j].value))
 				 /* equal */ ;
-			else if (owner_not_kept(warned, &src[i]))
+			else if (owner_not_kept(warned, &src[i]) && src[i].value != NULL && tgt[j].value != NULL)
 			{
+				oc = palloc(sizeof(OwnerChange));
+				oc->name = src[i].name;
+				oc->from = src[i].value;
+				oc->to = tgt[j].value;
+				owner_changes = lappend(owner_changes, oc);
 				if (t->not_kept++ < MAX_NAMED_A_KIND)
 					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
 							   "the migration could not give it its source owner (the migration's warning says why)");
+			}
+			else if ((oc = privileges_of_owner_not_kept(owner_changes, &src[i], &tgt[j])) != NULL)
+			{
+				if (t->not_kept++ < MAX_NAMED_A_KIND)
+					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
+							   psprintf("the same grants, with %s, the owner here, in the place of %s, the source's",
+										oc->to, oc->from));
 			}
 			else if (t->differ++ < MAX_NAMED_A_KIND)
 				add_result(out, src[i].name, src[i].kind, "differs", src[i].value, tgt[j].value, NULL);

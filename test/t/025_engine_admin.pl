@@ -42,7 +42,7 @@ unlike($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(t::text
 # ---- what only a superuser may make on the target ----------------------------------------
 # An event trigger and publications of all tables and of a schema's: the admin's
 # migration leaves them out, names each, and makes the rest of the database.
-$source->safe_psql('postgres', 'CREATE DATABASE hooks');
+$source->safe_psql('postgres', 'CREATE ROLE hook_reader NOLOGIN; CREATE DATABASE hooks');
 $source->safe_psql('hooks', q{
 	CREATE SCHEMA s;
 	CREATE TABLE s.t (id int PRIMARY KEY);
@@ -57,6 +57,9 @@ $source->safe_psql('hooks', q{
 	CREATE PUBLICATION of_schema FOR TABLES IN SCHEMA s;
 	CREATE PUBLICATION of_table FOR TABLE public.u;
 	COMMENT ON PUBLICATION everything IS 'all of it';
+	GRANT USAGE ON SCHEMA s TO hook_reader;
+	GRANT SELECT ON s.t TO hook_reader;
+	GRANT SELECT (id) ON public.u TO hook_reader;
 });
 my $hooks_opts = '{"method": "dump", "databases": ["hooks"]}';
 my $rows = $target->safe_psql('postgres', "SET ROLE admin; SELECT status || ' ' || detail FROM migrate.validate('$mover',"
@@ -89,8 +92,14 @@ is($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(object, ', 
 is($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(check_name || ' ' || relation || ' ' || status, ', '"
 	  . " ORDER BY check_name, relation COLLATE \"C\") FROM migrate.verify_result WHERE migration_id = $id AND status <> 'ok'"),
 	'event_trigger ddl_watch left_out, owner function public.ddl_log() not_kept, owner relation public.u not_kept,'
-	  . ' owner relation s.t not_kept, owner schema s not_kept, publication everything left_out',
-	'verify names what was left out as left out, not as missing, and the owners the admin could not give (a superuser\'s) as not kept');
+	  . ' owner relation s.t not_kept, owner schema s not_kept, privileges column public.u.id not_kept,'
+	  . ' privileges relation s.t not_kept, privileges schema s not_kept, publication everything left_out',
+	'verify names what was left out as left out, not as missing, the owners the admin could not give (a superuser\'s)'
+	  . ' as not kept, and so the grants that they gave and the admin gives instead');
+like($target->safe_psql('postgres', "SET ROLE admin; SELECT source_value || ' ' || target_value || ' ' || detail FROM migrate.verify_result"
+	  . " WHERE migration_id = $id AND check_name = 'privileges' AND relation = 'relation s.t'"),
+	qr/^\{(\w+)=arwdDxt\/\1,hook_reader=r\/\1\} \{admin=arwdDxt\/admin,hook_reader=r\/admin\} the same grants, with admin, the owner here, in the place of \1, the source's$/,
+	'with what they are on either side');
 is($target->safe_psql('postgres', "SET ROLE admin; SELECT differences FROM migrate.verify_run WHERE migration_id = $id"),
 	'0', 'and finds no difference: the database is done');
 
