@@ -69,6 +69,24 @@ like($rows, qr/^warning database "hooks": 3 objects that only a superuser can ma
 unlike($rows, qr/of_table/, 'and not a publication of named tables');
 like($target->safe_psql('postgres', "SELECT status || ' ' || detail FROM migrate.validate('$mover', '$hooks_opts')"
 	  . " WHERE check_name = 'superuser_objects'"), qr/^ok /, 'a superuser has nothing to leave out');
+# what only a superuser may make and the migration cannot leave out: an error beforehand
+$source->safe_psql('postgres', 'CREATE DATABASE needs_su');
+$source->safe_psql('needs_su', q{
+	CREATE FUNCTION public.my_lower(text) RETURNS text LANGUAGE internal IMMUTABLE STRICT AS 'lower';
+	CREATE OPERATOR FAMILY public.fam USING btree;
+	CREATE TEXT SEARCH CONFIGURATION public.mine (COPY = simple);
+	CREATE FUNCTION public.plain() RETURNS int LANGUAGE sql AS 'SELECT 1';
+});
+$rows = $target->safe_psql('postgres', "SET ROLE admin; SELECT status || ' ' || detail || ' | ' || hint FROM migrate.validate('$mover',"
+	  . " '{\"databases\": [\"needs_su\"]}') WHERE check_name = 'superuser_objects'");
+like($rows, qr/^error database "needs_su": 2 objects that only a superuser can make on the target, and that the migration cannot leave out:/,
+	'validate says, as an error, what only a superuser can make and the migration cannot leave out');
+like($rows, qr/function public\.my_lower\(text\) \(language internal\)/, 'a function in an untrusted language');
+like($rows, qr/operator family public\.fam/, 'an operator family');
+unlike($rows, qr/plain|mine/, 'not a function in a trusted language, nor a text search configuration (anyone may make one)');
+like($rows, qr/\| Run the migration as a superuser, or drop them/, 'with what to do');
+like($target->safe_psql('postgres', "SELECT status FROM migrate.validate('$mover', '{\"databases\": [\"needs_su\"]}')"
+	  . " WHERE check_name = 'superuser_objects'"), qr/^ok$/, 'a superuser may make them');
 # (verified as it ends: what it left out is named, and no difference)
 $id = $target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.start('$mover', '{\"method\": \"dump\", \"databases\": [\"hooks\"], \"verify\": \"schema\"}')");
 is($target->safe_psql('postgres', "SET ROLE admin; SELECT migrate.wait($id, 'done', '300 s')"), 'done',
