@@ -186,6 +186,10 @@ hash_records(void)
 
 /* ---- schema --------------------------------------------------------------- */
 
+static int64 int8_of(const char *s);
+static void compare_large_objects(SourceConn *conn, const char *check, const char *value, bool merged,
+								  Results *out);
+
 /*
  * The objects of a database: kind, name, what defines it; in the order of
  * the bytes of kind and name on either side.  %s: the relations left out
@@ -387,10 +391,11 @@ entry_qsort_cmp(const void *a, const void *b)
  * The entries of RES, sorted here by the bytes of kind and name (each
  * server sorts its own text, in its own encoding); their number in *N.
  * SKIP_FENCE: without the database's default_transaction_read_only, which
- * is the cutover's fence on the source.
+ * is the cutover's fence on the source.  SKIP_LARGE_OBJECTS: without the
+ * large objects' totals (a merge compares them one by one).
  */
 static Entry *
-entries_of(SourceResult *res, bool skip_fence, int *n)
+entries_of(SourceResult *res, bool skip_fence, bool skip_large_objects, int *n)
 {
 	Entry	   *e = palloc(sizeof(Entry) * Max(res->nrows, 1));
 	int			r;
@@ -405,6 +410,8 @@ entries_of(SourceResult *res, bool skip_fence, int *n)
 		x->value = SR_VALUE(res, r, 2);
 		if (skip_fence && strcmp(x->kind, "setting") == 0 &&
 			strcmp(x->name, "default_transaction_read_only") == 0)
+			continue;
+		if (skip_large_objects && strcmp(x->kind, "large_objects") == 0)
 			continue;
 		(*n)++;
 	}
@@ -826,9 +833,14 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 	}
 	sql = psprintf(inventory_sql, quote_literal_cstr(migrate_text_array_literal(relations)));
 	tgt = both(conn, sql, &src);
-	se = entries_of(src, fenced, &ns);
-	te = entries_of(tgt, false, &nt);
+	se = entries_of(src, fenced, merged, &ns);
+	te = entries_of(tgt, false, merged, &nt);
 	compare_entries(out, se, ns, te, nt, "", merged, &warned);
+	/* (in a merge the target may hold large objects of its own) */
+	if (merged)
+		compare_large_objects(conn, "large_objects",
+							  "pg_catalog.pg_get_userbyid(m.lomowner) OPERATOR(pg_catalog.||) ' '"
+							  " OPERATOR(pg_catalog.||) coalesce(m.lomacl::text, 'default')", true, out);
 
 	/*
 	 * The values of the sequences on both sides (one only on one side is
@@ -864,24 +876,89 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 }
 
 /*
- * Level checksums, large objects: their number and a sum of hashes of
- * their oids and data.  Reading every large object needs the right to.
+ * The large objects one by one: VALUE, an expression of m (a row of
+ * pg_largeobject_metadata), compared for each; those on one side only or
+ * whose values differ named (those only here the target's own where
+ * MERGED), then a summary row.  Both sides come ordered by oid.
  */
 static void
-verify_large_objects(SourceConn *conn, Results *out)
+compare_large_objects(SourceConn *conn, const char *check, const char *value, bool merged, Results *out)
 {
-	const char *sql = hash_records() ?
-		"SELECT pg_catalog.count(*)::text, coalesce(pg_catalog.sum(pg_catalog.hash_record_extended("
-		"ROW(m.oid, pg_catalog.lo_get(m.oid)), 0)), 0)::text FROM pg_catalog.pg_largeobject_metadata m" :
-		"SELECT pg_catalog.count(*)::text, coalesce(pg_catalog.sum(pg_catalog.hashtextextended("
-		"m.oid::text OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.lo_get(m.oid), 'hex'), 0)), 0)::text"
-		" FROM pg_catalog.pg_largeobject_metadata m";
+	char	   *sql = psprintf("SELECT m.oid::pg_catalog.int8, %s FROM pg_catalog.pg_largeobject_metadata m ORDER BY m.oid",
+							   value);
 	SourceResult *src;
 	SourceResult *tgt = both(conn, sql, &src);
+	int			i = 0,
+				j = 0;
+	int64		differ = 0,
+				own = 0;
+
+	while (i < src->nrows || j < tgt->nrows)
+	{
+		int64		a = i < src->nrows ? int8_of(SR_VALUE(src, i, 0)) : PG_INT64_MAX;
+		int64		b = j < tgt->nrows ? int8_of(SR_VALUE(tgt, j, 0)) : PG_INT64_MAX;
+
+		CHECK_FOR_INTERRUPTS();
+		if (a == b)
+		{
+			if (!values_equal(SR_VALUE(src, i, 1), SR_VALUE(tgt, j, 1)) && differ++ < MAX_NAMED_A_KIND)
+				add_result(out, psprintf("large object " INT64_FORMAT, a), check, "differs",
+						   SR_VALUE(src, i, 1), SR_VALUE(tgt, j, 1), NULL);
+			i++;
+			j++;
+		}
+		else if (a < b)
+		{
+			if (differ++ < MAX_NAMED_A_KIND)
+				add_result(out, psprintf("large object " INT64_FORMAT, a), check, "missing",
+						   SR_VALUE(src, i, 1), NULL, "on the source, not on the target");
+			i++;
+		}
+		else
+		{
+			if (merged)
+			{
+				if (own++ < MAX_NAMED_A_KIND)
+					add_result(out, psprintf("large object " INT64_FORMAT, b), check, "own", NULL,
+							   SR_VALUE(tgt, j, 1), "on the target only: the target's own, kept by the merge");
+			}
+			else if (differ++ < MAX_NAMED_A_KIND)
+				add_result(out, psprintf("large object " INT64_FORMAT, b), check, "extra", NULL,
+						   SR_VALUE(tgt, j, 1), "on the target, not on the source");
+			j++;
+		}
+	}
+	add_result(out, NULL, check, differ == 0 ? "ok" : "differs",
+			   psprintf("%d objects", src->nrows), psprintf("%d objects", tgt->nrows),
+			   differ == 0 ? (own == 0 ? NULL : psprintf(INT64_FORMAT " the target's own", own)) :
+			   psprintf(INT64_FORMAT " difference%s%s%s", differ, differ == 1 ? "" : "s",
+						differ > MAX_NAMED_A_KIND ? psprintf(", the first %d named", MAX_NAMED_A_KIND) : "",
+						own == 0 ? "" : psprintf("; " INT64_FORMAT " the target's own", own)));
+}
+
+/*
+ * Level checksums, large objects: their number and a sum of hashes of
+ * their oids and data; where they differ (or MERGED: the target has its
+ * own), the large objects one by one.  Reading every large object needs
+ * the right to.
+ */
+static void
+verify_large_objects(SourceConn *conn, bool merged, Results *out)
+{
+	const char *hash = hash_records() ?
+		"pg_catalog.hash_record_extended(ROW(m.oid, pg_catalog.lo_get(m.oid)), 0)" :
+		"pg_catalog.hashtextextended(m.oid::text OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.lo_get(m.oid), 'hex'), 0)";
+	SourceResult *src;
+	SourceResult *tgt = both(conn, psprintf("SELECT pg_catalog.count(*)::text, coalesce(pg_catalog.sum(%s), 0)::text"
+											" FROM pg_catalog.pg_largeobject_metadata m", hash),
+							 &src);
 	char	   *sv = psprintf("%s objects, hash %s", SR_VALUE(src, 0, 0), SR_VALUE(src, 0, 1));
 	char	   *tv = psprintf("%s objects, hash %s", SR_VALUE(tgt, 0, 0), SR_VALUE(tgt, 0, 1));
 
-	add_result(out, NULL, "large_objects_data", strcmp(sv, tv) == 0 ? "ok" : "differs", sv, tv, NULL);
+	if (strcmp(sv, tv) == 0)
+		add_result(out, NULL, "large_objects_data", "ok", sv, tv, NULL);
+	else
+		compare_large_objects(conn, "large_objects_data", hash, merged, out);
 }
 
 /* ---- tables --------------------------------------------------------------- */
@@ -1037,7 +1114,6 @@ hash_of(List *hashes)
 	return buf.data;
 }
 
-static int64 int8_of(const char *s);
 static char *ranges_sql(TablePlan *p);
 
 static TablePlan *
@@ -1414,8 +1490,8 @@ migrate_run_verify(const TaskMsg *task, ResultMsg *result, StringInfo out)
 	{
 		const char *what = list_length(task->statements) > 1 ? lsecond(task->statements) : "schema";
 
-		if (strcmp(what, "large_objects") == 0)
-			verify_large_objects(conn, &res);
+		if (strncmp(what, "large_objects", 13) == 0)
+			verify_large_objects(conn, strstr(what, "_merge") != NULL, &res);
 		else
 			verify_schema(conn, list_copy_tail(task->statements, 2),
 						  strstr(what, "_fenced") != NULL, strstr(what, "_merge") != NULL, &res);

@@ -90,8 +90,9 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 					   4, (const char *[]) {migrate_coord_id(), dbname, schema.data, run_s});
 	if (level >= MVL_CHECKSUMS)
 		migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, statement, verify_run)"
-						   " VALUES ($1::bigint, $2, 'verify', $3 || E'\\nlarge_objects', $4::int)",
-						   4, (const char *[]) {migrate_coord_id(), dbname, name, run_s});
+						   " VALUES ($1::bigint, $2, 'verify', $3 || E'\\nlarge_objects' || $5, $4::int)",
+						   5, (const char *[]) {migrate_coord_id(), dbname, name, run_s,
+							   migrate_coord.options->if_exists_merge ? "_merge" : ""});
 	if (level >= MVL_COUNTS)
 		migrate_coord_exec("INSERT INTO migrate.task (migration_id, dbname, kind, schema_name, table_name,"
 						   " statement, size_bytes, verify_run)"

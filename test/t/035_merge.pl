@@ -44,12 +44,13 @@ my $src = source_uri($source, $me, undef);
 my $target = engine_target('target');
 # the database is there before the first run: merge is what lets it in
 $target->safe_psql('postgres', 'CREATE DATABASE shop');
-$target->safe_psql('shop', 'CREATE TABLE public.mine (id int PRIMARY KEY); INSERT INTO public.mine VALUES (1), (2)');
+$target->safe_psql('shop', "CREATE TABLE public.mine (id int PRIMARY KEY); INSERT INTO public.mine VALUES (1), (2);"
+	  . " SELECT lo_from_bytea(777, 'the target''s own')");
 
 my $opts = '{"method": "dump", "databases": ["shop"], "roles": false, "if_exists": "merge", "verify": "rows"}';
 my $counts = q{SELECT (SELECT count(*) FROM app.parent) || ' ' || (SELECT count(*) FROM app.child) || ' '
 	|| (SELECT count(*) FROM app.events) || ' ' || (SELECT count(*) FROM public.slow) || ' '
-	|| (SELECT count(*) FROM pg_largeobject_metadata)};
+	|| (SELECT count(*) FROM pg_largeobject_metadata WHERE oid <> 777)};
 my $expected = $source->safe_psql('shop', $counts);
 
 sub merge_once
@@ -84,6 +85,10 @@ is($target->safe_psql('postgres',
 	"SELECT string_agg(DISTINCT relation, ',') FROM migrate.verify_result WHERE migration_id = $again AND status = 'own'"
 	  . " AND relation LIKE 'public.mine%'"),
 	'public.mine,public.mine mine_pkey,public.mine.id,public.mine_pkey', 'the target\'s own table is named as its own, not as a difference');
+is($target->safe_psql('postgres', "SELECT string_agg(check_name || ' ' || relation, ', ' ORDER BY check_name) FROM migrate.verify_result"
+	  . " WHERE migration_id = $again AND status = 'own' AND relation LIKE 'large object%'"),
+	'large_objects large object 777, large_objects_data large object 777',
+	'so is the target\'s own large object, its owner and its data, one by one');
 like($target->safe_psql('postgres', "SELECT string_agg(detail->>'message', ' | ') FROM migrate.event"
 	  . " WHERE migration_id = $again AND kind = 'warning'"),
 	qr/kept as they were: \d+ objects? that (was|were) there already/, 'a warning counts what was there already');
