@@ -231,7 +231,8 @@ static const char *const inventory_sql =
 "  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass"
 "   AND d.objid OPERATOR(pg_catalog.=) t.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'))"
 " SELECT kind, name, value FROM ("
-"  SELECT 'schema' AS kind, pg_catalog.quote_ident(nspname) AS name, '' AS value FROM ns"
+/* (text, typed: an untyped '' would make the union's values name, cut at 63 bytes) */
+"  SELECT 'schema'::pg_catalog.text AS kind, pg_catalog.quote_ident(nspname) AS name, ''::pg_catalog.text AS value FROM ns"
 "  UNION ALL SELECT 'owner', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), pg_catalog.pg_get_userbyid(nspowner) FROM ns"
 "  UNION ALL SELECT 'privileges', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), coalesce(nspacl::text, 'default') FROM ns"
 "  UNION ALL SELECT 'comment', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), d FROM ns,"
@@ -476,6 +477,56 @@ warned_about(List *objects, const char *object)
 	return false;
 }
 
+/*
+ * Do relation, index or constraint entries S (the source's) and T differ only in a
+ * tablespace the target does not have (the migration's warning names it:
+ * "tablespace x" among the not kept), which T is then not in?  The
+ * tablespace's name if so, else NULL.
+ */
+static const char *
+tablespace_not_kept(const Warned *warned, const Entry *s, const Entry *t)
+{
+	ListCell   *lc;
+
+	if (warned == NULL || s->value == NULL || t->value == NULL ||
+		(strcmp(s->kind, "relation") != 0 && strcmp(s->kind, "index") != 0 &&
+		 strcmp(s->kind, "constraint") != 0))
+		return NULL;
+	foreach(lc, warned->not_kept)
+	{
+		const char *object = lfirst(lc);
+		List	   *names;
+		const char *name;
+		char	   *marker;
+		const char *at;
+
+		if (strncmp(object, "tablespace ", 11) != 0)
+			continue;
+		/* (the warning quotes the name, the inventory does not) */
+		names = stringToQualifiedNameList(object + 11);
+		if (list_length(names) != 1)
+			continue;
+		name = strVal(linitial(names));
+		/* where each kind names it: its text, pg_get_constraintdef's */
+		if (strcmp(s->kind, "constraint") == 0)
+			marker = psprintf(" USING INDEX TABLESPACE %s", quote_identifier(name));
+		else
+			marker = psprintf("%stablespace %s", strcmp(s->kind, "relation") == 0 ? ", " : " ", name);
+		at = strstr(s->value, marker);
+		if (at != NULL && (at[strlen(marker)] == '\0' || at[strlen(marker)] == ',' || at[strlen(marker)] == ' '))
+		{
+			StringInfoData without;
+
+			initStringInfo(&without);
+			appendBinaryStringInfo(&without, s->value, at - s->value);
+			appendStringInfoString(&without, at + strlen(marker));
+			if (strcmp(without.data, t->value) == 0)
+				return name;
+		}
+	}
+	return NULL;
+}
+
 /* Was inventory entry E (on the source only) left out by the migration? */
 static bool
 left_out_object(const Warned *warned, const Entry *e)
@@ -600,6 +651,7 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 	List	   *tallies = NIL;
 	List	   *owner_changes = NIL;	/* (owners sort before privileges) */
 	OwnerChange *oc;
+	const char *space;
 	ListCell   *lc;
 
 	while (i < nsrc || j < ntgt)
@@ -661,6 +713,13 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 				if (t->not_kept++ < MAX_NAMED_A_KIND)
 					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
 							   "the migration could not give it its source owner (the migration's warning says why)");
+			}
+			else if ((space = tablespace_not_kept(warned, &src[i], &tgt[j])) != NULL)
+			{
+				if (t->not_kept++ < MAX_NAMED_A_KIND)
+					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
+							   psprintf("in the default tablespace: tablespace %s is not on the target (the migration's warning says so)",
+										quote_identifier(space)));
 			}
 			else if ((oc = privileges_of_owner_not_kept(owner_changes, &src[i], &tgt[j])) != NULL)
 			{

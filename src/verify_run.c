@@ -68,7 +68,10 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 					 migrate_coord.options->if_exists_merge ? "_merge" : "");
 	foreach(lc, left_out)
 		appendStringInfo(&schema, "\n%s", (char *) lfirst(lc));
-	/* the objects the migration left out or gave another owner: its warnings name them */
+	/*
+	 * The objects the migration left out, or gave another owner, and the
+	 * tablespaces it did without: its warnings name them.
+	 */
 	{
 		SourceResult *objects = migrate_coord_query("SELECT DISTINCT CASE WHEN starts_with(e.detail->>'message', 'left out: ')"
 													"  THEN '" MIGRATE_VERIFY_LEFT_OUT "' ELSE '" MIGRATE_VERIFY_NOT_KEPT "' END"
@@ -77,7 +80,9 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 													" WHERE e.migration_id = $1::bigint AND e.kind = 'warning'"
 													" AND e.detail->>'database' = $2 AND e.detail->>'object' IS NOT NULL"
 													" AND (starts_with(e.detail->>'message', 'left out: ')"
-													"  OR e.detail->>'message' ~ '^owner .* not kept: it stays owned by ')"
+													"  OR e.detail->>'message' ~ '^owner .* not kept: it stays owned by '"
+													"  OR (starts_with(e.detail->>'object', 'tablespace ')"
+													"   AND starts_with(e.detail->>'message', 'not on the target: ')))"
 													" ORDER BY 1",
 													2, (const char *[]) {migrate_coord_id(), dbname});
 		int			r;

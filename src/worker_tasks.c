@@ -544,6 +544,27 @@ left_out_for_superuser(List **left_out, const char *sql, int code, const char *e
 }
 
 /*
+ * Tablespace NAME of the source as it is used here: NULL (the default
+ * tablespace) where the target does not have it, with a warning, once a
+ * task.
+ */
+static const char *
+tablespace_here(const char *name, StringInfo warnings)
+{
+	char	   *object;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	if (OidIsValid(get_tablespace_oid(name, true)))
+		return name;
+	object = psprintf("tablespace %s", quote_identifier(name));
+	if (strstr(warnings->data, psprintf("%s%c", object, MIGRATE_WARNING_OBJECT_END)) == NULL)
+		add_object_warning(warnings, object,
+						   "not on the target: what the source holds in it is made in the default tablespace", NULL);
+	return NULL;
+}
+
+/*
  * Runs the statements of TASK in the current transaction, each in a
  * subtransaction.  Ownership, privileges and comments that cannot be given
  * become warnings.  Where the objects may be there already (post-data; the
@@ -558,6 +579,7 @@ run_script(const TaskMsg *task, StringInfo warnings)
 	PostStatement ps = {NULL, NULL};
 	bool		may_exist = task->kind != MTK_SCHEMA || !task->truncate || task->attempt > 1;
 	ThereAlready there = {NULL, 0};
+	const char *tablespace;
 	List	   *left_out = NIL;
 	char	   *tables = NULL;
 	int			dropped = 0;
@@ -599,6 +621,9 @@ run_script(const TaskMsg *task, StringInfo warnings)
 		/* this session's encoding is the database's already */
 		if (pg_strncasecmp(sql, "SET client_encoding", 19) == 0)
 			continue;
+		/* a tablespace the target lacks: the default one, with a warning */
+		if (migrate_default_tablespace_of(sql, &tablespace) && tablespace_here(tablespace, warnings) == NULL)
+			sql = "SET default_tablespace = ''";
 		ps.sql = sql;
 		if (task->kind == MTK_POST ?
 			migrate_target_run_isolated(exec_post_data, &ps, &err, &code) :
@@ -766,13 +791,7 @@ run_post_statements(const TaskMsg *task, List *statements, StringInfo warnings)
 		CHECK_FOR_INTERRUPTS();
 		if (migrate_default_tablespace_of(sql, &name))
 		{
-			tablespace = name[0] != '\0' ? name : NULL;
-			if (tablespace != NULL && !OidIsValid(get_tablespace_oid(tablespace, true)))
-			{
-				add_object_warning(warnings, psprintf("tablespace %s", quote_identifier(tablespace)),
-								   "not on the target: what the source holds in it is built in the default tablespace", NULL);
-				tablespace = NULL;
-			}
+			tablespace = tablespace_here(name, warnings);
 			continue;
 		}
 		run_post_statement(task, sql, tablespace, warnings);

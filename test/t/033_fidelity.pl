@@ -192,19 +192,30 @@ $source->safe_psql('spaces', q{
 	CREATE TABLE small (id int, CONSTRAINT small_pkey PRIMARY KEY (id) USING INDEX TABLESPACE fast);
 	INSERT INTO small VALUES (1), (2);
 	CREATE UNIQUE INDEX small_id ON small (id) TABLESPACE fast;
+	-- a table, and its key, in the tablespace the target lacks
+	CREATE TABLE cold (id int, t text, CONSTRAINT cold_pkey PRIMARY KEY (id) USING INDEX TABLESPACE slow) TABLESPACE slow;
+	INSERT INTO cold SELECT i, 'c' || i FROM generate_series(1, 300) i;
 });
 $id = $target->safe_psql('postgres',
 	"SELECT migrate.start('$src', '{\"method\": \"dump\", \"databases\": [\"spaces\"], \"roles\": false}')");
 is($target->safe_psql('postgres', "SELECT migrate.wait($id, 'done', '300 s')"), 'done', 'migrated indexes in tablespaces')
   or diag(migration_diag($target, $id));
 is($target->safe_psql('spaces', "SELECT string_agg(indexname || ':' || coalesce(tablespace, '-'), ' ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"),
-	'big_pkey:fast big_plain:- big_v:fast big_w:- small_id:fast small_pkey:fast',
+	'big_pkey:fast big_plain:- big_v:fast big_w:- cold_pkey:- small_id:fast small_pkey:fast',
 	'indexes and keys are in their tablespaces, of a large table (tasks of their own) and a small one (with its copy); one the target has not is in the default');
 like($target->safe_psql('postgres', "SELECT string_agg(message, ' | ') FROM migrate.warnings WHERE migration_id = $id AND object = 'tablespace slow'"),
-	qr/^not on the target: what the source holds in it is built in the default tablespace/,
+	qr/^not on the target: what the source holds in it is made in the default tablespace/,
 	'and a warning about the tablespace says so');
-is($target->safe_psql('postgres', "SELECT string_agg(check_name || ' ' || relation || ' ' || status, ', ') FROM migrate.verify($id, 'schema')"
-	  . " WHERE status <> 'ok' AND relation IS NOT NULL"),
-	'index public.big_w differs', 'verify names that index, and only it');
+is($target->safe_psql('spaces', "SELECT count(*) || ' ' || coalesce((SELECT spcname FROM pg_tablespace WHERE oid = (SELECT reltablespace"
+	  . " FROM pg_class WHERE oid = 'cold'::regclass)), '-') FROM cold"), '300 -',
+	'a table in it is made in the default tablespace, with its rows');
+is($target->safe_psql('postgres', "SELECT string_agg(check_name || ' ' || relation || ' ' || status, ', ' ORDER BY check_name, relation)"
+	  . " FROM migrate.verify($id, 'schema') WHERE status <> 'ok' AND relation IS NOT NULL"),
+	'index public.big_w not_kept, index public.cold_pkey not_kept, relation public.cold not_kept',
+	'verify names what is not in its tablespace as not kept (the warning said so), and only that')
+  or diag($target->safe_psql('postgres', "SELECT string_agg(concat_ws(' | ', relation, source_value, target_value, detail), E'\\n')"
+	  . " FROM migrate.verify_result WHERE migration_id = $id AND status <> 'ok'"));
+is($target->safe_psql('postgres', "SELECT differences FROM migrate.verify_run WHERE migration_id = $id ORDER BY run DESC LIMIT 1"), '0',
+	'which is no difference');
 
 done_testing();

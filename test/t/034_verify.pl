@@ -34,6 +34,7 @@ $source->safe_psql('hard', q{
 	CREATE TABLE big (id int PRIMARY KEY, v int NOT NULL);
 	INSERT INTO big SELECT i, i % 1000 FROM generate_series(1, 2000000) i;
 	CREATE INDEX big_v ON big (v);
+	CREATE INDEX big_some ON big (v) WHERE v > 5 AND id > 100;
 	CREATE TABLE events (id int, at date, what text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
 	CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 	CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
@@ -113,10 +114,16 @@ is($target->safe_psql('hard', 'SELECT count(*) FROM cast_calls') . ' ' . $source
 	'0 0', 'no cast the source defined ran, on either side');
 
 # ---- a verify cut short, then another ---------------------------------------------------------
-($ret, $out, $err) = $target->psql('postgres', "SET statement_timeout = '400ms'; SELECT count(*) FROM migrate.verify($id, 'rows')");
+# (a table locked on the target holds the run up until its caller gives up)
+my $holder = $target->background_psql('hard');
+$holder->query_safe('BEGIN');
+$holder->query_safe('LOCK TABLE big IN ACCESS EXCLUSIVE MODE');
+($ret, $out, $err) = $target->psql('postgres', "SET statement_timeout = '3s'; SELECT count(*) FROM migrate.verify($id, 'rows')");
 like($err, qr/canceling statement due to statement timeout/, 'a verify cut short by its caller');
 is(poll_until($target, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'migrate coordinator'", qr/^0$/), '0',
 	'its coordinator ends with it');
+$holder->query_safe('COMMIT');
+$holder->quit;
 like($target->safe_psql('postgres', "SELECT count(*) FILTER (WHERE status <> 'ok') || ' of ' || count(*) FROM migrate.verify($id, 'counts')"),
 	qr/^0 of [1-9]\d*$/, 'the next verify runs to its end');
 is($target->safe_psql('postgres', "SELECT string_agg(DISTINCT state, ',') FROM migrate.verify_run WHERE migration_id = $id"
@@ -131,6 +138,8 @@ $target->safe_psql('hard', q{
 	DELETE FROM no_key WHERE ctid = (SELECT min(ctid) FROM no_key WHERE a = 5);
 	UPDATE "Mixed Case"."Odd ""Name""" SET "Value" = 1.1 WHERE id = 3;
 	DROP INDEX big_v;
+	DROP INDEX big_some;
+	CREATE INDEX big_some ON big (v) WHERE v > 5 AND id > 101;
 	UPDATE pairs SET p = ROW(2, NULL) WHERE id = 1;
 	UPDATE pairs SET p = NULL WHERE id = 3;
 	SELECT setval('counter', 10);
@@ -154,6 +163,8 @@ like($found, qr/^hard \| public\.pairs \| row \| differs \| \(1,"\(1,\)"\) \| \(
 like($found, qr/^hard \| public\.pairs \| row \| differs \| \(3,"\(,\)"\) \| \(3,\) \| key \(id\) = \(3\)$/m,
 	'a composite of nulls against a null');
 like($found, qr/^hard \| public\.big_v \| index \| missing \| CREATE INDEX big_v ON public\.big USING btree \(v\)/m, 'a missing index');
+like($found, qr/^hard \| public\.big_some \| index \| differs \| .*WHERE \(\(v > 5\) AND \(id > 100\)\) \| .*WHERE \(\(v > 5\) AND \(id > 101\)\)$/m,
+	'an index that differs past its 63rd byte (values compared whole, not as names)');
 like($found, qr/^hard \| public\.counter \| sequence_value \| differs \| 4242 \| 10$/m, 'a sequence behind');
 like($found, qr/^hard \| relation public\.big \| privileges \| differs \| .*app_reader=r.* \| /m, 'a lost grant');
 like($found, qr/^hard \| large object \d+ \| large_objects_data \| differs \| -?\d+ \| -?\d+$/m, 'a changed large object, by its oid');
@@ -176,8 +187,8 @@ $found = $target->safe_psql('postgres', "SELECT string_agg(concat_ws(' ', relati
 	  . " FROM migrate.verify($id, 'rows') WHERE status <> 'ok' AND relation IS NOT NULL");
 like($repaired, qr/^hard \| public\.counter \| repaired \| 4242 \| the sequence set to the source's value$/m,
 	'the sequence that was behind is the source\'s again');
-is($found, 'public.big_v index missing, relation public.big privileges differs',
-	'verify again: every row and sequence is the source\'s; what repair does not mend (an index, a grant) is still named');
+is($found, 'public.big_some index differs, public.big_v index missing, relation public.big privileges differs',
+	'verify again: every row and sequence is the source\'s; what repair does not mend (indexes, a grant) is still named');
 is($target->safe_psql('hard', 'SELECT count(*) FROM big') . ' ' . $target->safe_psql('hard', 'SELECT v FROM big WHERE id = 777'),
 	'2000000 777', 'the changed row is the source\'s, the extra one gone, the missing one back');
 
