@@ -784,16 +784,48 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 }
 
 /*
+ * The rows of check superuser_objects of one kind: for each database, the
+ * objects (one a row) of SQL, run on its source, in a row of STATUS with
+ * HINT and a detail that says what they are (WHAT).  Their number.
+ */
+static int
+superuser_object_rows(Checks *c, List *dbs, const char *sql, const char *status, const char *hint,
+					  const char *what)
+{
+	ListCell   *lc;
+	int			total = 0;
+
+	foreach(lc, dbs)
+	{
+		SourceDb   *db = lfirst(lc);
+		List	   *names = NIL;
+		SourceResult *res = migrate_source_query(db->conn, sql, 0, NULL);
+		int			r;
+
+		for (r = 0; r < res->nrows; r++)
+			names = lappend(names, SR_VALUE(res, r, 0));
+		if (names == NIL)
+			continue;
+		total += list_length(names);
+		add_row(c, "superuser_objects", status, hint, "database \"%s\": %d object%s %s: %s",
+				db->name, list_length(names), list_length(names) == 1 ? "" : "s", what, name_list(names));
+	}
+	return total;
+}
+
+/*
  * What only a superuser may make on the target, for a target user who is
  * not one: the event triggers of the migrated databases, their
  * publications of all tables or of a schema's, which the migration leaves
- * out (a warning names each), and what it cannot leave out (an error).
+ * out (a warning names each), and what it cannot leave out (an error), as
+ * what uses it would fail too: functions in an untrusted language (C,
+ * internal, plperlu...), operator classes and families, text search
+ * parsers and templates, foreign-data wrappers, none of an extension's.
  */
 static void
 check_superuser_objects(Checks *c, List *dbs)
 {
-	ListCell   *lc;
-	int			total = 0;
+	int			total;
 
 	if (superuser())
 	{
@@ -801,86 +833,49 @@ check_superuser_objects(Checks *c, List *dbs)
 				"the target user is a superuser and may make event triggers and publications of all tables");
 		return;
 	}
-	foreach(lc, dbs)
-	{
-		SourceDb   *db = lfirst(lc);
-		List	   *names = NIL;
-		SourceResult *res;
-		int			r;
-
-		res = migrate_source_query(db->conn,
-						   "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger"
-						   " UNION ALL"
-						   " SELECT 'publication ' || pg_catalog.quote_ident(p.pubname)"
-						   "  || CASE WHEN p.puballtables THEN ' (all tables)' ELSE ' (tables in schema)' END"
-						   " FROM pg_catalog.pg_publication p WHERE p.puballtables"
-						   "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_namespace pn WHERE pn.pnpubid = p.oid)"
-						   " ORDER BY 1",
-						   0, NULL);
-		for (r = 0; r < res->nrows; r++)
-			names = lappend(names, SR_VALUE(res, r, 0));
-		if (names == NIL)
-			continue;
-		total += list_length(names);
-		add_row(c, "superuser_objects", "warning",
-				"Run the migration as a superuser, or have one make them after it: the migration leaves them out and names each in a warning.",
-				"database \"%s\": %d object%s that only a superuser can make on the target: %s",
-				db->name, list_length(names), list_length(names) == 1 ? "" : "s", name_list(names));
-	}
-
-	/*
-	 * And what only a superuser may make that cannot be left out, as what
-	 * uses it would fail too: functions in an untrusted language (C,
-	 * internal, plperlu...), operator classes and families, text search
-	 * parsers and templates, foreign-data wrappers, none of an extension's.
-	 */
-	foreach(lc, dbs)
-	{
-		SourceDb   *db = lfirst(lc);
-		List	   *names = NIL;
-		SourceResult *res;
-		int			r;
-
-		res = migrate_source_query(db->conn,
-						   "WITH own(classid, objid, name) AS ("
-						   "  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 'function '"
-						   "   || p.oid::pg_catalog.regprocedure::text || ' (language ' || pg_catalog.quote_ident(l.lanname) || ')'"
-						   "  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang"
-						   "  WHERE NOT l.lanpltrusted AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace"
-						   "  AND p.pronamespace <> 'information_schema'::pg_catalog.regnamespace"
-						   " UNION ALL SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class '"
-						   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opcname)"
-						   "  FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace"
-						   "  WHERE n.nspname <> 'pg_catalog'"
-						   " UNION ALL SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family '"
-						   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opfname)"
-						   "  FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace"
-						   "  WHERE n.nspname <> 'pg_catalog'"
-						   " UNION ALL SELECT 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, t.oid, 'text search parser '"
-						   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.prsname)"
-						   "  FROM pg_catalog.pg_ts_parser t JOIN pg_catalog.pg_namespace n ON n.oid = t.prsnamespace"
-						   "  WHERE n.nspname <> 'pg_catalog'"
-						   " UNION ALL SELECT 'pg_catalog.pg_ts_template'::pg_catalog.regclass, t.oid, 'text search template '"
-						   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)"
-						   "  FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace"
-						   "  WHERE n.nspname <> 'pg_catalog'"
-						   " UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid,"
-						   "   'foreign-data wrapper ' || pg_catalog.quote_ident(w.fdwname)"
-						   "  FROM pg_catalog.pg_foreign_data_wrapper w)"
-						   " SELECT own.name FROM own WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
-						   "  WHERE d.classid = own.classid AND d.objid = own.objid AND d.deptype = 'e')"
-						   " ORDER BY 1",
-						   0, NULL);
-		for (r = 0; r < res->nrows; r++)
-			names = lappend(names, SR_VALUE(res, r, 0));
-		if (names == NIL)
-			continue;
-		total += list_length(names);
-		add_row(c, "superuser_objects", "error",
-				"Run the migration as a superuser, or drop them on the source, or make them part of an extension that this role may create on the target: they cannot be left out, as what uses them would fail too.",
-				"database \"%s\": %d object%s that only a superuser can make on the target, and that the migration cannot leave out: %s",
-				db->name, list_length(names), list_length(names) == 1 ? "" : "s", name_list(names));
-	}
+	total = superuser_object_rows(c, dbs,
+								  "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger"
+								  " UNION ALL"
+								  " SELECT 'publication ' || pg_catalog.quote_ident(p.pubname)"
+								  "  || CASE WHEN p.puballtables THEN ' (all tables)' ELSE ' (tables in schema)' END"
+								  " FROM pg_catalog.pg_publication p WHERE p.puballtables"
+								  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_namespace pn WHERE pn.pnpubid = p.oid)"
+								  " ORDER BY 1",
+								  "warning",
+								  "Run the migration as a superuser, or have one make them after it: the migration leaves them out and names each in a warning.",
+								  "that only a superuser can make on the target");
+	total += superuser_object_rows(c, dbs,
+								   "WITH own(classid, objid, name) AS ("
+								   "  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 'function '"
+								   "   || p.oid::pg_catalog.regprocedure::text || ' (language ' || pg_catalog.quote_ident(l.lanname) || ')'"
+								   "  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang"
+								   "  WHERE NOT l.lanpltrusted AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace"
+								   "  AND p.pronamespace <> 'information_schema'::pg_catalog.regnamespace"
+								   " UNION ALL SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class '"
+								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opcname)"
+								   "  FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace"
+								   "  WHERE n.nspname <> 'pg_catalog'"
+								   " UNION ALL SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family '"
+								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opfname)"
+								   "  FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace"
+								   "  WHERE n.nspname <> 'pg_catalog'"
+								   " UNION ALL SELECT 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, t.oid, 'text search parser '"
+								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.prsname)"
+								   "  FROM pg_catalog.pg_ts_parser t JOIN pg_catalog.pg_namespace n ON n.oid = t.prsnamespace"
+								   "  WHERE n.nspname <> 'pg_catalog'"
+								   " UNION ALL SELECT 'pg_catalog.pg_ts_template'::pg_catalog.regclass, t.oid, 'text search template '"
+								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)"
+								   "  FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace"
+								   "  WHERE n.nspname <> 'pg_catalog'"
+								   " UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid,"
+								   "   'foreign-data wrapper ' || pg_catalog.quote_ident(w.fdwname)"
+								   "  FROM pg_catalog.pg_foreign_data_wrapper w)"
+								   " SELECT own.name FROM own WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
+								   "  WHERE d.classid = own.classid AND d.objid = own.objid AND d.deptype = 'e')"
+								   " ORDER BY 1",
+								   "error",
+								   "Run the migration as a superuser, or drop them on the source, or make them part of an extension that this role may create on the target: they cannot be left out, as what uses them would fail too.",
+								   "that only a superuser can make on the target, and that the migration cannot leave out");
 	if (total == 0)
 		add_row(c, "superuser_objects", "ok", NULL,
 				"nothing that only a superuser can make: no event trigger, no publication of all tables or of a schema's,"
