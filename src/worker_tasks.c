@@ -215,6 +215,55 @@ add_warning(StringInfo warnings, const char *message, const char *sql)
 }
 
 /*
+ * The first NEEDLE in SQL outside a quoted identifier or a string literal,
+ * or NULL.
+ */
+static const char *
+find_unquoted(const char *sql, const char *needle)
+{
+	size_t		n = strlen(needle);
+	char		quote = 0;
+	const char *p;
+
+	for (p = sql; *p != '\0'; p++)
+	{
+		if (quote != 0)
+		{
+			if (*p == quote)
+				quote = 0;		/* (a doubled quote closes and opens again) */
+		}
+		else if (*p == '"' || *p == '\'')
+			quote = *p;
+		else if (strncmp(p, needle, n) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * The object that the text from START to END names ("TABLE public.t"), as
+ * warnings name it: its kind in lower case, then its name ("table
+ * public.t").
+ */
+static char *
+object_of(const char *start, const char *end)
+{
+	StringInfoData buf;
+	const char *p = start;
+
+	initStringInfo(&buf);
+	/* the kind: the keywords before the name */
+	while (p < end && (isupper((unsigned char) *p) || *p == ' ') &&
+		   strncmp(p, "ONLY ", 5) != 0)
+	{
+		appendStringInfoChar(&buf, pg_ascii_tolower((unsigned char) *p));
+		p++;
+	}
+	appendBinaryStringInfo(&buf, p, end - p);
+	return buf.data;
+}
+
+/*
  * Of an ownership statement SQL ("ALTER <kind> <name> OWNER TO <role>"),
  * the object (its kind in lower case, then its name) into *OBJECT and the
  * role into *ROLE.
@@ -222,24 +271,54 @@ add_warning(StringInfo warnings, const char *message, const char *sql)
 static void
 owner_statement_parts(const char *sql, char **object, char **role)
 {
-	const char *to = strstr(sql, " OWNER TO ");
-	const char *p = sql + 6;
-	StringInfoData buf;
+	const char *to = find_unquoted(sql, " OWNER TO ");
 	char	   *r;
 
-	initStringInfo(&buf);
-	/* the kind: the keywords before the name */
-	while (p < to && (isupper((unsigned char) *p) || *p == ' ') &&
-		   strncmp(p, "ONLY ", 5) != 0)
-	{
-		appendStringInfoChar(&buf, pg_ascii_tolower((unsigned char) *p));
-		p++;
-	}
-	appendBinaryStringInfo(&buf, p, to - p);
-	*object = buf.data;
-	r = pstrdup(to + 10);
+	if (to == NULL)
+		to = sql + strlen(sql);
+	*object = object_of(sql + 6, to);
+	r = pstrdup(*to != '\0' ? to + 10 : "");
 	r[strcspn(r, ";")] = '\0';
 	*role = r;
+}
+
+/*
+ * The object of a grant, a revoke, a comment or a security label that a
+ * dump holds ("GRANT SELECT ON TABLE public.t TO r": "table public.t"), or
+ * NULL (a membership, default privileges).
+ */
+static char *
+tolerated_statement_object(const char *sql)
+{
+	const char *start = NULL;
+	const char *end = NULL;
+
+	if (pg_strncasecmp(sql, "GRANT ", 6) == 0 || pg_strncasecmp(sql, "REVOKE ", 7) == 0)
+	{
+		start = find_unquoted(sql, " ON ");
+		if (start != NULL)
+		{
+			start += 4;
+			end = find_unquoted(start, pg_strncasecmp(sql, "GRANT ", 6) == 0 ? " TO " : " FROM ");
+		}
+	}
+	else if (pg_strncasecmp(sql, "COMMENT ON ", 11) == 0)
+	{
+		start = sql + 11;
+		end = find_unquoted(start, " IS ");
+	}
+	else if (pg_strncasecmp(sql, "SECURITY LABEL ", 15) == 0)
+	{
+		start = find_unquoted(sql, " ON ");
+		if (start != NULL)
+		{
+			start += 4;
+			end = find_unquoted(start, " IS ");
+		}
+	}
+	if (start == NULL || end == NULL || end <= start)
+		return NULL;
+	return object_of(start, end);
 }
 
 /*
@@ -652,7 +731,7 @@ run_script(const TaskMsg *task, StringInfo warnings)
 			if (is_owner_statement(sql))
 				owner_warning(warnings, sql, err);
 			else
-				add_warning(warnings, err, sql);
+				add_object_warning(warnings, tolerated_statement_object(sql), err, sql);
 			continue;
 		}
 		ereport(ERROR,

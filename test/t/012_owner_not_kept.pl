@@ -13,7 +13,7 @@ use MigrateTest;
 my $os_user = getpwuid($<);
 my $dir = PostgreSQL::Test::Utils::tempdir();
 my $source = new_source('source');
-$source->safe_psql('postgres', 'CREATE ROLE tenant2 NOLOGIN; CREATE DATABASE shop');
+$source->safe_psql('postgres', 'CREATE ROLE tenant2 NOLOGIN; CREATE ROLE reader2 NOLOGIN; CREATE DATABASE shop');
 $source->safe_psql('shop', qq{
 	CREATE FUNCTION public.grab() RETURNS boolean LANGUAGE plpgsql AS \$f\$
 	BEGIN
@@ -27,6 +27,7 @@ $source->safe_psql('shop', qq{
 	INSERT INTO public.plain SELECT i, 'row ' || i FROM generate_series(1, 100) i;
 	ALTER TABLE public.guarded OWNER TO tenant2;
 	ALTER TABLE public.plain OWNER TO tenant2;
+	GRANT SELECT (v) ON public.plain TO reader2;
 });
 # the rows load on the source without the function's attack succeeding
 $source->safe_psql('shop', 'SET ROLE tenant2; INSERT INTO public.guarded SELECT generate_series(1, 10)');
@@ -54,12 +55,18 @@ ok(!-e "$dir/grabbed", 'the source\'s function never ran as the superuser');
 is($target->safe_psql('shop', 'SELECT count(*) FROM public.plain'), '100',
 	'a table of the same owner whose load runs only built-in code is copied');
 is($target->safe_psql('shop', 'SELECT count(*) FROM public.guarded'), '0', 'the guarded table holds nothing');
-is($target->safe_psql('postgres', "SELECT message FROM migrate.warnings WHERE migration_id = $id AND object = 'table public.plain'"),
+is($target->safe_psql('postgres', "SELECT message FROM migrate.warnings WHERE migration_id = $id AND object = 'table public.plain'"
+	  . " AND message LIKE 'owner %'"),
 	"owner tenant2 not kept: it stays owned by $os_user (role \"tenant2\" does not exist)",
 	'the owner not kept is a warning about the table, naming the role and who owns it instead')
   or diag $target->safe_psql('postgres', "SELECT string_agg(object || ': ' || message, E'\n') FROM migrate.warnings WHERE migration_id = $id");
-like($target->safe_psql('postgres', "SELECT string_agg(object, ',' ORDER BY object) FROM migrate.warnings WHERE migration_id = $id"),
+like($target->safe_psql('postgres', "SELECT string_agg(object, ',' ORDER BY object) FROM migrate.warnings WHERE migration_id = $id"
+	  . " AND message LIKE 'owner %'"),
 	qr/^function public\.grab\(\),table public\.guarded,table public\.plain$/, 'a warning for each object whose owner is not kept');
+is($target->safe_psql('postgres', "SELECT object || ': ' || message FROM migrate.warnings WHERE migration_id = $id"
+	  . " AND message NOT LIKE 'owner %'"),
+	'table public.plain: role "reader2" does not exist (GRANT SELECT(v) ON TABLE public.plain TO reader2)',
+	'a grant that cannot be given names its object too');
 is($target->safe_psql('postgres', "SELECT warnings = (SELECT count(*) FROM migrate.warnings WHERE migration_id = $id) FROM migrate.status WHERE id = $id"),
 	't', 'migrate.status counts them');
 
