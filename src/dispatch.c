@@ -153,7 +153,7 @@ record_warnings(const char *task_id, const char *dbname, const char *text)
 	char	   *copy = pstrdup(text);
 	char	   *line = copy;
 
-	while (line != NULL && *line != '\0')
+	while (line != NULL)
 	{
 		char	   *next = strchr(line, '\n');
 		char	   *end;
@@ -161,6 +161,11 @@ record_warnings(const char *task_id, const char *dbname, const char *text)
 
 		if (next != NULL)
 			*next++ = '\0';
+		if (*line == '\0')
+		{
+			line = next;		/* (an empty line is no warning) */
+			continue;
+		}
 		end = strchr(line, MIGRATE_WARNING_OBJECT_END);
 		if (end != NULL)
 		{

@@ -660,8 +660,36 @@ migrate_statement_tolerated(const char *sql)
 		pg_strncasecmp(sql, "SECURITY LABEL ", 15) == 0 ||
 		pg_strncasecmp(sql, "ALTER DEFAULT PRIVILEGES ", 25) == 0)
 		return true;
-	if (pg_strncasecmp(sql, "ALTER ", 6) == 0 && strstr(sql, " OWNER TO ") != NULL)
+	return migrate_is_owner_statement(sql);
+}
+
+/*
+ * Is SQL an ownership statement, "ALTER <kind> <name> OWNER TO <role>", as
+ * the server's parser reads it (a name of the source's may hold " OWNER TO
+ * " in quotes)?
+ */
+bool
+migrate_is_owner_statement(const char *sql)
+{
+	List	   *parsed;
+	Node	   *stmt;
+
+	if (pg_strncasecmp(sql, "ALTER ", 6) != 0 || strstr(sql, " OWNER TO ") == NULL)
+		return false;
+	parsed = migrate_try_raw_parse(sql);
+	if (list_length(parsed) != 1)
+		return false;
+	stmt = ((RawStmt *) linitial(parsed))->stmt;
+	if (IsA(stmt, AlterOwnerStmt))
 		return true;
+	/* ALTER TABLE, SEQUENCE, VIEW ... OWNER TO: a subcommand of ALTER TABLE */
+	if (IsA(stmt, AlterTableStmt))
+	{
+		List	   *cmds = ((AlterTableStmt *) stmt)->cmds;
+
+		return list_length(cmds) == 1 &&
+			((AlterTableCmd *) linitial(cmds))->subtype == AT_ChangeOwner;
+	}
 	return false;
 }
 

@@ -33,6 +33,7 @@ extern List *migrate_try_raw_parse(const char *sql);
 extern List *migrate_classify_post_data(List *statements);
 extern bool migrate_default_tablespace_of(const char *sql, const char **tablespace);
 extern bool migrate_statement_tolerated(const char *sql);
+extern bool migrate_is_owner_statement(const char *sql);
 extern char *migrate_superuser_object(const char *sql, bool *superuser_part);
 extern void migrate_clean_tmp_dir(void);
 

@@ -785,12 +785,13 @@ check_tables(Checks *c, List *dbs, const MigrateOptions *opts, bool *all_owned)
 
 /*
  * The rows of check superuser_objects of one kind: for each database, the
- * objects (one a row) of SQL, run on its source, in a row of STATUS with
- * HINT and a detail that says what they are (WHAT).  Their number.
+ * objects (one a row) of the query SQL_OF gives for its source's version,
+ * run there, in a row of STATUS with HINT and a detail that says what they
+ * are (WHAT).  Their number.
  */
 static int
-superuser_object_rows(Checks *c, List *dbs, const char *sql, const char *status, const char *hint,
-					  const char *what)
+superuser_object_rows(Checks *c, List *dbs, const char *(*sql_of) (int version),
+					  const char *status, const char *hint, const char *what)
 {
 	ListCell   *lc;
 	int			total = 0;
@@ -799,8 +800,10 @@ superuser_object_rows(Checks *c, List *dbs, const char *sql, const char *status,
 	{
 		SourceDb   *db = lfirst(lc);
 		List	   *names = NIL;
-		SourceResult *res = migrate_source_query(db->conn, sql, 0, NULL);
+		SourceResult *res;
 		int			r;
+
+		res = migrate_source_query(db->conn, sql_of(migrate_source_server_version(db->conn)), 0, NULL);
 
 		for (r = 0; r < res->nrows; r++)
 			names = lappend(names, SR_VALUE(res, r, 0));
@@ -814,13 +817,83 @@ superuser_object_rows(Checks *c, List *dbs, const char *sql, const char *status,
 }
 
 /*
+ * What only a superuser may make and the migration cannot leave out, none
+ * of an extension's (nor made with another object, as a range type's
+ * constructors): functions in an untrusted language or leakproof (an
+ * aggregate is made by anyone), operator classes and families, text search
+ * parsers and templates, foreign-data wrappers, casts without a function,
+ * access methods.
+ */
+#define SUPERUSER_ONLY_SQL \
+	"WITH own(classid, objid, name) AS (" \
+	"  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 'function '" \
+	"   || p.oid::pg_catalog.regprocedure::text || CASE WHEN NOT l.lanpltrusted" \
+	"    THEN ' (language ' || pg_catalog.quote_ident(l.lanname) || ')' ELSE ' (leakproof)' END" \
+	"  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang" \
+	"  WHERE (NOT l.lanpltrusted OR p.proleakproof) AND %s" \
+	"  AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace" \
+	"  AND p.pronamespace <> 'information_schema'::pg_catalog.regnamespace" \
+	" UNION ALL SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class '" \
+	"   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opcname)" \
+	"  FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace" \
+	"  WHERE n.nspname <> 'pg_catalog'" \
+	" UNION ALL SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family '" \
+	"   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opfname)" \
+	"  FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace" \
+	"  WHERE n.nspname <> 'pg_catalog'" \
+	" UNION ALL SELECT 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, t.oid, 'text search parser '" \
+	"   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.prsname)" \
+	"  FROM pg_catalog.pg_ts_parser t JOIN pg_catalog.pg_namespace n ON n.oid = t.prsnamespace" \
+	"  WHERE n.nspname <> 'pg_catalog'" \
+	" UNION ALL SELECT 'pg_catalog.pg_ts_template'::pg_catalog.regclass, t.oid, 'text search template '" \
+	"   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)" \
+	"  FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace" \
+	"  WHERE n.nspname <> 'pg_catalog'" \
+	" UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid," \
+	"   'foreign-data wrapper ' || pg_catalog.quote_ident(w.fdwname)" \
+	"  FROM pg_catalog.pg_foreign_data_wrapper w" \
+	" UNION ALL SELECT 'pg_catalog.pg_cast'::pg_catalog.regclass, c.oid, 'cast (' || c.castsource::pg_catalog.regtype::text" \
+	"   || ' AS ' || c.casttarget::pg_catalog.regtype::text || ') without function'" \
+	"  FROM pg_catalog.pg_cast c WHERE c.castmethod = 'b' AND c.oid >= 16384" \
+	" UNION ALL SELECT 'pg_catalog.pg_am'::pg_catalog.regclass, a.oid, 'access method ' || pg_catalog.quote_ident(a.amname)" \
+	"  FROM pg_catalog.pg_am a WHERE a.oid >= 16384)" \
+	" SELECT own.name FROM own WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d" \
+	"  WHERE d.classid = own.classid AND d.objid = own.objid AND d.deptype IN ('e', 'i'))" \
+	" ORDER BY 1"
+
+/* The objects the migration leaves out, on a source of VERSION. */
+static const char *
+left_out_objects_sql(int version)
+{
+	if (version < 100000)		/* (no publications) */
+		return "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger ORDER BY 1";
+	if (version < 150000)		/* (no publications of a schema's) */
+		return "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger"
+			" UNION ALL SELECT 'publication ' || pg_catalog.quote_ident(p.pubname) || ' (all tables)'"
+			" FROM pg_catalog.pg_publication p WHERE p.puballtables ORDER BY 1";
+	return "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger"
+		" UNION ALL"
+		" SELECT 'publication ' || pg_catalog.quote_ident(p.pubname)"
+		"  || CASE WHEN p.puballtables THEN ' (all tables)' ELSE ' (tables in schema)' END"
+		" FROM pg_catalog.pg_publication p WHERE p.puballtables"
+		"  OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_namespace pn WHERE pn.pnpubid = p.oid)"
+		" ORDER BY 1";
+}
+
+/* What the migration cannot leave out (SUPERUSER_ONLY_SQL), on a source of VERSION. */
+static const char *
+superuser_only_sql(int version)
+{
+	/* (an aggregate: prokind from 11, proisagg before) */
+	return psprintf(SUPERUSER_ONLY_SQL, version >= 110000 ? "p.prokind <> 'a'" : "NOT p.proisagg");
+}
+
+/*
  * What only a superuser may make on the target, for a target user who is
  * not one: the event triggers of the migrated databases, their
  * publications of all tables or of a schema's, which the migration leaves
  * out (a warning names each), and what it cannot leave out (an error), as
- * what uses it would fail too: functions in an untrusted language (C,
- * internal, plperlu...), operator classes and families, text search
- * parsers and templates, foreign-data wrappers, none of an extension's.
+ * what uses it would fail too (SUPERUSER_ONLY_SQL).
  */
 static void
 check_superuser_objects(Checks *c, List *dbs)
@@ -833,54 +906,17 @@ check_superuser_objects(Checks *c, List *dbs)
 				"the target user is a superuser and may make event triggers and publications of all tables");
 		return;
 	}
-	total = superuser_object_rows(c, dbs,
-								  "SELECT 'event trigger ' || pg_catalog.quote_ident(evtname) FROM pg_catalog.pg_event_trigger"
-								  " UNION ALL"
-								  " SELECT 'publication ' || pg_catalog.quote_ident(p.pubname)"
-								  "  || CASE WHEN p.puballtables THEN ' (all tables)' ELSE ' (tables in schema)' END"
-								  " FROM pg_catalog.pg_publication p WHERE p.puballtables"
-								  "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_publication_namespace pn WHERE pn.pnpubid = p.oid)"
-								  " ORDER BY 1",
-								  "warning",
+	total = superuser_object_rows(c, dbs, left_out_objects_sql, "warning",
 								  "Run the migration as a superuser, or have one make them after it: the migration leaves them out and names each in a warning.",
 								  "that only a superuser can make on the target");
-	total += superuser_object_rows(c, dbs,
-								   "WITH own(classid, objid, name) AS ("
-								   "  SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 'function '"
-								   "   || p.oid::pg_catalog.regprocedure::text || ' (language ' || pg_catalog.quote_ident(l.lanname) || ')'"
-								   "  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang"
-								   "  WHERE NOT l.lanpltrusted AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace"
-								   "  AND p.pronamespace <> 'information_schema'::pg_catalog.regnamespace"
-								   " UNION ALL SELECT 'pg_catalog.pg_opclass'::pg_catalog.regclass, o.oid, 'operator class '"
-								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opcname)"
-								   "  FROM pg_catalog.pg_opclass o JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace"
-								   "  WHERE n.nspname <> 'pg_catalog'"
-								   " UNION ALL SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass, o.oid, 'operator family '"
-								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.opfname)"
-								   "  FROM pg_catalog.pg_opfamily o JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace"
-								   "  WHERE n.nspname <> 'pg_catalog'"
-								   " UNION ALL SELECT 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, t.oid, 'text search parser '"
-								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.prsname)"
-								   "  FROM pg_catalog.pg_ts_parser t JOIN pg_catalog.pg_namespace n ON n.oid = t.prsnamespace"
-								   "  WHERE n.nspname <> 'pg_catalog'"
-								   " UNION ALL SELECT 'pg_catalog.pg_ts_template'::pg_catalog.regclass, t.oid, 'text search template '"
-								   "   || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)"
-								   "  FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace"
-								   "  WHERE n.nspname <> 'pg_catalog'"
-								   " UNION ALL SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass, w.oid,"
-								   "   'foreign-data wrapper ' || pg_catalog.quote_ident(w.fdwname)"
-								   "  FROM pg_catalog.pg_foreign_data_wrapper w)"
-								   " SELECT own.name FROM own WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d"
-								   "  WHERE d.classid = own.classid AND d.objid = own.objid AND d.deptype = 'e')"
-								   " ORDER BY 1",
-								   "error",
+	total += superuser_object_rows(c, dbs, superuser_only_sql, "error",
 								   "Run the migration as a superuser, or drop them on the source, or make them part of an extension that this role may create on the target: they cannot be left out, as what uses them would fail too.",
 								   "that only a superuser can make on the target, and that the migration cannot leave out");
 	if (total == 0)
 		add_row(c, "superuser_objects", "ok", NULL,
 				"nothing that only a superuser can make: no event trigger, no publication of all tables or of a schema's,"
-				" no function in an untrusted language, no operator class or family, text search parser or template,"
-				" or foreign-data wrapper outside an extension");
+				" no function in an untrusted language or leakproof, no operator class or family, text search parser"
+				" or template, foreign-data wrapper, cast without function or access method outside an extension");
 }
 
 /*

@@ -17,6 +17,7 @@
 #include "commands/tablespace.h"
 #include "commands/vacuum.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
@@ -148,7 +149,7 @@ exec_post_data(void *arg)
 static bool
 is_owner_statement(const char *sql)
 {
-	return pg_strncasecmp(sql, "ALTER ", 6) == 0 && strstr(sql, " OWNER TO ") != NULL;
+	return migrate_is_owner_statement(sql);
 }
 
 /*
@@ -171,10 +172,15 @@ statement_start(const char *sql, int max)
 			appendStringInfoChar(&buf, ' ');
 		}
 		else
-			appendStringInfoChar(&buf, *p);
+			appendStringInfoChar(&buf, *p == MIGRATE_WARNING_OBJECT_END ? ' ' : *p);
 	}
 	if (*p != '\0')
+	{
+		/* (cut between characters, never in one) */
+		buf.len = pg_mbcliplen(buf.data, buf.len, buf.len);
+		buf.data[buf.len] = '\0';
 		appendStringInfoString(&buf, "...");
+	}
 	return buf.data;
 }
 

@@ -76,14 +76,22 @@ $source->safe_psql('needs_su', q{
 	CREATE OPERATOR FAMILY public.fam USING btree;
 	CREATE TEXT SEARCH CONFIGURATION public.mine (COPY = simple);
 	CREATE FUNCTION public.plain() RETURNS int LANGUAGE sql AS 'SELECT 1';
+	CREATE FUNCTION public.sealed(int) RETURNS int LANGUAGE sql IMMUTABLE LEAKPROOF AS 'SELECT $1';
+	CREATE CAST (bytea AS text) WITHOUT FUNCTION;
+	-- what anyone may make: an aggregate (its language is internal), a range type (its constructors too)
+	CREATE AGGREGATE public.total(int) (sfunc = int4pl, stype = int);
+	CREATE TYPE public.span AS RANGE (subtype = int);
 });
 $rows = $target->safe_psql('postgres', "SET ROLE admin; SELECT status || ' ' || detail || ' | ' || hint FROM migrate.validate('$mover',"
 	  . " '{\"databases\": [\"needs_su\"]}') WHERE check_name = 'superuser_objects'");
-like($rows, qr/^error database "needs_su": 2 objects that only a superuser can make on the target, and that the migration cannot leave out:/,
+like($rows, qr/^error database "needs_su": 4 objects that only a superuser can make on the target, and that the migration cannot leave out:/,
 	'validate says, as an error, what only a superuser can make and the migration cannot leave out');
 like($rows, qr/function public\.my_lower\(text\) \(language internal\)/, 'a function in an untrusted language');
 like($rows, qr/operator family public\.fam/, 'an operator family');
-unlike($rows, qr/plain|mine/, 'not a function in a trusted language, nor a text search configuration (anyone may make one)');
+like($rows, qr/function public\.sealed\(integer\) \(leakproof\)/, 'a leakproof function');
+like($rows, qr/cast \(bytea AS text\) without function/, 'a cast without a function');
+unlike($rows, qr/plain|mine|total|span/,
+	'not a function in a trusted language, a text search configuration, an aggregate or a range type (anyone may make them)');
 like($rows, qr/\| Run the migration as a superuser, or drop them/, 'with what to do');
 like($target->safe_psql('postgres', "SELECT status FROM migrate.validate('$mover', '{\"databases\": [\"needs_su\"]}')"
 	  . " WHERE check_name = 'superuser_objects'"), qr/^ok$/, 'a superuser may make them');
