@@ -191,12 +191,40 @@ static void compare_large_objects(SourceConn *conn, const char *check, const cha
 								  Results *out);
 
 /*
+ * The privileges of ACL, an aclitem[] of an object owned by OWNER, as text
+ * that names its owner "(owner)", grantee and grantor: the same grants
+ * read the same whoever owns it (an owner the migration could not give is
+ * named by the owner rows), and names are quoted as identifiers.  'default'
+ * where ACL is null, 'none' where it is empty.
+ */
+#define ACL_TEXT(acl, owner) \
+"CASE WHEN " acl " IS NULL THEN 'default' ELSE coalesce((SELECT pg_catalog.string_agg(x.item, ',' ORDER BY x.item COLLATE \"C\")" \
+"  FROM (SELECT CASE WHEN a.grantee OPERATOR(pg_catalog.=) " owner " THEN '(owner)' WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN ''" \
+"   ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END OPERATOR(pg_catalog.||) '='" \
+"   OPERATOR(pg_catalog.||) pg_catalog.string_agg(l.c OPERATOR(pg_catalog.||) CASE WHEN a.is_grantable THEN '*' ELSE '' END, ''" \
+"    ORDER BY pg_catalog.strpos('arwdDxtXUCTcsA', l.c)) OPERATOR(pg_catalog.||) '/'" \
+"   OPERATOR(pg_catalog.||) CASE WHEN a.grantor OPERATOR(pg_catalog.=) " owner " THEN '(owner)'" \
+"    ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantor)) END AS item" \
+"   FROM pg_catalog.aclexplode(" acl ") a, LATERAL (SELECT CASE a.privilege_type WHEN 'SELECT' THEN 'r' WHEN 'INSERT' THEN 'a'" \
+"    WHEN 'UPDATE' THEN 'w' WHEN 'DELETE' THEN 'd' WHEN 'TRUNCATE' THEN 'D' WHEN 'REFERENCES' THEN 'x' WHEN 'TRIGGER' THEN 't'" \
+"    WHEN 'EXECUTE' THEN 'X' WHEN 'USAGE' THEN 'U' WHEN 'CREATE' THEN 'C' WHEN 'TEMPORARY' THEN 'T' WHEN 'CONNECT' THEN 'c'" \
+"    WHEN 'SET' THEN 's' WHEN 'ALTER SYSTEM' THEN 'A' ELSE a.privilege_type END AS c) l" \
+"   GROUP BY a.grantee, a.grantor) x), 'none') END"
+
+/*
  * The objects of a database: kind, name, what defines it; in the order of
  * the bytes of kind and name on either side.  %s: the relations left out
- * by the migration's table filters (a text[] literal), not compared.  The
+ * by the migration's table filters (a text[] literal), not compared; %s:
+ * the schemas of a publication (PUBLICATION_SCHEMAS, or NULL before 15).  The
  * extension's own objects, those of any extension, and the replication
  * method's aiven_db_migrate_* objects are not the database's.
  */
+/* (15 and later) the schemas whose tables publication p publishes */
+#define PUBLICATION_SCHEMAS \
+"(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(n.nspname), ', ' ORDER BY n.nspname COLLATE \"C\")" \
+" FROM pg_catalog.pg_publication_namespace pn JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) pn.pnnspid" \
+" WHERE pn.pnpubid OPERATOR(pg_catalog.=) p.oid)"
+
 static const char *const inventory_sql =
 "WITH ns AS (SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n"
 "  WHERE n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema', 'migrate', 'migrate_private'])"
@@ -213,7 +241,7 @@ static const char *const inventory_sql =
 "  AND NOT EXISTS (SELECT FROM pg_catalog.unnest(%s::pg_catalog.text[]) l(x)"
 "   WHERE pg_catalog.to_regclass(l.x) OPERATOR(pg_catalog.=) c.oid)),"
 " att AS (SELECT rel.q, rel.oid AS relid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
-"  a.attidentity, a.attgenerated, a.attcollation, a.attacl, t.typcollation"
+"  a.attidentity, a.attgenerated, a.attcollation, a.attacl, t.typcollation, rel.relowner"
 "  FROM rel JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) rel.oid"
 "  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped"
 "  JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid"
@@ -234,7 +262,7 @@ static const char *const inventory_sql =
 /* (text, typed: an untyped '' would make the union's values name, cut at 63 bytes) */
 "  SELECT 'schema'::pg_catalog.text AS kind, pg_catalog.quote_ident(nspname) AS name, ''::pg_catalog.text AS value FROM ns"
 "  UNION ALL SELECT 'owner', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), pg_catalog.pg_get_userbyid(nspowner) FROM ns"
-"  UNION ALL SELECT 'privileges', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), coalesce(nspacl::text, 'default') FROM ns"
+"  UNION ALL SELECT 'privileges', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), " ACL_TEXT("nspacl", "nspowner") " FROM ns"
 "  UNION ALL SELECT 'comment', 'schema ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(nspname), d FROM ns,"
 "   pg_catalog.obj_description(ns.oid, 'pg_namespace') d WHERE d IS NOT NULL"
 "  UNION ALL SELECT 'relation', q, CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'"
@@ -252,7 +280,7 @@ static const char *const inventory_sql =
 "   FROM rel"
 "  UNION ALL SELECT 'owner', 'relation ' OPERATOR(pg_catalog.||) q, pg_catalog.pg_get_userbyid(relowner) FROM rel"
 "   WHERE relkind OPERATOR(pg_catalog.<>) 'c'"
-"  UNION ALL SELECT 'privileges', 'relation ' OPERATOR(pg_catalog.||) q, coalesce(relacl::text, 'default') FROM rel"
+"  UNION ALL SELECT 'privileges', 'relation ' OPERATOR(pg_catalog.||) q, " ACL_TEXT("relacl", "relowner") " FROM rel"
 "   WHERE relkind OPERATOR(pg_catalog.<>) 'c'"
 "  UNION ALL SELECT 'comment', 'relation ' OPERATOR(pg_catalog.||) q, d FROM rel, pg_catalog.obj_description(rel.oid, 'pg_class') d"
 "   WHERE d IS NOT NULL"
@@ -267,7 +295,7 @@ static const char *const inventory_sql =
 "    (SELECT pg_catalog.quote_ident(collname) FROM pg_catalog.pg_collation WHERE oid OPERATOR(pg_catalog.=) attcollation), '') ELSE '' END"
 "   FROM att"
 "  UNION ALL SELECT 'privileges', 'column ' OPERATOR(pg_catalog.||) q OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(attname),"
-"   attacl::text FROM att WHERE attacl IS NOT NULL"
+"   " ACL_TEXT("attacl", "relowner") " FROM att WHERE attacl IS NOT NULL"
 "  UNION ALL SELECT 'comment', 'column ' OPERATOR(pg_catalog.||) q OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(attname), d"
 "   FROM att, pg_catalog.col_description(relid, attnum) d WHERE d IS NOT NULL"
 "  UNION ALL SELECT 'index', pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(ic.relname),"
@@ -310,7 +338,7 @@ static const char *const inventory_sql =
 "   FROM fn JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) fn.oid"
 "   JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang"
 "  UNION ALL SELECT 'owner', 'function ' OPERATOR(pg_catalog.||) q, pg_catalog.pg_get_userbyid(proowner) FROM fn"
-"  UNION ALL SELECT 'privileges', 'function ' OPERATOR(pg_catalog.||) q, coalesce(proacl::text, 'default') FROM fn"
+"  UNION ALL SELECT 'privileges', 'function ' OPERATOR(pg_catalog.||) q, " ACL_TEXT("proacl", "proowner") " FROM fn"
 "  UNION ALL SELECT 'type', q, CASE typtype WHEN 'e' THEN 'enum ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(e.enumlabel), ', '"
 "    ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid OPERATOR(pg_catalog.=) typ.oid)"
 "   WHEN 'd' THEN 'domain ' OPERATOR(pg_catalog.||) pg_catalog.format_type(typbasetype, typtypmod)"
@@ -320,12 +348,16 @@ static const char *const inventory_sql =
 "    FROM pg_catalog.pg_constraint c WHERE c.contypid OPERATOR(pg_catalog.=) typ.oid), '')"
 "   WHEN 'r' THEN 'range' ELSE 'multirange' END FROM typ"
 "  UNION ALL SELECT 'owner', 'type ' OPERATOR(pg_catalog.||) q, pg_catalog.pg_get_userbyid(typowner) FROM typ"
-"  UNION ALL SELECT 'privileges', 'type ' OPERATOR(pg_catalog.||) q, coalesce(typacl::text, 'default') FROM typ"
+"  UNION ALL SELECT 'privileges', 'type ' OPERATOR(pg_catalog.||) q, " ACL_TEXT("typacl", "typowner") " FROM typ"
 "  UNION ALL SELECT 'extension', pg_catalog.quote_ident(e.extname), e.extversion FROM pg_catalog.pg_extension e"
 "   WHERE e.extname OPERATOR(pg_catalog.<>) 'migrate'"
 "  UNION ALL SELECT 'publication', pg_catalog.quote_ident(p.pubname), CASE WHEN p.puballtables THEN 'all tables' ELSE 'tables' END"
 "   OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.concat_ws(',', CASE WHEN p.pubinsert THEN 'insert' END,"
 "   CASE WHEN p.pubupdate THEN 'update' END, CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END)"
+"   OPERATOR(pg_catalog.||) coalesce(' of ' OPERATOR(pg_catalog.||) (SELECT pg_catalog.string_agg(r.q, ', ' ORDER BY r.q COLLATE \"C\")"
+"    FROM pg_catalog.pg_publication_rel pr JOIN rel r ON r.oid OPERATOR(pg_catalog.=) pr.prrelid"
+"    WHERE pr.prpubid OPERATOR(pg_catalog.=) p.oid), '')"
+"   OPERATOR(pg_catalog.||) coalesce(' in schemas ' OPERATOR(pg_catalog.||) %s, '')"
 "   FROM pg_catalog.pg_publication p WHERE p.pubname OPERATOR(pg_catalog.!~) '^aiven_db_migrate'"
 "  UNION ALL SELECT 'event_trigger', pg_catalog.quote_ident(e.evtname), e.evtevent OPERATOR(pg_catalog.||) ' '"
 "   OPERATOR(pg_catalog.||) e.evtfoid::pg_catalog.regproc::text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) e.evtenabled::text"
@@ -334,7 +366,7 @@ static const char *const inventory_sql =
 "    AND d.objid OPERATOR(pg_catalog.=) e.oid AND d.deptype OPERATOR(pg_catalog.=) 'e')"
 "  UNION ALL SELECT 'database', 'connection limit', d.datconnlimit::text FROM pg_catalog.pg_database d"
 "   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
-"  UNION ALL SELECT 'privileges', 'database', coalesce(d.datacl::text, 'default') FROM pg_catalog.pg_database d"
+"  UNION ALL SELECT 'privileges', 'database', " ACL_TEXT("d.datacl", "d.datdba") " FROM pg_catalog.pg_database d"
 "   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
 "  UNION ALL SELECT 'comment', 'database', pg_catalog.shobj_description(d.oid, 'pg_database') FROM pg_catalog.pg_database d"
 "   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()"
@@ -477,20 +509,37 @@ warned_about(List *objects, const char *object)
 	return false;
 }
 
+/* The last NEEDLE in HAYSTACK, or NULL. */
+static const char *
+last_of(const char *haystack, const char *needle)
+{
+	const char *last = NULL;
+	const char *p = haystack;
+
+	while ((p = strstr(p, needle)) != NULL)
+		last = p++;
+	return last;
+}
+
 /*
- * Do relation, index or constraint entries S (the source's) and T differ only in a
+ * Do relation or index entries S (the source's) and T differ only in a
  * tablespace the target does not have (the migration's warning names it:
  * "tablespace x" among the not kept), which T is then not in?  The
- * tablespace's name if so, else NULL.
+ * tablespace's name if so, else NULL.  The inventory names a relation's
+ * tablespace after its kind and flags (", tablespace x", then maybe its
+ * partition bound), an index's after its definition (" tablespace x", then
+ * maybe " (invalid)"): only there is it read.
  */
 static const char *
 tablespace_not_kept(const Warned *warned, const Entry *s, const Entry *t)
 {
+	bool		relation;
 	ListCell   *lc;
 
-	if (warned == NULL || s->value == NULL || t->value == NULL ||
-		(strcmp(s->kind, "relation") != 0 && strcmp(s->kind, "index") != 0 &&
-		 strcmp(s->kind, "constraint") != 0))
+	if (warned == NULL || s->value == NULL || t->value == NULL)
+		return NULL;
+	relation = strcmp(s->kind, "relation") == 0;
+	if (!relation && strcmp(s->kind, "index") != 0)
 		return NULL;
 	foreach(lc, warned->not_kept)
 	{
@@ -499,6 +548,7 @@ tablespace_not_kept(const Warned *warned, const Entry *s, const Entry *t)
 		const char *name;
 		char	   *marker;
 		const char *at;
+		const char *after;
 
 		if (strncmp(object, "tablespace ", 11) != 0)
 			continue;
@@ -507,19 +557,19 @@ tablespace_not_kept(const Warned *warned, const Entry *s, const Entry *t)
 		if (list_length(names) != 1)
 			continue;
 		name = strVal(linitial(names));
-		/* where each kind names it: its text, pg_get_constraintdef's */
-		if (strcmp(s->kind, "constraint") == 0)
-			marker = psprintf(" USING INDEX TABLESPACE %s", quote_identifier(name));
-		else
-			marker = psprintf("%stablespace %s", strcmp(s->kind, "relation") == 0 ? ", " : " ", name);
-		at = strstr(s->value, marker);
-		if (at != NULL && (at[strlen(marker)] == '\0' || at[strlen(marker)] == ',' || at[strlen(marker)] == ' '))
+		marker = psprintf("%stablespace %s", relation ? ", " : " ", name);
+		at = relation ? strstr(s->value, marker) : last_of(s->value, marker);
+		if (at == NULL)
+			continue;
+		after = at + strlen(marker);
+		if (relation ? (*after == '\0' || strncmp(after, ", ", 2) == 0) :
+			(*after == '\0' || strcmp(after, " (invalid)") == 0))
 		{
 			StringInfoData without;
 
 			initStringInfo(&without);
 			appendBinaryStringInfo(&without, s->value, at - s->value);
-			appendStringInfoString(&without, at + strlen(marker));
+			appendStringInfoString(&without, after);
 			if (strcmp(without.data, t->value) == 0)
 				return name;
 		}
@@ -539,11 +589,13 @@ left_out_object(const Warned *warned, const Entry *e)
 }
 
 /*
- * Is inventory entry E an owner the migration could not give?  Its name is
- * "<class> <name>", the class coarser than the kinds a warning names.
+ * Is inventory entry E (T the target's) an owner the migration could not
+ * give, the object owned instead by the role its warning names?  E's name
+ * is "<class> <name>", the class coarser than the kinds a warning names;
+ * the warned about are "<kind> <name>\x1f<role>".
  */
 static bool
-owner_not_kept(const Warned *warned, const Entry *e)
+owner_not_kept(const Warned *warned, const Entry *e, const Entry *t)
 {
 	static const char *const relation[] = {"table", "sequence", "view", "materialized view",
 	"foreign table", NULL};
@@ -554,7 +606,7 @@ owner_not_kept(const Warned *warned, const Entry *e)
 	const char *name;
 	int			i;
 
-	if (warned == NULL || warned->not_kept == NIL || strcmp(e->kind, "owner") != 0)
+	if (warned == NULL || warned->not_kept == NIL || strcmp(e->kind, "owner") != 0 || t->value == NULL)
 		return false;
 	if (strncmp(e->name, "relation ", 9) == 0)
 		kinds = relation;
@@ -569,77 +621,11 @@ owner_not_kept(const Warned *warned, const Entry *e)
 	name = strchr(e->name, ' ') + 1;
 	for (i = 0; kinds[i] != NULL; i++)
 	{
-		if (warned_about(warned->not_kept, psprintf("%s %s", kinds[i], name)))
+		if (warned_about(warned->not_kept, psprintf("%s %s%c%s", kinds[i], name, MIGRATE_WARNING_OBJECT_END,
+													 quote_identifier(t->value))))
 			return true;
 	}
 	return false;
-}
-
-/* An owner the migration could not give: of object NAME, FROM on the source, TO here. */
-typedef struct OwnerChange
-{
-	const char *name;
-	const char *from;
-	const char *to;
-} OwnerChange;
-
-/*
- * ACL (an aclitem[]'s text) with role FROM, as grantee or grantor, read as
- * TO.  Only names that aclitem's text does not quote are replaced: a name
- * that needs quotes stays as it is (and the ACLs then differ).
- */
-static char *
-acl_as_owned_by(const char *acl, const char *from, const char *to)
-{
-	StringInfoData buf;
-	const char *p = acl;
-	size_t		n = strlen(from);
-
-	initStringInfo(&buf);
-	while (*p != '\0')
-	{
-		size_t		len = strcspn(p, "{},=/");
-
-		if (len == n && strncmp(p, from, n) == 0)
-			appendStringInfoString(&buf, to);
-		else
-			appendBinaryStringInfo(&buf, p, len);
-		p += len;
-		if (*p != '\0')
-			appendStringInfoChar(&buf, *p++);
-	}
-	return buf.data;
-}
-
-/*
- * Do privileges entries S (the source's) and T differ only in the owner
- * that the migration could not give (CHANGES): the same grants, the
- * owner's own and those it gave, with the role that owns the object here
- * in its place?  The owner change if so, else NULL.
- */
-static OwnerChange *
-privileges_of_owner_not_kept(List *changes, const Entry *s, const Entry *t)
-{
-	ListCell   *lc;
-
-	if (changes == NIL || strcmp(s->kind, "privileges") != 0 || s->value == NULL || t->value == NULL)
-		return NULL;
-	foreach(lc, changes)
-	{
-		OwnerChange *c = lfirst(lc);
-		bool		same_object = strcmp(c->name, s->name) == 0;
-
-		/* a column's: "column <relation>.<column>", of owner "relation <relation>" */
-		if (!same_object && strncmp(s->name, "column ", 7) == 0 && strncmp(c->name, "relation ", 9) == 0)
-		{
-			size_t		len = strlen(c->name + 9);
-
-			same_object = strncmp(s->name + 7, c->name + 9, len) == 0 && s->name[7 + len] == '.';
-		}
-		if (same_object)
-			return strcmp(acl_as_owned_by(s->value, c->from, c->to), t->value) == 0 ? c : NULL;
-	}
-	return NULL;
 }
 
 static void
@@ -649,8 +635,6 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 	int			i = 0,
 				j = 0;
 	List	   *tallies = NIL;
-	List	   *owner_changes = NIL;	/* (owners sort before privileges) */
-	OwnerChange *oc;
 	const char *space;
 	ListCell   *lc;
 
@@ -703,16 +687,18 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 			t->target++;
 			if (values_equal(src[i].value, tgt[j].value))
 				 /* equal */ ;
-			else if (owner_not_kept(warned, &src[i]) && src[i].value != NULL && tgt[j].value != NULL)
+			else if (owner_not_kept(warned, &src[i], &tgt[j]))
 			{
-				oc = palloc(sizeof(OwnerChange));
-				oc->name = src[i].name;
-				oc->from = src[i].value;
-				oc->to = tgt[j].value;
-				owner_changes = lappend(owner_changes, oc);
 				if (t->not_kept++ < MAX_NAMED_A_KIND)
 					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
 							   "the migration could not give it its source owner (the migration's warning says why)");
+			}
+			else if (strcmp(src[i].kind, "publication") == 0 && warned != NULL &&
+					 warned_about(warned->not_kept, psprintf("publication %s", src[i].name)))
+			{
+				if (t->not_kept++ < MAX_NAMED_A_KIND)
+					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
+							   "what only a superuser can add to it was left out (the migration's warning names it)");
 			}
 			else if ((space = tablespace_not_kept(warned, &src[i], &tgt[j])) != NULL)
 			{
@@ -720,13 +706,6 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
 							   psprintf("in the default tablespace: tablespace %s is not on the target (the migration's warning says so)",
 										quote_identifier(space)));
-			}
-			else if ((oc = privileges_of_owner_not_kept(owner_changes, &src[i], &tgt[j])) != NULL)
-			{
-				if (t->not_kept++ < MAX_NAMED_A_KIND)
-					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
-							   psprintf("the same grants, with %s, the owner here, in the place of %s, the source's",
-										oc->to, oc->from));
 			}
 			else if (t->differ++ < MAX_NAMED_A_KIND)
 				add_result(out, src[i].name, src[i].kind, "differs", src[i].value, tgt[j].value, NULL);
@@ -890,7 +869,8 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 		else
 			relations = lappend(relations, (char *) line);
 	}
-	sql = psprintf(inventory_sql, quote_literal_cstr(migrate_text_array_literal(relations)));
+	sql = psprintf(inventory_sql, quote_literal_cstr(migrate_text_array_literal(relations)),
+				   migrate_source_server_version(conn) >= 150000 ? PUBLICATION_SCHEMAS : "NULL");
 	tgt = both(conn, sql, &src);
 	se = entries_of(src, fenced, merged, &ns);
 	te = entries_of(tgt, false, merged, &nt);
