@@ -187,8 +187,9 @@ hash_records(void)
 /* ---- schema --------------------------------------------------------------- */
 
 static int64 int8_of(const char *s);
+typedef struct Warned Warned;
 static void compare_large_objects(SourceConn *conn, const char *check, const char *value, bool merged,
-								  Results *out);
+								  const Warned *warned, Results *out);
 
 /*
  * The privileges of ACL, an aclitem[] of an object owned by OWNER, as text
@@ -424,11 +425,11 @@ entry_qsort_cmp(const void *a, const void *b)
  * The entries of RES, sorted here by the bytes of kind and name (each
  * server sorts its own text, in its own encoding); their number in *N.
  * SKIP_FENCE: without the database's default_transaction_read_only, which
- * is the cutover's fence on the source.  SKIP_LARGE_OBJECTS: without the
- * large objects' totals (a merge compares them one by one).
+ * is the cutover's fence on the source.  Without the large objects' totals,
+ * which are compared apart (large_object_totals).
  */
 static Entry *
-entries_of(SourceResult *res, bool skip_fence, bool skip_large_objects, int *n)
+entries_of(SourceResult *res, bool skip_fence, int *n)
 {
 	Entry	   *e = palloc(sizeof(Entry) * Max(res->nrows, 1));
 	int			r;
@@ -444,7 +445,7 @@ entries_of(SourceResult *res, bool skip_fence, bool skip_large_objects, int *n)
 		if (skip_fence && strcmp(x->kind, "setting") == 0 &&
 			strcmp(x->name, "default_transaction_read_only") == 0)
 			continue;
-		if (skip_large_objects && strcmp(x->kind, "large_objects") == 0)
+		if (strcmp(x->kind, "large_objects") == 0)
 			continue;
 		(*n)++;
 	}
@@ -490,11 +491,11 @@ values_equal(const char *a, const char *b)
  * warnings name them: "event trigger x") and given another owner ("table
  * s.t").
  */
-typedef struct Warned
+struct Warned
 {
 	List	   *left_out;
 	List	   *not_kept;
-} Warned;
+};
 
 static bool
 warned_about(List *objects, const char *object)
@@ -831,6 +832,26 @@ sequences_of(Entry *e, int n, int *nseq)
 	return s;
 }
 
+/* Of inventory RES, the large objects' totals: "<count> objects, <hash>". */
+static char *
+large_object_totals(SourceResult *res)
+{
+	const char *count = "0";
+	const char *hash = "";
+	int			r;
+
+	for (r = 0; r < res->nrows; r++)
+	{
+		if (!values_equal(SR_VALUE(res, r, 0), "large_objects"))
+			continue;
+		if (values_equal(SR_VALUE(res, r, 1), "count"))
+			count = SR_VALUE(res, r, 2) ? SR_VALUE(res, r, 2) : "";
+		else
+			hash = SR_VALUE(res, r, 2) ? SR_VALUE(res, r, 2) : "";
+	}
+	return psprintf("%s objects, %s", count, hash);
+}
+
 /*
  * Level schema: the inventories of both sides (at once), then the values
  * of the sequences that both have, read from each sequence on its side.
@@ -872,14 +893,20 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 	sql = psprintf(inventory_sql, quote_literal_cstr(migrate_text_array_literal(relations)),
 				   migrate_source_server_version(conn) >= 150000 ? PUBLICATION_SCHEMAS : "NULL");
 	tgt = both(conn, sql, &src);
-	se = entries_of(src, fenced, merged, &ns);
-	te = entries_of(tgt, false, merged, &nt);
+	se = entries_of(src, fenced, &ns);
+	te = entries_of(tgt, false, &nt);
 	compare_entries(out, se, ns, te, nt, "", merged, &warned);
-	/* (in a merge the target may hold large objects of its own) */
-	if (merged)
-		compare_large_objects(conn, "large_objects",
-							  "pg_catalog.pg_get_userbyid(m.lomowner) OPERATOR(pg_catalog.||) ' '"
-							  " OPERATOR(pg_catalog.||) coalesce(m.lomacl::text, 'default')", true, out);
+
+	/*
+	 * The large objects: their number and a hash of their owners and
+	 * privileges; where these differ (or in a merge, where the target may
+	 * hold its own), one by one, their privileges relative to their owner
+	 * and their owners apart.
+	 */
+	if (!merged && values_equal(large_object_totals(src), large_object_totals(tgt)))
+		add_result(out, NULL, "large_objects", "ok", large_object_totals(src), large_object_totals(tgt), NULL);
+	else
+		compare_large_objects(conn, "large_objects", ACL_TEXT("m.lomacl", "m.lomowner"), merged, &warned, out);
 
 	/*
 	 * The values of the sequences on both sides (one only on one side is
@@ -921,16 +948,18 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
  * MERGED), then a summary row.  Both sides come ordered by oid.
  */
 static void
-compare_large_objects(SourceConn *conn, const char *check, const char *value, bool merged, Results *out)
+compare_large_objects(SourceConn *conn, const char *check, const char *value, bool merged,
+					  const Warned *warned, Results *out)
 {
-	char	   *sql = psprintf("SELECT m.oid::pg_catalog.int8, %s FROM pg_catalog.pg_largeobject_metadata m ORDER BY m.oid",
-							   value);
+	char	   *sql = psprintf("SELECT m.oid::pg_catalog.int8, %s, pg_catalog.pg_get_userbyid(m.lomowner)"
+							   " FROM pg_catalog.pg_largeobject_metadata m ORDER BY m.oid", value);
 	SourceResult *src;
 	SourceResult *tgt = both(conn, sql, &src);
 	int			i = 0,
 				j = 0;
 	int64		differ = 0,
-				own = 0;
+				own = 0,
+				not_kept = 0;
 
 	while (i < src->nrows || j < tgt->nrows)
 	{
@@ -940,9 +969,29 @@ compare_large_objects(SourceConn *conn, const char *check, const char *value, bo
 		CHECK_FOR_INTERRUPTS();
 		if (a == b)
 		{
-			if (!values_equal(SR_VALUE(src, i, 1), SR_VALUE(tgt, j, 1)) && differ++ < MAX_NAMED_A_KIND)
-				add_result(out, psprintf("large object " INT64_FORMAT, a), check, "differs",
-						   SR_VALUE(src, i, 1), SR_VALUE(tgt, j, 1), NULL);
+			if (!values_equal(SR_VALUE(src, i, 1), SR_VALUE(tgt, j, 1)))
+			{
+				if (differ++ < MAX_NAMED_A_KIND)
+					add_result(out, psprintf("large object " INT64_FORMAT, a), check, "differs",
+							   SR_VALUE(src, i, 1), SR_VALUE(tgt, j, 1), NULL);
+			}
+			else if (warned != NULL && !values_equal(SR_VALUE(src, i, 2), SR_VALUE(tgt, j, 2)))
+			{
+				/* (the owners: at the level schema, which is told the warnings) */
+				const char *tgt_owner = SR_VALUE(tgt, j, 2) ? SR_VALUE(tgt, j, 2) : "";
+
+				if (warned_about(warned->not_kept, psprintf("large object " INT64_FORMAT "%c%s", a,
+															MIGRATE_WARNING_OBJECT_END, quote_identifier(tgt_owner))))
+				{
+					if (not_kept++ < MAX_NAMED_A_KIND)
+						add_result(out, psprintf("large object " INT64_FORMAT, a), "owner", "not_kept",
+								   SR_VALUE(src, i, 2), SR_VALUE(tgt, j, 2),
+								   "the migration could not give it its source owner (the migration's warning says why)");
+				}
+				else if (differ++ < MAX_NAMED_A_KIND)
+					add_result(out, psprintf("large object " INT64_FORMAT, a), "owner", "differs",
+							   SR_VALUE(src, i, 2), SR_VALUE(tgt, j, 2), NULL);
+			}
 			i++;
 			j++;
 		}
@@ -967,12 +1016,22 @@ compare_large_objects(SourceConn *conn, const char *check, const char *value, bo
 			j++;
 		}
 	}
-	add_result(out, NULL, check, differ == 0 ? "ok" : "differs",
-			   psprintf("%d objects", src->nrows), psprintf("%d objects", tgt->nrows),
-			   differ == 0 ? (own == 0 ? NULL : psprintf(INT64_FORMAT " the target's own", own)) :
-			   psprintf(INT64_FORMAT " difference%s%s%s", differ, differ == 1 ? "" : "s",
-						differ > MAX_NAMED_A_KIND ? psprintf(", the first %d named", MAX_NAMED_A_KIND) : "",
-						own == 0 ? "" : psprintf("; " INT64_FORMAT " the target's own", own)));
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		if (differ > 0)
+			appendStringInfo(&detail, INT64_FORMAT " difference%s%s", differ, differ == 1 ? "" : "s",
+							 differ > MAX_NAMED_A_KIND ? psprintf(", the first %d named", MAX_NAMED_A_KIND) : "");
+		if (own > 0)
+			appendStringInfo(&detail, "%s" INT64_FORMAT " the target's own", detail.len ? "; " : "", own);
+		if (not_kept > 0)
+			appendStringInfo(&detail, "%s" INT64_FORMAT " owners not kept by the migration", detail.len ? "; " : "",
+							 not_kept);
+		add_result(out, NULL, check, differ == 0 ? "ok" : "differs",
+				   psprintf("%d objects", src->nrows), psprintf("%d objects", tgt->nrows),
+				   detail.len ? detail.data : NULL);
+	}
 }
 
 /*
@@ -997,7 +1056,7 @@ verify_large_objects(SourceConn *conn, bool merged, Results *out)
 	if (strcmp(sv, tv) == 0)
 		add_result(out, NULL, "large_objects_data", "ok", sv, tv, NULL);
 	else
-		compare_large_objects(conn, "large_objects_data", hash, merged, out);
+		compare_large_objects(conn, "large_objects_data", hash, merged, NULL, out);
 }
 
 /* ---- tables --------------------------------------------------------------- */

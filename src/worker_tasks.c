@@ -1104,7 +1104,11 @@ lo_right(LoSync *ls, const char *sql)
 {
 	char	   *err = NULL;
 
-	if (!migrate_target_exec_isolated(sql, &err))
+	if (migrate_target_exec_isolated(sql, &err))
+		return;
+	if (is_owner_statement(sql))
+		owner_warning(ls->warnings, sql, err);
+	else
 		add_object_warning(ls->warnings, psprintf("large object %s", ls->lo), err, sql);
 }
 
