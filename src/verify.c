@@ -497,6 +497,22 @@ struct Warned
 	List	   *not_kept;
 };
 
+/*
+ * NAME as a warning holds it: a newline or the byte that ends a warning's
+ * object (names of the source's may hold either) a blank.
+ */
+static char *
+as_warned(const char *name)
+{
+	char	   *copy = pstrdup(name);
+	char	   *p;
+
+	for (p = copy; *p != '\0'; p++)
+		if (*p == '\n' || *p == MIGRATE_WARNING_OBJECT_END)
+			*p = ' ';
+	return copy;
+}
+
 static bool
 warned_about(List *objects, const char *object)
 {
@@ -586,7 +602,7 @@ left_out_object(const Warned *warned, const Entry *e)
 		return false;
 	return warned_about(warned->left_out,
 						psprintf("%s %s", strcmp(e->kind, "event_trigger") == 0 ? "event trigger" : e->kind,
-								 e->name));
+								 as_warned(e->name)));
 }
 
 /*
@@ -622,8 +638,8 @@ owner_not_kept(const Warned *warned, const Entry *e, const Entry *t)
 	name = strchr(e->name, ' ') + 1;
 	for (i = 0; kinds[i] != NULL; i++)
 	{
-		if (warned_about(warned->not_kept, psprintf("%s %s%c%s", kinds[i], name, MIGRATE_WARNING_OBJECT_END,
-													 quote_identifier(t->value))))
+		if (warned_about(warned->not_kept, psprintf("%s %s%c%s", kinds[i], as_warned(name), MIGRATE_WARNING_OBJECT_END,
+													 as_warned(quote_identifier(t->value)))))
 			return true;
 	}
 	return false;
@@ -695,7 +711,7 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 							   "the migration could not give it its source owner (the migration's warning says why)");
 			}
 			else if (strcmp(src[i].kind, "publication") == 0 && warned != NULL &&
-					 warned_about(warned->not_kept, psprintf("publication %s", src[i].name)))
+					 warned_about(warned->not_kept, psprintf("publication %s", as_warned(src[i].name))))
 			{
 				if (t->not_kept++ < MAX_NAMED_A_KIND)
 					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
@@ -981,7 +997,8 @@ compare_large_objects(SourceConn *conn, const char *check, const char *value, bo
 				const char *tgt_owner = SR_VALUE(tgt, j, 2) ? SR_VALUE(tgt, j, 2) : "";
 
 				if (warned_about(warned->not_kept, psprintf("large object " INT64_FORMAT "%c%s", a,
-															MIGRATE_WARNING_OBJECT_END, quote_identifier(tgt_owner))))
+															MIGRATE_WARNING_OBJECT_END,
+															as_warned(quote_identifier(tgt_owner)))))
 				{
 					if (not_kept++ < MAX_NAMED_A_KIND)
 						add_result(out, psprintf("large object " INT64_FORMAT, a), "owner", "not_kept",

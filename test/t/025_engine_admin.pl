@@ -58,6 +58,10 @@ $source->safe_psql('hooks', q{
 	CREATE PUBLICATION of_table FOR TABLE public.u;
 	COMMENT ON PUBLICATION everything IS 'all of it';
 	SELECT lo_from_bytea(4343, 'hooked');
+	-- names a hostile source might choose, to look like a statement's words or to break a line
+	CREATE TABLE public."t OWNER TO nobody" (id int);
+	CREATE TABLE public."line
+break" (id int);
 	GRANT USAGE ON SCHEMA s TO hook_reader;
 	GRANT SELECT ON s.t TO hook_reader;
 	GRANT SELECT (id) ON public.u TO hook_reader;
@@ -118,7 +122,8 @@ is($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(object, ', 
 	'event trigger ddl_watch, publication everything, publication of_schema', 'each warning names its object');
 is($target->safe_psql('postgres', "SET ROLE admin; SELECT string_agg(check_name || ' ' || relation || ' ' || status, ', '"
 	  . " ORDER BY check_name, relation COLLATE \"C\") FROM migrate.verify_result WHERE migration_id = $id AND status <> 'ok'"),
-	'event_trigger ddl_watch left_out, owner function public.ddl_log() not_kept, owner large object 4343 not_kept, owner relation public.u not_kept,'
+	'event_trigger ddl_watch left_out, owner function public.ddl_log() not_kept, owner large object 4343 not_kept,'
+	  . " owner relation public.\"line\nbreak\" not_kept, owner relation public.\"t OWNER TO nobody\" not_kept, owner relation public.u not_kept,"
 	  . ' owner relation s.t not_kept, owner schema s not_kept, publication everything left_out, publication of_schema not_kept',
 	'verify names what was left out as left out, not as missing, the owners the admin could not give (a superuser\'s)'
 	  . ' as not kept, and the publication whose schema was left out; the grants, the same from another owner, are equal');
