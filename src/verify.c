@@ -215,7 +215,7 @@ static void compare_large_objects(SourceConn *conn, const char *check, const cha
 /*
  * The objects of a database: kind, name, what defines it; in the order of
  * the bytes of kind and name on either side.  %s: the relations left out
- * by the migration's table filters (a text[] literal), not compared; %s:
+ * by the migration's table filters (a JSON array), not compared; %s:
  * the schemas of a publication (PUBLICATION_SCHEMAS, or NULL before 15).  The
  * extension's own objects, those of any extension, and the replication
  * method's aiven_db_migrate_* objects are not the database's.
@@ -239,7 +239,7 @@ static const char *const inventory_sql =
 "  WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v', 'm', 'S', 'f', 'c']::\"char\"[])"
 "  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
 "   AND d.objid OPERATOR(pg_catalog.=) c.oid AND d.deptype OPERATOR(pg_catalog.=) 'e')"
-"  AND NOT EXISTS (SELECT FROM pg_catalog.unnest(%s::pg_catalog.text[]) l(x)"
+"  AND NOT EXISTS (SELECT FROM pg_catalog.jsonb_array_elements_text(%s::pg_catalog.jsonb) l(x)"
 "   WHERE pg_catalog.to_regclass(l.x) OPERATOR(pg_catalog.=) c.oid)),"
 " att AS (SELECT rel.q, rel.oid AS relid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
 "  a.attidentity, a.attgenerated, a.attcollation, a.attacl, t.typcollation, rel.relowner"
@@ -875,7 +875,7 @@ large_object_totals(SourceResult *res)
 static void
 verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Results *out)
 {
-	List	   *relations = NIL;
+	const char *relations = "[]";
 	Warned		warned = {NIL, NIL};
 	ListCell   *lc;
 	char	   *sql;
@@ -903,10 +903,10 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 			warned.left_out = lappend(warned.left_out, (char *) line + strlen(MIGRATE_VERIFY_LEFT_OUT));
 		else if (strncmp(line, MIGRATE_VERIFY_NOT_KEPT, strlen(MIGRATE_VERIFY_NOT_KEPT)) == 0)
 			warned.not_kept = lappend(warned.not_kept, (char *) line + strlen(MIGRATE_VERIFY_NOT_KEPT));
-		else
-			relations = lappend(relations, (char *) line);
+		else if (strncmp(line, MIGRATE_VERIFY_RELATIONS, strlen(MIGRATE_VERIFY_RELATIONS)) == 0)
+			relations = line + strlen(MIGRATE_VERIFY_RELATIONS);
 	}
-	sql = psprintf(inventory_sql, quote_literal_cstr(migrate_text_array_literal(relations)),
+	sql = psprintf(inventory_sql, quote_literal_cstr(relations),
 				   migrate_source_server_version(conn) >= 150000 ? PUBLICATION_SCHEMAS : "NULL");
 	tgt = both(conn, sql, &src);
 	se = entries_of(src, fenced, &ns);

@@ -28,6 +28,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/latch.h"
+#include "utils/json.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -66,8 +67,15 @@ migrate_verify_plan(const char *dbname, int run, int level, List *left_out, bool
 	initStringInfo(&schema);
 	appendStringInfo(&schema, "%s\nschema%s%s", name, fenced ? "_fenced" : "",
 					 migrate_coord.options->if_exists_merge ? "_merge" : "");
+	/* (one line, a JSON array: a name may hold a newline) */
+	appendStringInfoString(&schema, "\n" MIGRATE_VERIFY_RELATIONS "[");
 	foreach(lc, left_out)
-		appendStringInfo(&schema, "\n%s", (char *) lfirst(lc));
+	{
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoChar(&schema, ',');
+		escape_json(&schema, (char *) lfirst(lc));
+	}
+	appendStringInfoChar(&schema, ']');
 	/*
 	 * The objects the migration left out, or gave another owner, and the
 	 * tablespaces it did without: its warnings name them.
