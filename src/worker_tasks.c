@@ -190,14 +190,22 @@ statement_start(const char *sql, int max)
  * when given (statements that carry no secrets: ownership).  The
  * coordinator records each line as a warning event, the object apart.
  */
+#define MAX_WARNINGS_BYTES	(4 * 1024 * 1024)
+#define WARNINGS_CUT		"more warnings than a task reports: the rest are left out"
+
 static void
 add_object_warning(StringInfo warnings, const char *object, const char *message,
 				   const char *sql)
 {
 	const char *p;
 
-	if (warnings->len >= 8000)
+	/* (bounded: each is an event; a schema of thousands of objects fits) */
+	if (warnings->len >= MAX_WARNINGS_BYTES)
+	{
+		if (strstr(warnings->data + warnings->len - strlen(WARNINGS_CUT), WARNINGS_CUT) == NULL)
+			appendStringInfoString(warnings, "\n" WARNINGS_CUT);
 		return;
+	}
 	if (warnings->len > 0)
 		appendStringInfoChar(warnings, '\n');
 	/* (a name of the source's may hold either byte: a blank instead) */
