@@ -212,6 +212,12 @@ static void compare_large_objects(SourceConn *conn, const char *check, const cha
 "    WHEN 'SET' THEN 's' WHEN 'ALTER SYSTEM' THEN 'A' ELSE a.privilege_type END AS c) l" \
 "   GROUP BY a.grantee, a.grantor) x), 'none') END"
 
+/* (15 and later) the schemas whose tables publication p publishes */
+#define PUBLICATION_SCHEMAS \
+"(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(n.nspname), ', ' ORDER BY n.nspname COLLATE \"C\")" \
+" FROM pg_catalog.pg_publication_namespace pn JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) pn.pnnspid" \
+" WHERE pn.pnpubid OPERATOR(pg_catalog.=) p.oid)"
+
 /*
  * The objects of a database: kind, name, what defines it; in the order of
  * the bytes of kind and name on either side.  %s: the relations left out
@@ -220,12 +226,6 @@ static void compare_large_objects(SourceConn *conn, const char *check, const cha
  * extension's own objects, those of any extension, and the replication
  * method's aiven_db_migrate_* objects are not the database's.
  */
-/* (15 and later) the schemas whose tables publication p publishes */
-#define PUBLICATION_SCHEMAS \
-"(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(n.nspname), ', ' ORDER BY n.nspname COLLATE \"C\")" \
-" FROM pg_catalog.pg_publication_namespace pn JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) pn.pnnspid" \
-" WHERE pn.pnpubid OPERATOR(pg_catalog.=) p.oid)"
-
 static const char *const inventory_sql =
 "WITH ns AS (SELECT n.oid, n.nspname, n.nspowner, n.nspacl FROM pg_catalog.pg_namespace n"
 "  WHERE n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema', 'migrate', 'migrate_private'])"
@@ -479,14 +479,6 @@ values_equal(const char *a, const char *b)
 }
 
 /*
- * Compares two lists in the same order, kind by kind: a difference a row
- * (missing: on the source only; extra: here only, or own where the
- * target's own objects are expected (OWN_EXTRAS: a merge); differs), then a row a
- * kind with the counts on both sides.  Both lists are sorted by the bytes
- * of kind and name; a source that sends them otherwise gets differences,
- * never a crash.
- */
-/*
  * The objects the migration warned about: left out (kind and name as its
  * warnings name them: "event trigger x") and given another owner ("table
  * s.t").
@@ -495,7 +487,29 @@ struct Warned
 {
 	List	   *left_out;
 	List	   *not_kept;
+	/* (the same, sorted for bsearch: a schema may have thousands) */
+	char	  **left_out_sorted;
+	char	  **not_kept_sorted;
 };
+
+static int
+string_qsort_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* LIST (of strings) as a sorted array. */
+static char **
+sorted_strings(List *list)
+{
+	char	  **a = palloc(sizeof(char *) * Max(list_length(list), 1));
+	ListCell   *lc;
+
+	foreach(lc, list)
+		a[foreach_current_index(lc)] = lfirst(lc);
+	qsort(a, list_length(list), sizeof(char *), string_qsort_cmp);
+	return a;
+}
 
 /*
  * NAME as a warning holds it: a newline or the byte that ends a warning's
@@ -513,17 +527,11 @@ as_warned(const char *name)
 	return copy;
 }
 
+/* Is OBJECT among the N of SORTED? */
 static bool
-warned_about(List *objects, const char *object)
+warned_about(char **sorted, int n, const char *object)
 {
-	ListCell   *lc;
-
-	foreach(lc, objects)
-	{
-		if (strcmp(lfirst(lc), object) == 0)
-			return true;
-	}
-	return false;
+	return n > 0 && bsearch(&object, sorted, n, sizeof(char *), string_qsort_cmp) != NULL;
 }
 
 /* The last NEEDLE in HAYSTACK, or NULL. */
@@ -600,7 +608,7 @@ left_out_object(const Warned *warned, const Entry *e)
 {
 	if (warned == NULL || warned->left_out == NIL)
 		return false;
-	return warned_about(warned->left_out,
+	return warned_about(warned->left_out_sorted, list_length(warned->left_out),
 						psprintf("%s %s", strcmp(e->kind, "event_trigger") == 0 ? "event trigger" : e->kind,
 								 as_warned(e->name)));
 }
@@ -621,6 +629,7 @@ owner_not_kept(const Warned *warned, const Entry *e, const Entry *t)
 	static const char *const schema[] = {"schema", NULL};
 	const char *const *kinds = NULL;
 	const char *name;
+	const char *owner;
 	int			i;
 
 	if (warned == NULL || warned->not_kept == NIL || strcmp(e->kind, "owner") != 0 || t->value == NULL)
@@ -635,16 +644,27 @@ owner_not_kept(const Warned *warned, const Entry *e, const Entry *t)
 		kinds = schema;
 	else
 		return false;
-	name = strchr(e->name, ' ') + 1;
+	name = as_warned(strchr(e->name, ' ') + 1);
+	owner = as_warned(quote_identifier(t->value));
 	for (i = 0; kinds[i] != NULL; i++)
 	{
-		if (warned_about(warned->not_kept, psprintf("%s %s%c%s", kinds[i], as_warned(name), MIGRATE_WARNING_OBJECT_END,
-													 as_warned(quote_identifier(t->value)))))
+		char	   *object = psprintf("%s %s%c%s", kinds[i], name, MIGRATE_WARNING_OBJECT_END, owner);
+
+		if (warned_about(warned->not_kept_sorted, list_length(warned->not_kept), object))
 			return true;
 	}
 	return false;
 }
 
+/*
+ * Compares two lists in the same order, kind by kind: a difference a row
+ * (missing: on the source only; extra: here only, or own where the
+ * target's own objects are expected (OWN_EXTRAS: a merge); left_out and
+ * not_kept where the migration WARNED of them; differs), then a row a kind
+ * with the counts on both sides.  Both lists are sorted by the bytes
+ * of kind and name; a source that sends them otherwise gets differences,
+ * never a crash.
+ */
 static void
 compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const char *prefix,
 				bool own_extras, const Warned *warned)
@@ -711,7 +731,8 @@ compare_entries(Results *out, Entry *src, int nsrc, Entry *tgt, int ntgt, const 
 							   "the migration could not give it its source owner (the migration's warning says why)");
 			}
 			else if (strcmp(src[i].kind, "publication") == 0 && warned != NULL &&
-					 warned_about(warned->not_kept, psprintf("publication %s", as_warned(src[i].name))))
+					 warned_about(warned->not_kept_sorted, list_length(warned->not_kept),
+								  psprintf("publication %s", as_warned(src[i].name))))
 			{
 				if (t->not_kept++ < MAX_NAMED_A_KIND)
 					add_result(out, src[i].name, src[i].kind, "not_kept", src[i].value, tgt[j].value,
@@ -876,7 +897,7 @@ static void
 verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Results *out)
 {
 	const char *relations = "[]";
-	Warned		warned = {NIL, NIL};
+	Warned		warned = {NIL, NIL, NULL, NULL};
 	ListCell   *lc;
 	char	   *sql;
 	SourceResult *src;
@@ -906,6 +927,8 @@ verify_schema(SourceConn *conn, List *left_out, bool fenced, bool merged, Result
 		else if (strncmp(line, MIGRATE_VERIFY_RELATIONS, strlen(MIGRATE_VERIFY_RELATIONS)) == 0)
 			relations = line + strlen(MIGRATE_VERIFY_RELATIONS);
 	}
+	warned.left_out_sorted = sorted_strings(warned.left_out);
+	warned.not_kept_sorted = sorted_strings(warned.not_kept);
 	sql = psprintf(inventory_sql, quote_literal_cstr(relations),
 				   migrate_source_server_version(conn) >= 150000 ? PUBLICATION_SCHEMAS : "NULL");
 	tgt = both(conn, sql, &src);
@@ -996,7 +1019,8 @@ compare_large_objects(SourceConn *conn, const char *check, const char *value, bo
 				/* (the owners: at the level schema, which is told the warnings) */
 				const char *tgt_owner = SR_VALUE(tgt, j, 2) ? SR_VALUE(tgt, j, 2) : "";
 
-				if (warned_about(warned->not_kept, psprintf("large object " INT64_FORMAT "%c%s", a,
+				if (warned_about(warned->not_kept_sorted, list_length(warned->not_kept),
+								 psprintf("large object " INT64_FORMAT "%c%s", a,
 															MIGRATE_WARNING_OBJECT_END,
 															as_warned(quote_identifier(tgt_owner)))))
 				{

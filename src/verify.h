@@ -34,11 +34,12 @@ typedef enum MigrateVerifyLevel
 } MigrateVerifyLevel;
 
 /*
- * What a verify task's schema check is told: the relations the table
- * filters left out (MIGRATE_VERIFY_RELATIONS, then a JSON array of their
- * names), what the migration left out (an object), or did not keep (an object's owner, then \x1f and the role that
- * owns it instead; a publication's part; a tablespace), and warned about: a
- * line each after the relations, one of these, then the object as its
+ * What a verify task's schema check is told, a line each after its level
+ * and kind: the relations the table filters left out
+ * (MIGRATE_VERIFY_RELATIONS, then a JSON array of their names); what the
+ * migration left out (an object) or did not keep (an object's owner, then
+ * \x1f and the role that owns it instead; a publication's part; a
+ * tablespace) and warned about, one of the prefixes, then the object as its
  * warning names it ("event trigger x", "table s.t", "tablespace x").
  */
 #define MIGRATE_VERIFY_RELATIONS	"relations: "
