@@ -215,6 +215,8 @@ CREATE TABLE migrate.event (
     detail jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX ON migrate.event (migration_id, at);
+-- (migrate.status counts a migration's warnings, migrate.warnings lists them)
+CREATE INDEX ON migrate.event (migration_id, at) WHERE kind OPERATOR(pg_catalog.=) 'warning';
 
 -- The runs of migrate.verify: run 1 is the option verify of start (each
 -- database as its data is in), 2 and on the calls of migrate.verify and of
@@ -236,8 +238,9 @@ CREATE TABLE migrate.verify_run (
 -- missing: on the source only, extra: on the target only), an object on the
 -- target only that is the target's own (own: the database was merged into), an
 -- object on the source only that the migration left out and warned about
--- (left_out: only a superuser may make it on the target), an owner the
--- migration could not give and warned about (not_kept), a check that
+-- (left_out: only a superuser may make it on the target), what the
+-- migration did not keep and warned about (not_kept: an owner it could not
+-- give, a publication's schema, a tablespace the target lacks), a check that
 -- could not run (error, detail says why), a database not verified
 -- (skipped); of a repair run, a table whose ranges that differed were
 -- copied again (repaired), equal already (ok) or not repaired (skipped).  source_at: where the source was read (snapshot: the copy's
